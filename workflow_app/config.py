@@ -1,0 +1,65 @@
+"""Configuration: safe defaults, then ``SOCORG_*`` environment variables, then a test mapping."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    # SQLite under instance/ unless SOCORG_DATABASE_URL says otherwise (set in load()).
+    "DATABASE_URL": None,
+    "SECRET_KEY": None,
+    "TOKEN_TTL_SECONDS": 8 * 3600,
+    "MAX_UPLOAD_BYTES": 5 * 1024 * 1024,
+    "SCRIPT_TIME_LIMIT": 2.0,
+    "TIMEZONE": "Asia/Shanghai",
+    "BPMN_DIR": None,
+    "SQL_ECHO": False,
+}
+
+# Values read from SOCORG_<NAME>; the type of the default decides the conversion.
+_TYPES: dict[str, type] = {
+    "TOKEN_TTL_SECONDS": int,
+    "MAX_UPLOAD_BYTES": int,
+    "SCRIPT_TIME_LIMIT": float,
+    "SQL_ECHO": bool,
+}
+
+
+def _convert(name: str, raw: str) -> Any:
+    kind = _TYPES.get(name, str)
+    if kind is bool:
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    try:
+        return kind(raw)
+    except ValueError as exc:
+        raise RuntimeError(f"SOCORG_{name}={raw!r} is not a valid {kind.__name__}") from exc
+
+
+def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return the effective configuration for an app whose instance folder is ``instance_path``."""
+    config = dict(DEFAULTS)
+    for name in DEFAULTS:
+        raw = os.environ.get(f"SOCORG_{name}")
+        if raw is not None:
+            config[name] = _convert(name, raw)
+    config.update(overrides or {})
+    if not config["DATABASE_URL"]:
+        config["DATABASE_URL"] = "sqlite:///" + str(Path(instance_path) / "socorg.sqlite3")
+    if not config["SECRET_KEY"]:
+        config["SECRET_KEY"] = _instance_secret(Path(instance_path))
+    if not config["BPMN_DIR"]:
+        config["BPMN_DIR"] = str(Path(__file__).resolve().parent.parent / "bpmn")
+    config["MAX_CONTENT_LENGTH"] = config["MAX_UPLOAD_BYTES"]
+    return config
+
+
+def _instance_secret(instance: Path) -> str:
+    """Keep a random secret in the instance folder so sessions survive restarts without a shared default."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(os.urandom(32).hex())
+        path.chmod(0o600)
+    return path.read_text().strip()

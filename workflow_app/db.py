@@ -1,0 +1,133 @@
+"""Database wiring: the typed declarative base, the engine and one session per app context.
+
+Services receive a :class:`~sqlalchemy.orm.Session` and own its transaction; this module
+only builds engines and hands out sessions (flaskr's ``db.init_app`` is the model).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import JSON, DateTime, Engine, MetaData, String, TypeDecorator, create_engine, event
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from workflow_app import clock
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite drops the offset, so store naive UTC)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return clock.as_utc(value).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else clock.as_utc(value)
+
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def enum_column(kind: type[enum.Enum], length: int = 20) -> Any:
+    """A portable enum column stored by value (readable in SQL, no native enum to migrate)."""
+    from sqlalchemy import Enum
+
+    return Enum(kind, values_callable=lambda e: [m.value for m in e], native_enum=False,
+                validate_strings=True, length=length)
+
+
+class Base(DeclarativeBase):
+    """The one declarative base; every model inherits it."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSONType, str: String(255)}
+
+
+def build_engine(url: str, echo: bool = False) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout so writers queue, not fail."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None  # let the "begin" listener issue BEGIN itself
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # A unit of work takes SQLite's write lock at BEGIN, so two writers queue on the busy
+    # timeout instead of one failing when it upgrades a read snapshot; reads stay deferred.
+    write = conn.get_execution_options().get("socorg_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def init_app(app: Flask) -> None:
+    """Attach an engine and session factory to ``app`` and close the context's session on teardown."""
+    engine = build_engine(app.config["DATABASE_URL"], echo=app.config.get("SQL_ECHO", False))
+    app.extensions["socorg.db"] = engine
+    app.extensions["socorg.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+    app.teardown_appcontext(_close_session)
+
+
+def engine() -> Engine:
+    """Return the current app's engine."""
+    return current_app.extensions["socorg.db"]
+
+
+def session() -> Session:
+    """Return the session of the current app context, creating it on first use."""
+    if "socorg_session" not in g:
+        g.socorg_session = current_app.extensions["socorg.sessionmaker"]()
+    return g.socorg_session
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    sess = g.pop("socorg_session", None)
+    if sess is not None:
+        sess.close()
+
+
+@contextlib.contextmanager
+def unit_of_work(sess: Session) -> Iterator[Session]:
+    """Commit what the block did as one transaction, or roll all of it back on any exception."""
+    if sess.new or sess.dirty or sess.deleted:
+        raise RuntimeError("unit_of_work needs a session without pending changes; they would be lost")
+    if sess.in_transaction():
+        # Only reads can have happened: drop their snapshot so the write starts from the latest state.
+        sess.rollback()
+    sess.connection(execution_options={"socorg_write": True})
+    try:
+        yield sess
+        sess.commit()
+    except BaseException:
+        sess.rollback()
+        raise

@@ -1,0 +1,16 @@
+"""Every model, imported in one place so the metadata (and Alembic) sees all tables."""
+
+from workflow_app.calendar.models import CalendarDay, CalendarYear, DayKind
+from workflow_app.db import Base
+from workflow_app.definitions.models import ProcessDefinition
+from workflow_app.directory.models import Group, Region, RegionLevel, Role, User, user_groups
+from workflow_app.instances.models import AuditEvent, InstanceStatus, ProcessInstance
+from workflow_app.notifications.models import Channel, OutboxMessage, OutboxStatus
+from workflow_app.organizations.models import Organization, OrgStatus, OrgType, PartyOrgStatus
+from workflow_app.tasks.models import HumanTask, TaskStatus
+
+__all__ = [
+    "AuditEvent", "Base", "Channel", "OutboxMessage", "OutboxStatus", "CalendarDay", "CalendarYear", "DayKind", "Group", "HumanTask", "InstanceStatus", "OrgStatus", "OrgType", "Organization",
+    "PartyOrgStatus", "ProcessDefinition", "ProcessInstance", "Region", "RegionLevel", "Role", "TaskStatus",
+    "User", "user_groups",
+]
