@@ -1,0 +1,63 @@
+"""Functions offered to BPMN scripts and expressions beyond the sandbox's safe builtins.
+
+Timer expressions use these to set working-day deadlines, e.g. a boundary timer with
+``timeDate`` = ``workdays_later(15)``: the end of the 15th working day from now (Beijing
+time, 调休 respected), as an ISO string Spiff's timer understands.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from workflow_app import clock
+
+
+def _now() -> datetime:
+    """The application clock's now, in Asia/Shanghai (what caseworkers mean by "today")."""
+    return clock.local_now()
+
+
+def _now_iso() -> str:
+    """The application clock's now as ISO 8601."""
+    return clock.now().isoformat()
+
+
+def _calendar() -> Any:
+    # Read in the app context's session: a read of the calendar tables, safe beside any transaction.
+    from workflow_app import db
+    from workflow_app.calendar.service import CalendarService
+
+    return CalendarService(db.session()).calendar()
+
+
+def _due_iso(limit: str) -> str:
+    from workflow_app.calendar.workdays import due_at
+
+    return due_at(clock.now(), limit, _calendar()).at.isoformat()
+
+
+def _workdays_later(n: int) -> str:
+    """End of the n-th working day after today (Beijing), as ISO 8601 for a timeDate timer."""
+    return _due_iso(f"{int(n)}wd")
+
+
+def _days_later(n: int) -> str:
+    """End of the n-th calendar day after today, moved to a working day, as ISO 8601."""
+    return _due_iso(f"{int(n)}d")
+
+
+def _deadline(limit: str) -> str:
+    """The due moment of a time limit (``5wd``, ``30d``, ``PT4H``) counted from now, as ISO 8601."""
+    return _due_iso(str(limit))
+
+
+def script_helpers() -> dict[str, Any]:
+    """The helper names every script and condition may call."""
+    return {
+        "now": _now,
+        "now_iso": _now_iso,
+        "workdays_later": _workdays_later,
+        "days_later": _days_later,
+        "deadline": _deadline,
+    }

@@ -1,0 +1,319 @@
+"""The engine boundary: the only code that creates, runs, saves and loads SpiffWorkflow workflows.
+
+Instances are saved *without* their spec (it is stored once per definition and kept
+parsed in memory), scripts run in the RestrictedPython sandbox, service tasks dispatch to
+a caller the service layer provides, and timers read the application clock.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG  # the Spiff config (SPIFF_CONFIG), not bpmn's
+from SpiffWorkflow.util.task import TaskState
+
+from workflow_app import clock
+from workflow_app.engine.parsing import human_task_meta
+from workflow_app.engine.sandbox import SandboxedEnvironment
+
+ServiceCaller = Callable[[str, dict[str, Any]], Any]
+
+
+class EngineError(Exception):
+    """A process-level failure (a script, condition or service task failed): the case goes to ``error``."""
+
+    def __init__(self, message: str, *, task_name: str | None = None, task_id: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.task_name = task_name
+        self.task_id = task_id
+
+    def to_dict(self) -> dict[str, Any]:
+        """The readable detail stored on the instance."""
+        return {"message": self.message, "task": self.task_name, "task_id": self.task_id}
+
+
+class TaskNotReady(Exception):
+    """The task exists but cannot be completed now (already done, cancelled, or not reached)."""
+
+
+class UnknownTask(Exception):
+    """No task with that id exists in the workflow."""
+
+
+class _ClockDatetime(datetime):
+    """Spiff's timer module computes and compares due times with ``datetime.now``: feed it our clock."""
+
+    @classmethod
+    def now(cls, tz: Any = None) -> _ClockDatetime:  # type: ignore[override]
+        moment = clock.now().astimezone(tz or UTC)
+        return cls.combine(moment.date(), moment.timetz())
+
+
+# Timers are the only place Spiff asks for the time; without this, `tick --now` and tests could
+# not move time for them (Spiff has no clock injection).
+_spiff_timer.datetime = _ClockDatetime
+
+
+class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
+    """Saves a workflow without its spec and restores it around a spec object kept in memory."""
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct: dict[str, Any], spec: Any = None, subprocess_specs: Any = None) -> BpmnWorkflow:
+        if spec is None:  # a full serialization (with its spec), e.g. from another tool
+            return super().from_dict(dct)
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+def _build_serializer() -> BpmnWorkflowSerializer:
+    config = dict(DEFAULT_CONFIG)
+    config[BpmnWorkflow] = _SpeclessWorkflowConverter
+    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+
+
+_serializer = _build_serializer()
+_full_serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(DEFAULT_CONFIG))
+
+
+class _ScriptEngine(PythonScriptEngine):
+    """Sandboxed scripts plus service-task dispatch with the errors Spiff itself would mangle."""
+
+    def __init__(self, environment: SandboxedEnvironment, service_caller: ServiceCaller | None) -> None:
+        super().__init__(environment=environment)
+        self._service_caller = service_caller
+
+    def create_task_exec_exception(self, task: Any, script: str, err: Exception) -> Exception:
+        # Spiff builds the detail as `name + ":" + err.args[0]`, which itself fails (TypeError) when
+        # args[0] is not a string, e.g. KeyError(5): give it a string so the real error shows.
+        if err.args and not isinstance(err.args[0], str):
+            err.args = (str(err),) + tuple(err.args[1:]) if not isinstance(err, KeyError) else (repr(err.args[0]),)
+        return super().create_task_exec_exception(task, script, err)
+
+    def call_service(self, task: Any, operation_name: str, operation_params: dict[str, Any], **_: Any) -> str:
+        # Spiff's own call_service raises NameError('script') when a handler fails: wrap errors here.
+        if self._service_caller is None:
+            raise EngineError(f"service task '{operation_name}' has no handler here", task_name=task.task_spec.bpmn_id)
+        params = {name: param.get("value") for name, param in operation_params.items()}
+        try:
+            result = self._service_caller(operation_name, params)
+        except EngineError:
+            raise
+        except Exception as exc:  # the handler's own failure becomes the case's error detail
+            raise EngineError(
+                f"service '{operation_name}' failed: {exc}", task_name=task.task_spec.bpmn_id, task_id=str(task.id)
+            ) from exc
+        return json.dumps(result, default=str, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class CompiledDefinition:
+    """A definition's spec objects, parsed once and shared by every instance of that version."""
+
+    spec: Any
+    subprocess_specs: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    """A READY human task as the service layer sees it."""
+
+    id: str
+    name: str
+    title: str
+    lane: str | None
+    form: str | None
+    time_limit: str | None
+    properties: dict[str, Any]
+    data: dict[str, Any]
+
+
+class Engine:
+    """Start, load, run and save workflows. Holds no per-case state; safe to share."""
+
+    def __init__(self, helpers: Mapping[str, Any] | None = None, time_limit: float = 2.0) -> None:
+        self._environment = SandboxedEnvironment(helpers=helpers, time_limit=time_limit)
+
+    # -- specs ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def dump_spec(spec: Any, subprocess_specs: Mapping[str, Any]) -> str:
+        """Serialize a parsed spec (and its called processes) once, for storage with the definition."""
+        # The stock serializer writes the spec as part of a workflow: take those parts of an empty one.
+        full = json.loads(_full_serializer.serialize_json(BpmnWorkflow(spec, dict(subprocess_specs))))
+        return json.dumps({"spec": full["spec"], "subprocess_specs": full["subprocess_specs"]})
+
+    @staticmethod
+    def load_spec(spec_json: str) -> CompiledDefinition:
+        """Restore spec objects from their stored form; callers cache the result per definition."""
+        dct = json.loads(spec_json, cls=_serializer.json_decoder_cls)
+        return CompiledDefinition(
+            spec=_serializer.from_dict(dct["spec"]),
+            subprocess_specs={name: _serializer.from_dict(s) for name, s in dct["subprocess_specs"].items()},
+        )
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def create(self, compiled: CompiledDefinition, variables: Mapping[str, Any],
+               service_caller: ServiceCaller | None = None) -> BpmnWorkflow:
+        """Create a workflow with ``variables`` on its start task; :meth:`run` takes it to its first wait."""
+        workflow = BpmnWorkflow(compiled.spec, compiled.subprocess_specs,
+                                script_engine=self._script_engine(service_caller))
+        start = workflow.get_tasks(state=TaskState.READY)[0]
+        start.data.update(variables)
+        return workflow
+
+    def run(self, workflow: BpmnWorkflow) -> None:
+        """Run every task that needs no person or timer, up to the next wait."""
+        self._run(workflow.do_engine_steps)
+
+    def load(self, compiled: CompiledDefinition, state_json: str,
+             service_caller: ServiceCaller | None = None) -> BpmnWorkflow:
+        """Restore a saved workflow around its definition's spec."""
+        dct = json.loads(state_json, cls=_serializer.json_decoder_cls)
+        _serializer.migrate(dct)
+        workflow = _serializer.from_dict(dct, spec=compiled.spec, subprocess_specs=compiled.subprocess_specs)
+        workflow.script_engine = self._script_engine(service_caller)
+        return workflow
+
+    @staticmethod
+    def dump(workflow: BpmnWorkflow) -> str:
+        """Serialize the workflow's state without its spec."""
+        return _serializer.serialize_json(workflow)
+
+    def complete(self, workflow: BpmnWorkflow, task_id: str, data: Mapping[str, Any]) -> None:
+        """Complete a READY human task with ``data`` and run the engine to the next wait."""
+        task = self._human_task(workflow, task_id)
+        if task.state != TaskState.READY:
+            # Spiff would mark a CANCELLED task COMPLETED if asked: never let it.
+            raise TaskNotReady(f"task {task_id} is {TaskState.get_name(task.state).lower()}, not ready")
+        task.set_data(**dict(data))
+        self._run(task.run)
+        self._run(workflow.do_engine_steps)
+
+    def fire_timers(self, workflow: BpmnWorkflow) -> None:
+        """Fire every timer that is due by the application clock and run on."""
+        self._run(workflow.refresh_timers)
+        self._run(workflow.do_engine_steps)
+
+    def retry(self, workflow: BpmnWorkflow) -> None:
+        """Run the failed tasks again (after an admin fixed the cause)."""
+        for task in workflow.get_tasks(state=TaskState.ERROR):
+            task._set_state(TaskState.READY)
+        self._run(workflow.do_engine_steps)
+
+    @staticmethod
+    def cancel(workflow: BpmnWorkflow) -> None:
+        """Cancel every unfinished task of the workflow."""
+        workflow.cancel()
+
+    # -- reading -------------------------------------------------------------------------------
+
+    @staticmethod
+    def ready_human_tasks(workflow: BpmnWorkflow) -> list[ReadyTask]:
+        """The READY user and manual tasks, subprocesses included."""
+        tasks = []
+        for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+            meta = human_task_meta(task.task_spec)
+            tasks.append(ReadyTask(
+                id=str(task.id), name=task.task_spec.bpmn_id, title=meta["title"], lane=meta["lane"],
+                form=meta["form"], time_limit=meta["time_limit"], properties=meta["properties"],
+                data=task.data,
+            ))
+        return tasks
+
+    @staticmethod
+    def is_completed(workflow: BpmnWorkflow) -> bool:
+        """True when the workflow has reached its end."""
+        return workflow.is_completed()
+
+    @staticmethod
+    def next_timer_at(workflow: BpmnWorkflow) -> datetime | None:
+        """The earliest pending timer's due time, for the scheduler's scan."""
+        due = []
+        for event in workflow.waiting_events():
+            value = event.value
+            if isinstance(value, dict):  # cycle timers keep {"next": iso, ...}
+                value = value.get("next")
+            if isinstance(value, str):
+                try:
+                    due.append(clock.as_utc(datetime.fromisoformat(value)))
+                except ValueError:
+                    continue
+        return min(due) if due else None
+
+    @staticmethod
+    def data(workflow: BpmnWorkflow) -> dict[str, Any]:
+        """The case's variables: the workflow data merged with the last completed task's data."""
+        merged = dict(workflow.data)
+        last = workflow.last_task
+        if last is not None:
+            merged.update(last.data)
+        return merged
+
+    @staticmethod
+    def task_state(workflow: BpmnWorkflow, task_id: str) -> str:
+        """The Spiff state name of a task (for sync and diagnostics)."""
+        task = workflow.get_task_from_id(UUID(task_id))
+        return TaskState.get_name(task.state).lower()
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _script_engine(self, service_caller: ServiceCaller | None) -> _ScriptEngine:
+        return _ScriptEngine(self._environment, service_caller)
+
+    @staticmethod
+    def _human_task(workflow: BpmnWorkflow, task_id: str) -> Any:
+        try:
+            task = workflow.get_task_from_id(UUID(task_id))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise UnknownTask(task_id) from exc
+        if task is None or not getattr(task.task_spec, "manual", False):
+            raise UnknownTask(task_id)
+        return task
+
+    @staticmethod
+    def _run(step: Callable[[], Any]) -> None:
+        try:
+            step()
+        except EngineError:
+            raise
+        except SpiffWorkflowException as exc:
+            raise _engine_error(exc) from exc
+
+
+def _engine_error(exc: SpiffWorkflowException) -> EngineError:
+    task = getattr(exc, "task", None)
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(cause, EngineError):
+        return cause
+    message = str(exc)
+    notes = getattr(exc, "notes", None)
+    if notes:
+        message += " (" + "; ".join(notes) + ")"
+    return EngineError(
+        message,
+        task_name=getattr(getattr(task, "task_spec", None), "bpmn_id", None),
+        task_id=str(task.id) if task is not None else None,
+    )
