@@ -1,0 +1,51 @@
+"""Build the services with the app's collaborators (engine, handlers, calendar) for the current context."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+import handlers
+from workflow_app import db
+from workflow_app.calendar.service import CalendarService
+from workflow_app.calendar.workdays import due_at
+from workflow_app.definitions.service import DefinitionService
+from workflow_app.engine import get_engine
+from workflow_app.instances.service import InstanceService
+from workflow_app.tasks.sync import DueFor
+
+log = logging.getLogger(__name__)
+
+
+def definition_service(session: Session | None = None) -> DefinitionService:
+    """The definition service bound to ``session`` (the context's session by default)."""
+    return DefinitionService(
+        session or db.session(), get_engine(), max_bytes=current_app.config["MAX_UPLOAD_BYTES"],
+        known_operators=handlers.load_builtin().names(),
+    )
+
+
+def instance_service(session: Session | None = None) -> InstanceService:
+    """The instance service bound to ``session`` (the context's session by default)."""
+    session = session or db.session()
+    return InstanceService(session, get_engine(), handlers.load_builtin(), due_for=deadlines(session))
+
+
+def deadlines(session: Session) -> DueFor:
+    """Due moments of user-task time limits, counted on the working-day calendar."""
+
+    def due_for(limit: str | None, start: datetime) -> tuple[datetime | None, str | None]:
+        if not limit:
+            return None, None
+        due = due_at(start, limit, CalendarService(session).calendar())
+        if not due.uncovered_years:
+            return due.at, None
+        years = ", ".join(str(y) for y in sorted(due.uncovered_years))
+        warning = f"{years} 年节假日安排未录入，期限按普通工作日计算"
+        log.warning("due date %s for limit %s counted over uncovered years %s", due.at, limit, years)
+        return due.at, warning
+
+    return due_for
