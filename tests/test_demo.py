@@ -1,0 +1,251 @@
+"""The demo loader: API.md's users, Jilin's region tree and a registry of valid organizations, idempotently."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy.orm import Session
+
+import workflow_app.models  # noqa: F401  (registers every table on the metadata)
+from workflow_app import demo
+from workflow_app.db import Base
+from workflow_app.demo import DemoSummary, is_empty, load_demo
+from workflow_app.directory import passwords
+from workflow_app.directory.models import Group, Region, RegionLevel, Role, User
+from workflow_app.organizations import uscc
+from workflow_app.organizations.models import Organization, OrgStatus, OrgType, PartyOrgStatus
+
+# API.md "Demo data", written out here rather than read from demo_data so the two are checked
+# against each other: username → (role, groups, region).
+EXPECTED_USERS = {
+    "applicant": (Role.APPLICANT, ["applicant"], "220100"),
+    "window_prov": (Role.CASEWORKER, ["window"], "220000"),
+    "reviewer_prov": (Role.CASEWORKER, ["reviewer"], "220000"),
+    "approver_prov": (Role.CASEWORKER, ["approver"], "220000"),
+    "supervisor_prov": (Role.SUPERVISOR, ["supervisor"], "220000"),
+    "window_cc": (Role.CASEWORKER, ["window"], "220100"),
+    "reviewer_cc": (Role.CASEWORKER, ["reviewer"], "220100"),
+    "approver_cc": (Role.CASEWORKER, ["approver"], "220100"),
+    "supervisor_cc": (Role.SUPERVISOR, ["supervisor"], "220100"),
+    "party_officer": (Role.CASEWORKER, ["party_officer"], "220000"),
+    "party_committee": (Role.CASEWORKER, ["party_committee"], "220000"),
+    "inspector": (Role.CASEWORKER, ["inspector"], "220000"),
+    "designer": (Role.DESIGNER, [], "220000"),
+    "admin": (Role.ADMIN, [], "220000"),
+}
+LANES = {"applicant", "window", "reviewer", "approver", "supervisor", "party_officer", "party_committee",
+         "inspector"}
+SUFFIXES = {
+    OrgType.SOCIAL_GROUP: ("协会", "学会", "商会", "联合会", "研究会", "促进会"),
+    OrgType.PRIVATE_NON_ENTERPRISE: ("中心", "学校", "研究院", "服务社", "医院"),
+    OrgType.FOUNDATION: ("基金会",),
+}
+KIND = {OrgType.SOCIAL_GROUP: "1", OrgType.PRIVATE_NON_ENTERPRISE: "2", OrgType.FOUNDATION: "3"}
+CATEGORIES = {"行业协会商会", "科技类", "公益慈善类", "城乡社区服务类", "学术类", "文化类", "体育类", "教育类"}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def cheap_hashes() -> Iterator[None]:
+    """Hash with few iterations here; production strength would only slow the suite down."""
+    previous = passwords.set_hash_method("pbkdf2:sha256:1000")
+    yield
+    passwords.set_hash_method(previous)
+
+
+def make_engine() -> Engine:
+    """An in-memory database with every table, checking foreign keys (SQLite's default is not to)."""
+    eng = create_engine("sqlite://")
+
+    @event.listens_for(eng, "connect")
+    def _foreign_keys(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.execute("PRAGMA foreign_keys=ON")
+
+    Base.metadata.create_all(eng)
+    return eng
+
+
+@pytest.fixture
+def engine() -> Iterator[Engine]:
+    eng = make_engine()
+    with eng.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as sess:
+        yield sess
+
+
+@pytest.fixture
+def loaded(session: Session) -> DemoSummary:
+    return load_demo(session)
+
+
+def counts(session: Session) -> dict[str, int]:
+    """Row counts of the tables the demo fills."""
+    return {model.__name__: session.scalar(select(func.count()).select_from(model))
+            for model in (Region, Group, User, Organization)}
+
+
+def test_database_is_empty_before_and_not_after_loading(session: Session) -> None:
+    assert is_empty(session)
+    load_demo(session, organizations=5)
+    assert not is_empty(session)
+
+
+def test_first_load_reports_what_it_created(session: Session, loaded: DemoSummary) -> None:
+    assert loaded == DemoSummary(regions=counts(session)["Region"], groups=8, users=14, organizations=300)
+    assert "14 users" in str(loaded) and "300 organizations" in str(loaded)
+
+
+def test_every_api_demo_user_has_its_role_groups_and_region(session: Session, loaded: DemoSummary) -> None:
+    users = {u.username: u for u in session.scalars(select(User))}
+    assert set(users) == set(EXPECTED_USERS)
+    for username, (role, groups, region) in EXPECTED_USERS.items():
+        user = users[username]
+        assert (user.role, user.group_names, user.region_code) == (role, groups, region), username
+        assert user.email == f"{username}@demo.socorg.local"
+        assert user.active
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in user.display_name), user.display_name
+
+
+def test_demo_password_opens_every_account_and_nothing_else_does(session: Session, loaded: DemoSummary) -> None:
+    for user in session.scalars(select(User)):
+        assert passwords.check_password(user.password_hash, "demo12345"), user.username
+        assert not passwords.check_password(user.password_hash, "demo123456")
+        assert "demo12345" not in user.password_hash
+
+
+def test_groups_are_the_bpmn_lanes_with_chinese_titles(session: Session, loaded: DemoSummary) -> None:
+    groups = {g.name: g.title for g in session.scalars(select(Group))}
+    assert set(groups) == LANES
+    assert groups["window"] == "受理窗口" and groups["party_committee"] == "上级党组织"
+
+
+def test_only_the_applicant_belongs_to_an_organization_an_active_one_in_changchun(
+        session: Session, loaded: DemoSummary) -> None:
+    linked = {u.username: u.organization_id for u in session.scalars(select(User)) if u.organization_id}
+    assert list(linked) == ["applicant"]
+    org = session.get(Organization, linked["applicant"])
+    assert org is not None
+    assert (org.region_code, org.status) == ("220100", OrgStatus.ACTIVE)
+
+
+def test_region_tree_is_province_cities_counties_with_consistent_paths(
+        session: Session, loaded: DemoSummary) -> None:
+    regions = {r.code: r for r in session.scalars(select(Region))}
+    province = regions["220000"]
+    assert (province.name, province.level, province.parent_code, province.path) == (
+        "吉林省", RegionLevel.PROVINCE, None, "220000/")
+    cities = {code for code, r in regions.items() if r.level is RegionLevel.CITY}
+    assert cities == {"220100", "220200", "220300", "220400", "220500", "220600", "220700", "220800",
+                      "222400", "229900"}
+    for region in regions.values():
+        if region.level is RegionLevel.CITY:
+            assert region.parent_code == "220000"
+        elif region.level is RegionLevel.COUNTY:
+            assert region.parent_code in cities
+        if region.parent_code is not None:
+            assert region.path == f"{regions[region.parent_code].path}{region.code}/"
+    # Spot checks against GB/T 2260.
+    names = {code: r.name for code, r in regions.items()}
+    assert names["220102"] == "南关区" and names["220183"] == "德惠市" and names["220284"] == "磐石市"
+    assert names["222400"] == "延边朝鲜族自治州" and names["222404"] == "珲春市"
+    assert names["220721"] == "前郭尔罗斯蒙古族自治县" and names["220882"] == "大安市"
+    for city in cities - {"229900"}:
+        assert sum(1 for r in regions.values() if r.parent_code == city) >= 3, city
+
+
+def test_organizations_have_valid_codes_unique_names_and_fitting_suffixes(
+        session: Session, loaded: DemoSummary) -> None:
+    orgs = list(session.scalars(select(Organization)))
+    regions = set(session.scalars(select(Region.code)))
+    assert len(orgs) >= 300
+    assert len({o.name for o in orgs}) == len(orgs)
+    assert len({o.uscc for o in orgs}) == len(orgs)
+    for org in orgs:
+        assert org.uscc is not None and uscc.is_valid(org.uscc), org.uscc
+        assert org.uscc[:2] == "5" + KIND[org.org_type]
+        assert org.uscc[2:8] == org.region_code
+        assert org.region_code in regions
+        assert org.name.endswith(SUFFIXES[org.org_type]), org.name
+        assert org.category in CATEGORIES
+        assert org.legal_representative and org.residence and org.residence.startswith("吉林省")
+        assert org.registered_at is not None and org.registered_at.tzinfo is not None
+        assert datetime(2005, 1, 1, tzinfo=UTC) <= org.registered_at < datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_organization_mix_resembles_the_provinces_registry(session: Session, loaded: DemoSummary) -> None:
+    orgs = list(session.scalars(select(Organization)))
+    share = Counter(o.org_type for o in orgs)
+    assert 0.50 < share[OrgType.SOCIAL_GROUP] / len(orgs) < 0.70
+    assert 0.25 < share[OrgType.PRIVATE_NON_ENTERPRISE] / len(orgs) < 0.45
+    assert 0 < share[OrgType.FOUNDATION] / len(orgs) < 0.10
+    assert 0.12 < sum(o.region_code == "220000" for o in orgs) / len(orgs) < 0.28
+    covered = sum(o.party_org_status is not PartyOrgStatus.NONE for o in orgs) / len(orgs)
+    assert 0.60 < covered < 0.80
+    assert sum(o.charter_party_clause for o in orgs) / len(orgs) > 0.90
+    statuses = Counter(o.status for o in orgs)
+    assert statuses[OrgStatus.ACTIVE] / len(orgs) > 0.85
+    assert statuses[OrgStatus.DEREGISTERED] and statuses[OrgStatus.REVOKED]
+    zombies = [o for o in orgs if o.flags]
+    assert 0.02 < len(zombies) / len(orgs) < 0.09
+    for org in zombies:
+        assert org.flags["suspected_zombie"] is True and org.status is OrgStatus.ACTIVE
+        assert 1 <= len(org.flags["situations"]) <= 5
+    assert any(o.name.startswith("吉林省") and o.name.endswith("商会") for o in orgs)  # 异地商会
+    assert {o.category for o in orgs} == CATEGORIES
+
+
+def test_second_run_creates_nothing_and_says_so(session: Session, loaded: DemoSummary) -> None:
+    before = counts(session)
+    again = load_demo(session)
+    assert again == DemoSummary(regions=0, groups=0, users=0, organizations=0)
+    assert "0 users" in str(again)
+    assert counts(session) == before
+
+
+def test_a_larger_run_adds_only_the_new_organizations(session: Session) -> None:
+    load_demo(session, organizations=40)
+    first = {o.name: o.uscc for o in session.scalars(select(Organization))}
+    summary = load_demo(session, organizations=60)
+    assert summary == DemoSummary(organizations=20)
+    after = {o.name: o.uscc for o in session.scalars(select(Organization))}
+    assert first.items() <= after.items()
+    assert len(after) == 60
+
+
+def test_the_same_seed_draws_the_same_registry(engine: Engine) -> None:
+    with Session(engine) as one:
+        load_demo(one, organizations=30, seed=7)
+        drawn = sorted(tuple(row) for row in one.execute(select(Organization.name, Organization.uscc)))
+    other = make_engine()
+    with Session(other) as two:
+        load_demo(two, organizations=30, seed=7)
+        assert sorted(tuple(row) for row in two.execute(select(Organization.name, Organization.uscc))) == drawn
+    other.dispose()
+
+
+def test_a_failure_midway_leaves_the_database_untouched(
+        session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(_plain: str) -> str:
+        raise RuntimeError("hashing failed")
+
+    # Users come last, after regions, groups and organizations were flushed.
+    monkeypatch.setattr(demo, "hash_password", broken)
+    with pytest.raises(RuntimeError):
+        load_demo(session)
+    assert counts(session) == {"Region": 0, "Group": 0, "User": 0, "Organization": 0}
+
+
+def test_at_least_one_organization_is_needed_for_the_applicant(session: Session) -> None:
+    with pytest.raises(ValueError):
+        load_demo(session, organizations=0)
