@@ -1,0 +1,62 @@
+"""Translate errors into API.md's body ``{"error": {"code", "message", "details"}}``, once, at the edge."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from workflow_app import db
+from workflow_app.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+_CODES = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
+          405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type",
+          422: "invalid_input", 429: "too_many_requests"}
+
+
+def error_response(status: int, code: str, message: str, details: dict | None = None) -> tuple[Response, int]:
+    """An API error body with its status."""
+    return jsonify({"error": {"code": code, "message": message, "details": details or {}}}), status
+
+
+def _validation_details(exc: HTTPException) -> dict[str, Any]:
+    # webargs puts {"json": {"field": ["message"]}} (by location) into exc.data["messages"].
+    messages = (getattr(exc, "data", None) or {}).get("messages") or {}
+    details: dict[str, Any] = {}
+    for by_location in messages.values():
+        if isinstance(by_location, dict):
+            details.update(by_location)
+    return {"fields": details} if details else {}
+
+
+def init_app(app: Flask) -> None:
+    """Install the handlers: domain errors, HTTP errors and unexpected ones (which roll back)."""
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError) -> tuple[Response, int]:
+        db.session().rollback()
+        return error_response(exc.status, exc.code, exc.message, exc.details)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Any:
+        if not request.path.startswith("/api/"):
+            return exc
+        status = exc.code or 500
+        details = _validation_details(exc)
+        message = "the request is not valid" if details else (exc.description or exc.name)
+        response, status = error_response(status, _CODES.get(status, "http_error"), message, details)
+        for name, value in ((getattr(exc, "data", None) or {}).get("headers") or {}).items():
+            response.headers[name] = value
+        return response, status
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Any:
+        db.session().rollback()
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if not request.path.startswith("/api/"):
+            raise exc
+        return error_response(500, "internal_error", "an internal error occurred; nothing was changed")
