@@ -16,7 +16,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# bpmn-js (viewer and modeler) comes from the npm registry, pinned by package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch node_modules/.installed
+
+install: $(STAMP) node_modules/.installed
 
 run: install
 	$(BIN)/socorg init-db
@@ -34,4 +39,4 @@ bench: install
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) instance test-output .pytest_cache
+	rm -rf $(VENV) node_modules instance test-output .pytest_cache

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -186,3 +187,22 @@ def auth(app: Flask, demo: None, client) -> callable:
         return cache[username]
 
     return headers
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets its own app context, as in production (fresh g and session)."""
+
+    def open(self, *args, **kwargs):  # noqa: D102 - same contract as FlaskClient.open
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def web(app: Flask, demo: None) -> FlaskClient:
+    """A browser-like client of the UI: CSRF on, one app context per request."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    app.test_client_class = IsolatedClient
+    try:
+        return app.test_client()
+    finally:
+        app.test_client_class = FlaskClient

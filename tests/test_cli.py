@@ -105,8 +105,8 @@ def test_socorg_run_serves_on_the_port_from_the_environment(tmp_path):
                 time.sleep(0.2)
         assert body is not None, "server did not answer"
         assert '"status":"ok"' in body.replace(" ", "") and '"process_definitions":1' in body.replace(" ", "")
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
-            assert "sample_review" in response.read().decode()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2) as response:
+            assert "登录" in response.read().decode()
     finally:
         server.terminate()
         server.wait(timeout=15)

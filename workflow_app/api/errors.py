@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
+from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from workflow_app import db
@@ -16,6 +17,36 @@ log = logging.getLogger(__name__)
 _CODES = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
           405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type",
           422: "invalid_input", 429: "too_many_requests"}
+
+
+class ErrorDetailSchema(Schema):
+    """The inside of an error body."""
+
+    code = fields.String(required=True, metadata={"description": "snake_case error code", "example": "not_found"})
+    message = fields.String(required=True, metadata={"description": "what went wrong, for people"})
+    details = fields.Dict(required=True, metadata={"description": "e.g. `fields` (invalid input) or `problems`"})
+
+
+class ErrorSchema(Schema):
+    """API.md's error body, documented for every error response (smorest's own shape is never sent)."""
+
+    error = fields.Nested(ErrorDetailSchema, required=True)
+
+
+# HTTPStatus names: flask-smorest registers a response component under each, with ErrorSchema.
+_RESPONSE_REFS = {401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 409: "CONFLICT",
+                  413: "REQUEST_ENTITY_TOO_LARGE", 422: "UNPROCESSABLE_ENTITY"}
+
+
+def documents_errors(blp: Any, *statuses: int) -> Any:
+    """Decorator: document ``statuses`` (401, 403, 404, 409, 413, 422) on a view with the error body."""
+
+    def decorate(view: Any) -> Any:
+        for status in statuses:
+            view = blp.alt_response(status, response=_RESPONSE_REFS[status])(view)
+        return view
+
+    return decorate
 
 
 def error_response(status: int, code: str, message: str, details: dict | None = None) -> tuple[Response, int]:
@@ -37,8 +68,12 @@ def init_app(app: Flask) -> None:
     """Install the handlers: domain errors, HTTP errors and unexpected ones (which roll back)."""
 
     @app.errorhandler(DomainError)
-    def domain_error(exc: DomainError) -> tuple[Response, int]:
+    def domain_error(exc: DomainError) -> Any:
         db.session().rollback()
+        if not request.path.startswith("/api/"):
+            from workflow_app.web.errors import domain_error_page
+
+            return domain_error_page(exc)
         return error_response(exc.status, exc.code, exc.message, exc.details)
 
     @app.errorhandler(HTTPException)

@@ -1,24 +1,59 @@
-"""The Chinese web UI (server-rendered pages)."""
+"""The Chinese web UI: server-rendered pages over the same services as the API.
+
+Pages use a signed session cookie and CSRF tokens on every form; the JSON API under
+/api/ uses bearer tokens instead and is exempt from CSRF.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, render_template
-from flask.typing import ResponseReturnValue
+from typing import Any
 
-from workflow_app import db
-from workflow_app.definitions.service import DefinitionService
-from workflow_app.engine import get_engine
+from flask import Flask, request
+from flask_wtf.csrf import CSRFProtect
 
-bp = Blueprint("web", __name__, template_folder="templates")
+from workflow_app import clock
+
+csrf = CSRFProtect()
 
 
-@bp.get("/")
-def index() -> ResponseReturnValue:
-    """The landing page: what the service is and which processes are deployed."""
-    service = DefinitionService(db.session(), get_engine(), max_bytes=0)
-    return render_template("index.html", definitions=service.list())
+def _blueprints() -> list:
+    """Every UI blueprint."""
+    from workflow_app.web import auth_views, home, vendor
+
+    return [auth_views.bp, home.bp, vendor.bp]
 
 
 def init_app(app: Flask) -> None:
-    """Register the UI blueprint."""
-    app.register_blueprint(bp)
+    """Register the UI blueprints, CSRF protection, template helpers and page error handlers."""
+    from workflow_app.web import errors, session
+
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # checked below for pages only
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    csrf.init_app(app)
+
+    @app.before_request
+    def _protect_forms() -> None:
+        if not request.path.startswith("/api/"):
+            csrf.protect()
+
+    for blueprint in _blueprints():
+        app.register_blueprint(blueprint)
+    app.context_processor(_template_context)
+    app.add_template_filter(_local_time, "local")
+    session.init_app(app)
+    errors.init_app(app)
+
+
+def _template_context() -> dict[str, Any]:
+    from workflow_app.web.session import current_web_user
+
+    return {"current_user": current_web_user()}
+
+
+def _local_time(moment: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """Show a stored UTC time in Beijing time."""
+    if moment is None:
+        return ""
+    return clock.as_utc(moment).astimezone(clock.LOCAL_TZ).strftime(fmt)

@@ -1,0 +1,53 @@
+"""Page error handling: domain errors become a flashed message and a redirect back; 403/404 get pages."""
+
+from __future__ import annotations
+
+from flask import Flask, flash, redirect, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError
+
+from workflow_app import db
+from workflow_app.errors import DomainError
+
+
+def init_app(app: Flask) -> None:
+    """Install the page handlers (the API keeps its own, registered in workflow_app.api.errors)."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError) -> ResponseReturnValue:
+        db.session().rollback()
+        return render_template("errors/error.html", status=400, title="请求已过期",
+                               message="表单已过期或来源不明，请刷新页面后重试。"), 400
+
+    for status, title, message in (
+        (403, "无权访问", "您没有访问此页面的权限。"),
+        (404, "页面不存在", "您访问的页面或记录不存在，或您无权查看。"),
+        (413, "文件过大", "上传的内容超过了允许的大小。"),
+    ):
+        app.register_error_handler(status, _page(status, title, message))
+
+
+def _page(status: int, title: str, message: str):
+    def handler(exc: Exception) -> ResponseReturnValue:
+        if request.path.startswith("/api/"):
+            from workflow_app.api.errors import error_response
+
+            return error_response(status, {403: "forbidden", 404: "not_found", 413: "payload_too_large"}[status],
+                                  getattr(exc, "description", None) or title)
+        return render_template("errors/error.html", status=status, title=title, message=message), status
+
+    return handler
+
+
+def domain_error_page(exc: DomainError) -> ResponseReturnValue:
+    """A refused action on a page: 404/403 get their page, anything else is flashed on the page it came from."""
+    if exc.status in (403, 404):
+        title = "无权访问" if exc.status == 403 else "页面不存在"
+        return render_template("errors/error.html", status=exc.status, title=title, message=exc.message), exc.status
+    return flash_and_back(exc.message, request.path)
+
+
+def flash_and_back(message: str, fallback: str) -> ResponseReturnValue:
+    """Flash ``message`` and go back to the page the form came from (or ``fallback``)."""
+    flash(message, "error")
+    return redirect(request.referrer or fallback)
