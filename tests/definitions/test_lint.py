@@ -18,7 +18,8 @@ from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
 from workflow_app.definitions.errors import Problem
-from workflow_app.definitions.lint import BPMN_NS, NS, _cell_expression, check_form_schema, lint_bundle
+from workflow_app.definitions.lint import BPMN_NS, NS, check_form_schema, lint_bundle
+from workflow_app.definitions.lint_dmn import _cell_expression
 from workflow_app.definitions.xmlsafe import parse_xml
 
 DATA = Path(__file__).parent.parent / "data" / "lint"
@@ -394,3 +395,14 @@ def test_cell_translation_matches_spiffs_dmn_engine(cell: str) -> None:
     DMNEngine(decision_table=None).evaluate("amount", cell, task)
     expression, _hint = _cell_expression("amount", cell)
     assert expression == engine.evaluated[-1]
+
+
+@pytest.mark.parametrize("field", ["date", "now", "Decimal", "workdays_later"])
+def test_form_field_shadowing_a_script_helper_is_a_problem(field):
+    form = {"type": "object", "properties": {field: {"type": "string"}, "title": {"type": "string"}}}
+    [problem] = check_form_schema("forms/x.json", form)
+    assert problem.element_id == f"/properties/{field}" and "shadows" in problem.message
+
+
+def test_form_field_named_like_a_builtin_is_fine():
+    assert check_form_schema("forms/x.json", {"type": "object", "properties": {"round": {"type": "integer"}}}) == []

@@ -61,3 +61,13 @@ def script_helpers() -> dict[str, Any]:
         "days_later": _days_later,
         "deadline": _deadline,
     }
+
+
+def reserved_names() -> frozenset[str]:
+    """Names task data may not use: a form field called ``date`` would break every script of the case."""
+    import builtins
+
+    from workflow_app.engine.sandbox import SAFE_HELPERS
+
+    offered = set(SAFE_HELPERS) | set(script_helpers())
+    return frozenset(name for name in offered if not hasattr(builtins, name))
