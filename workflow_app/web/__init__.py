@@ -18,9 +18,9 @@ csrf = CSRFProtect()
 
 def _blueprints() -> list:
     """Every UI blueprint."""
-    from workflow_app.web import auth_views, designer, home, vendor
+    from workflow_app.web import admin, auth_views, designer, home, vendor
 
-    return [auth_views.bp, home.bp, vendor.bp, designer.bp]
+    return [auth_views.bp, home.bp, vendor.bp, designer.bp, admin.bp]
 
 
 def init_app(app: Flask) -> None:

@@ -1,0 +1,122 @@
+"""系统管理: the working-day calendar editor and users / groups / regions."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from workflow_app import clock, db
+from workflow_app.calendar.service import CalendarService
+from workflow_app.calendar.workdays import DayKind
+from workflow_app.directory.models import Role
+from workflow_app.directory.service import DirectoryService
+from workflow_app.errors import InvalidInput
+from workflow_app.web.session import current_web_user, login_required
+
+bp = Blueprint("web_admin", __name__, url_prefix="/admin")
+BLANK_ROWS = 5
+
+
+@bp.get("/calendar")
+@login_required(Role.ADMIN)
+def calendar_now() -> ResponseReturnValue:
+    """The calendar of the current year."""
+    return redirect(url_for("web_admin.calendar", year=clock.local_now().year))
+
+
+@bp.route("/calendar/<int:year>", methods=["GET", "POST"])
+@login_required(Role.ADMIN)
+def calendar(year: int) -> ResponseReturnValue:
+    """Show a year's holidays and 调休 days; admins replace the year's overrides in one save."""
+    service = CalendarService(db.session())
+    if request.method == "POST":
+        rows = _rows_from_form()
+        days = [{"date": r["date"], "kind": r["kind"], "name": r["name"] or None} for r in rows if r["date"]]
+        try:
+            service.set_days(year, days, actor=current_web_user().username,
+                             complete=request.form.get("complete") == "on")
+        except InvalidInput as exc:
+            return _calendar_page(service, year, rows, exc.details.get("days", {}), exc.message), 422
+        flash(f"{year} 年日历已保存", "success")
+        return redirect(url_for("web_admin.calendar", year=year))
+    overrides = [{"date": e["date"].isoformat(), "kind": e["kind"].value, "name": e["name"] or ""}
+                 for e in service.year(year) if e["source"] == "override"]
+    return _calendar_page(service, year, overrides, {}, None)
+
+
+def _rows_from_form() -> list[dict[str, str]]:
+    rows = []
+    for index in range(int(request.form.get("rows", "0") or 0)):
+        rows.append({field: request.form.get(f"{field}_{index}", "").strip() for field in ("date", "kind", "name")})
+    return rows
+
+
+def _calendar_page(service: CalendarService, year: int, rows: list[dict[str, str]], errors: dict[str, Any],
+                   message: str | None) -> str:
+    # Errors come keyed by the index among submitted (non-empty) days: map them back to form rows.
+    filled = [i for i, r in enumerate(rows) if r.get("date")]
+    row_errors = {filled[int(k)]: v for k, v in errors.items() if str(k).isdigit() and int(k) < len(filled)}
+    rows = rows + [{"date": "", "kind": DayKind.HOLIDAY.value, "name": ""} for _ in range(BLANK_ROWS)]
+    library = [e for e in service.year(year) if e["source"] == "library"]
+    return render_template("admin/calendar.html", year=year, rows=rows, row_errors=row_errors, message=message,
+                           library=library, covered=service.calendar().covers(year),
+                           complete=service.is_complete(year), kinds=list(DayKind),
+                           first=date(year, 1, 1).isoformat(), last=date(year, 12, 31).isoformat())
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@login_required(Role.ADMIN)
+def users() -> ResponseReturnValue:
+    """List users; create one (the form keeps what was typed when something is wrong)."""
+    service = DirectoryService(db.session())
+    form: dict[str, Any] = {"groups": []}
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        form = {key: request.form.get(key, "").strip() for key in
+                ("username", "display_name", "role", "region_code", "email")}
+        form["groups"] = request.form.getlist("groups")
+        try:
+            created = service.create_user(**form, password=request.form.get("password", ""))
+        except InvalidInput as exc:
+            errors, status = exc.details.get("fields", {}), 422
+        else:
+            flash(f"已创建用户 {created.username}", "success")
+            return redirect(url_for("web_admin.users"))
+    return render_template("admin/users.html", users=service.users(request.args.get("q")), form=form,
+                           errors=errors, regions=service.regions(), groups=service.groups(),
+                           roles=list(Role)), status
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@login_required(Role.ADMIN)
+def user(user_id: int) -> ResponseReturnValue:
+    """Edit a user's role, region, groups and status, or reset the password."""
+    service = DirectoryService(db.session())
+    found = service.user(user_id)
+    errors: dict[str, list[str]] = {}
+    form: dict[str, Any] = {"display_name": found.display_name, "role": found.role.value,
+                            "region_code": found.region_code, "email": found.email or "",
+                            "groups": found.group_names, "active": found.active}
+    if request.method == "POST":
+        try:
+            if request.form.get("action") == "reset_password":
+                service.reset_password(user_id, request.form.get("password", ""))
+                flash("密码已重置，该用户的登录会话已全部失效", "success")
+            else:
+                form = {key: request.form.get(key, "").strip() for key in
+                        ("display_name", "role", "region_code", "email")}
+                form["groups"], form["active"] = request.form.getlist("groups"), request.form.get("active") == "on"
+                service.update_user(user_id, **form)
+                flash("已保存", "success")
+            return redirect(url_for("web_admin.user", user_id=user_id))
+        except InvalidInput as exc:
+            errors = exc.details.get("fields", {})
+            db.session().rollback()
+            return render_template("admin/user.html", user=service.user(user_id), form=form, errors=errors,
+                                   regions=service.regions(), groups=service.groups(), roles=list(Role)), 422
+    return render_template("admin/user.html", user=found, form=form, errors=errors, regions=service.regions(),
+                           groups=service.groups(), roles=list(Role))
