@@ -83,7 +83,8 @@ class Case:
     def advance_to(self, moment: datetime) -> Case:
         """Fire every timer due by ``moment`` (the application clock stays at ``moment`` inside)."""
         with clock.frozen(moment):
-            if self.instance.next_timer_at is not None and self.instance.next_timer_at <= moment:
+            # Spiff fires a timer once its due moment has passed (strictly), as the scheduler does.
+            if self.instance.next_timer_at is not None and self.instance.next_timer_at < moment:
                 instance_service().fire_timers(self.id)
         assert self.status is not InstanceStatus.ERROR, self.instance.error
         return self

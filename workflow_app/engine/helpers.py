@@ -24,11 +24,14 @@ def _now_iso() -> str:
 
 
 def _calendar() -> Any:
-    # Read in the app context's session: a read of the calendar tables, safe beside any transaction.
+    # Read in the app context's session, without flushing what the running change has pending: a flush
+    # here would run inside the script's time bound (and is not the script's business).
     from workflow_app import db
     from workflow_app.calendar.service import CalendarService
 
-    return CalendarService(db.session()).calendar()
+    session = db.session()
+    with session.no_autoflush:
+        return CalendarService(session).calendar()
 
 
 def _due_iso(limit: str) -> str:
