@@ -72,9 +72,8 @@ def test_admin_creates_a_user_and_bad_input_keeps_what_was_typed(web, session):
 
 
 def test_deactivating_a_user_ends_their_sessions(web, app, session):
-    from workflow_app.directory.models import User
-
     from tests.conftest import IsolatedClient
+    from workflow_app.directory.models import User
 
     other = IsolatedClient(app, app.response_class, use_cookies=True)
     login(other, "inspector")

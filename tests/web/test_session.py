@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 PUBLIC_PAGES = {"/login", "/static/<path:filename>", "/vendor/<package>/<path:filename>"}
 
 

@@ -1,0 +1,223 @@
+"""make bench: what one case step, one request and one scan cost; printed as `name: value` lines.
+
+Figures are medians (or p95 where named) of repeated runs in one process, on a fresh SQLite
+database and, when SOCORG_BENCH_POSTGRES_URL is set, on a fresh PostgreSQL database too.
+`--quick` shrinks the data sizes for a smoke run (the figures are then not comparable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from bench import seed  # noqa: E402
+from workflow_app import clock, create_app, db, migrations  # noqa: E402
+
+
+def p50(samples: list[float]) -> float:
+    return statistics.median(samples)
+
+
+def p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+
+
+def timed(action: Callable[[], Any]) -> float:
+    """Milliseconds one call takes."""
+    started = time.perf_counter()
+    action()
+    return (time.perf_counter() - started) * 1000
+
+
+class Bench:
+    """One backend's run: a fresh database, the shipped processes deployed, the demo users loaded."""
+
+    def __init__(self, url: str, sizes: dict[str, int]) -> None:
+        from workflow_app.definitions.service import collect_files
+        from workflow_app.demo import load_demo
+        from workflow_app.services import definition_service
+
+        self.sizes = sizes
+        self.app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "SCRIPT_TIME_LIMIT": 5.0})
+        self.ctx = self.app.app_context()
+        self.ctx.push()
+        migrations.upgrade(db.engine())
+        load_demo(db.session(), organizations=50)
+        definition_service().deploy(collect_files([ROOT / "bpmn"]), deployed_by="bench")
+        self.client = self.app.test_client()
+        self.tokens: dict[str, dict[str, str]] = {}
+
+    def close(self) -> None:
+        db.session().close()
+        db.engine().dispose()
+        self.ctx.pop()
+
+    def auth(self, username: str) -> dict[str, str]:
+        if username not in self.tokens:
+            answer = self.client.post("/api/v1/auth/token", json={"username": username, "password": "demo12345"})
+            self.tokens[username] = {"Authorization": f"Bearer {answer.get_json()['token']}"}
+        return self.tokens[username]
+
+    # -- the figures ------------------------------------------------------------------------
+
+    def engine_only(self, instance_id: str) -> float:
+        """Bare SpiffWorkflow: deserialize a full serialization, complete 审查, run on, serialize."""
+        from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+        from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG
+        from SpiffWorkflow.util.task import TaskState
+
+        from workflow_app.definitions.service import compiled
+        from workflow_app.engine import get_engine
+        from workflow_app.instances.models import ProcessInstance
+
+        instance = db.session().get(ProcessInstance, instance_id)
+        engine = get_engine()
+        workflow = engine.load(compiled(instance.definition, engine), instance.state_json)
+        stock = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(DEFAULT_CONFIG))
+        full = stock.serialize_json(workflow)  # what a plain Spiff integration stores: state and spec
+
+        def one() -> None:
+            loaded = stock.deserialize_json(full)
+            [task] = [t for t in loaded.get_tasks(state=TaskState.READY, manual=True) if t.task_spec.bpmn_id == "review"]
+            task.set_data(**seed.REVIEW_PASS)
+            task.run()
+            loaded.do_engine_steps()
+            stock.serialize_json(loaded)
+
+        for _ in range(20):
+            one()
+        return p50([timed(one) for _ in range(self.sizes["engine_runs"])])
+
+    def complete_through_api(self, tasks: list[tuple[str, str]]) -> tuple[float, float]:
+        """POST /tasks/{id}/complete as the reviewer: (median ms, completions per second)."""
+        headers = self.auth("reviewer_cc")
+        samples = []
+        started = time.perf_counter()
+        for _instance_id, task_id in tasks:
+            def one(task_id: str = task_id) -> None:
+                answer = self.client.post(f"/api/v1/tasks/{task_id}/complete", headers=headers,
+                                          json={"data": seed.REVIEW_PASS, "opinion": seed.REVIEW_PASS["opinion"]})
+                assert answer.status_code == 200, answer.get_json()
+            samples.append(timed(one))
+        elapsed = time.perf_counter() - started
+        return p50(samples), len(tasks) / elapsed
+
+    def starts_through_api(self) -> float:
+        """POST /process-instances as the applicant: starts per second."""
+        headers = self.auth("applicant")
+        count = self.sizes["starts"]
+        started = time.perf_counter()
+        for _ in range(count):
+            answer = self.client.post("/api/v1/process-instances", headers=headers,
+                                      json={"process_key": "registration", "variables": {}})
+            assert answer.status_code == 201, answer.get_json()
+        return count / (time.perf_counter() - started)
+
+    def inbox(self) -> float:
+        """p95 ms of a caseworker's inbox page plus its tab counts, over the bulk rows."""
+        headers = self.auth("window_cc")
+        samples = []
+        for n in range(self.sizes["inbox_runs"]):
+            scope = ("group", "mine", "all")[n % 3]
+
+            def one(scope: str = scope) -> None:
+                page = self.client.get(f"/api/v1/tasks?scope={scope}&sort=due_at&per_page=50", headers=headers)
+                counts = self.client.get("/api/v1/tasks/counts", headers=headers)
+                assert page.status_code == 200 and counts.status_code == 200, (page.get_json(), counts.get_json())
+            samples.append(timed(one))
+        return p95(samples)
+
+    def escalation(self) -> float:
+        """Seconds of one escalation pass over the overdue open tasks."""
+        from workflow_app.alerts.service import EscalationService
+
+        session = db.session()
+        started = time.perf_counter()
+        EscalationService(session).scan(clock.now())
+        return time.perf_counter() - started
+
+    def run(self) -> dict[str, float]:
+        figures: dict[str, float] = {}
+        session = db.session()
+        cases = seed.cases_at_review(session, self.sizes["cases"] + 1)
+        figures["engine_only_ms_p50"] = self.engine_only(cases[0][0])
+        figures["complete_task_ms_p50"], figures["complete_per_s"] = self.complete_through_api(cases[1:])
+        figures["overhead_ratio"] = figures["complete_task_ms_p50"] / figures["engine_only_ms_p50"]
+        figures["start_per_s"] = self.starts_through_api()
+        seeded = seed.million_tasks(session, self.sizes["tasks"], self.sizes["open"])
+        session.close()
+        figures["inbox_p95_ms_1m"] = self.inbox()
+        figures["escalation_scan_s_100k"] = self.escalation()
+        figures["seeded_tasks"] = seeded["tasks"]
+        figures["seeded_open_tasks"] = seeded["open"]
+        return figures
+
+
+def postgres_database(base_url: str) -> tuple[str, Callable[[], None]]:
+    """A throwaway PostgreSQL database next to ``base_url``'s, and how to drop it."""
+    admin_url = make_url(base_url)
+    name = f"socorg_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return admin_url.set(database=name).render_as_string(hide_password=False), drop
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run, not comparable figures")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args()
+    sizes = ({"cases": 30, "engine_runs": 50, "starts": 30, "inbox_runs": 30, "tasks": 20_000, "open": 2_000}
+             if args.quick else
+             {"cases": 300, "engine_runs": 300, "starts": 300, "inbox_runs": 300, "tasks": 1_000_000,
+              "open": 100_000})
+    backends: list[tuple[str, str, Callable[[], None]]] = []
+    folder = tempfile.mkdtemp(prefix="socorg-bench-")
+    backends.append(("sqlite", f"sqlite:///{folder}/bench.sqlite3", lambda: None))
+    if os.environ.get("SOCORG_BENCH_POSTGRES_URL"):
+        url, drop = postgres_database(os.environ["SOCORG_BENCH_POSTGRES_URL"])
+        backends.append(("postgres", url, drop))
+    results = {}
+    for name, url, cleanup in backends:
+        print(f"# {name} ({'quick' if args.quick else 'full'} sizes)", flush=True)
+        bench = Bench(url, sizes)
+        try:
+            figures = bench.run()
+        finally:
+            bench.close()
+            cleanup()
+        figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        for key, value in figures.items():
+            print(f"{key}: {value:.3f}" if isinstance(value, float) else f"{key}: {value}", flush=True)
+        results[name] = figures
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

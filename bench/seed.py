@@ -1,0 +1,107 @@
+"""Bulk data for the benchmarks: cases at a registration step, and a million human-task rows."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from workflow_app import clock
+from workflow_app.definitions.models import ProcessDefinition
+from workflow_app.directory.models import Group, Region
+from workflow_app.instances.models import InstanceStatus, ProcessInstance
+from workflow_app.services import instance_service
+from workflow_app.tasks.models import HumanTask, TaskStatus
+
+APPLICATION: dict[str, Any] = {
+    "org_type": "social_group", "category": "科技类", "is_remote_chamber": False, "region_code": "220100",
+    "residence": "吉林省长春市南关区人民大街2号", "legal_representative": "李明",
+    "founders": [{"name": "李明", "founder_kind": "individual"}, {"name": "吉林大学", "founder_kind": "unit"}],
+    "party_members": 3, "party_org_formed": False, "registered_funds": 50000, "charter_party_clause": True,
+    "materials": ["application_form", "charter_draft", "capital_verification", "residence_proof", "officers_info",
+                  "founders_list"],
+    "contact_phone": "0431-88886666",
+}
+REVIEW_PASS = {"decision": "approve", "opinion": "经审查，符合规定。", "materials_verified": True,
+               "charter_has_party_clause": True, "site_check": False}
+
+
+def _open_task(session: Session, instance_id: str, name: str) -> HumanTask:
+    session.expire_all()
+    return session.scalars(select(HumanTask).where(
+        HumanTask.instance_id == instance_id, HumanTask.name == name,
+        HumanTask.status.in_([TaskStatus.READY, TaskStatus.CLAIMED]))).one()
+
+
+def cases_at_review(session: Session, count: int) -> list[tuple[str, str]]:
+    """Start ``count`` registrations and work each to 审查; return (instance id, review task id) pairs."""
+    service = instance_service(session)
+    found = []
+    for n in range(count):
+        instance = service.start("registration", started_by="applicant", region_code="220100").instance
+        steps = [("apply", dict(APPLICATION, org_name=f"长春市基准测试第{n}学会"), "applicant"),
+                 ("acknowledge", {"acknowledged": True, "signatory": "李明"}, "applicant"),
+                 ("accept", {"decision": "accept", "opinion": "材料齐全，予以受理。"}, "window_cc")]
+        for name, data, actor in steps:
+            service.complete_task(_open_task(session, instance.id, name).id, data, actor=actor)
+        found.append((instance.id, _open_task(session, instance.id, "review").id))
+    return found
+
+
+def _chunks(rows: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    chunk: list[dict[str, Any]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def million_tasks(session: Session, total: int, open_count: int, seed: int = 7) -> dict[str, int]:
+    """``total`` human-task rows (``open_count`` open and overdue) over every region, group and process."""
+    rng = random.Random(seed)
+    regions = list(session.scalars(select(Region.code)))
+    groups = [g for g in session.scalars(select(Group.name)) if g != "applicant"]
+    definitions = {d.key: d.id for d in session.scalars(select(ProcessDefinition))}
+    keys = [k for k in ("registration", "major_event", "party_building", "zombie_cleanup") if k in definitions]
+    now = clock.now()
+    per_case = 5
+    instances = total // per_case
+    engine = session.get_bind()
+
+    def instance_rows() -> Iterator[dict[str, Any]]:
+        for n in range(instances):
+            key = keys[n % len(keys)]
+            yield {"id": str(uuid.UUID(int=n + 1)), "definition_id": definitions[key], "process_key": key,
+                   "business_key": f"BENCH-{n:07d}", "status": InstanceStatus.RUNNING.value,
+                   "region_code": regions[n % len(regions)], "started_by": "bench", "started_at": now,
+                   "state_json": "{}", "updated_at": now, "version": 1, "clock_paused": False}
+
+    def task_rows() -> Iterator[dict[str, Any]]:
+        open_every = max(1, total // max(open_count, 1))
+        for n in range(total):
+            case = n // per_case
+            is_open = n % open_every == 0 and n // open_every < open_count
+            created = now - timedelta(days=rng.randint(1, 400))
+            yield {"id": str(uuid.UUID(int=(1 << 64) + n)), "instance_id": str(uuid.UUID(int=case + 1)),
+                   "process_key": keys[case % len(keys)], "business_key": f"BENCH-{case:07d}",
+                   "name": f"step_{n % per_case}", "title": f"基准任务{n % per_case}",
+                   "candidate_group": groups[rng.randrange(len(groups))],
+                   "region_code": regions[case % len(regions)],
+                   "status": (TaskStatus.READY if is_open else TaskStatus.COMPLETED).value,
+                   "created_at": created, "due_at": now - timedelta(days=rng.randint(1, 30)) if is_open else created,
+                   "completed_at": None if is_open else created + timedelta(days=1), "escalation_level": 0}
+
+    with engine.begin() as conn:
+        for chunk in _chunks(instance_rows(), 20_000):
+            conn.execute(insert(ProcessInstance.__table__), chunk)
+        for chunk in _chunks(task_rows(), 20_000):
+            conn.execute(insert(HumanTask.__table__), chunk)
+    return {"instances": instances, "tasks": total, "open": open_count}
