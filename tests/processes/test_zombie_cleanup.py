@@ -1,0 +1,892 @@
+"""zombie_cleanup — 僵尸型社会组织清理整治: the shipped BPMN, its diagram, its forms and every path through it.
+
+Cases start on Monday 2026-03-02, 10:00 Beijing time, for the demo applicant's organization
+(长春市软件行业协会, 长春市) unless a test needs a foundation. The 清明 holiday (04-04…04-06)
+and 劳动节 (05-01…05-05, 调休 Saturday 05-09) fall inside the longer paths, so working-day
+limits and calendar-day limits that end on a holiday show in the expected dates.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import ExitStack
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator, FormatChecker
+from lxml import etree
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tests.processes.conftest import BPMN, Case
+from workflow_app import clock
+from workflow_app.announcements.models import Announcement
+from workflow_app.directory.models import User
+from workflow_app.documents.models import Document
+from workflow_app.instances.audit import history
+from workflow_app.instances.models import InstanceStatus
+from workflow_app.notifications.models import OutboxMessage
+from workflow_app.organizations.models import Organization, OrgStatus, OrgType, PartyOrgStatus
+
+KEY = "zombie_cleanup"
+BPMN_FILE = BPMN / f"{KEY}.bpmn"
+FORMS = BPMN / "forms"
+NS = {
+    "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+    "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
+    "dc": "http://www.omg.org/spec/DD/20100524/DC",
+    "di": "http://www.omg.org/spec/DD/20100524/DI",
+    "spiff": "http://spiffworkflow.org/bpmn/schema/1.0/core",
+}
+LOCAL = clock.LOCAL_TZ
+T0 = datetime(2026, 3, 2, 10, 0, tzinfo=LOCAL)  # Monday
+OPINION = "经审查，同意。"
+# 核查 of an organization that shows none of the five situations.
+VERIFY: dict[str, Any] = {
+    "contact_attempts": "2026年3月2日电话联系法定代表人王雪梅，已接通。",
+    "site_visited": True,
+    "site_visit_notes": "住所地有工作人员在岗。",
+    "no_annual_report_2y": False,
+    "inactive_after_registration": False,
+    "inactive_since_2019": False,
+    "unreachable": False,
+    "governance_deadlock": False,
+    "reachable": True,
+    "willing_to_dissolve": False,
+    "is_charity": False,
+    "findings": "经核查，情况属实。",
+}
+NOT_FILED = {"no_annual_report_2y": True}  # → 推动整改
+WANTS_TO_DISSOLVE = {"no_annual_report_2y": True, "willing_to_dissolve": True}  # → 注销登记
+GONE = {"unreachable": True, "reachable": False, "inactive_since_2019": True}  # → 撤销登记
+INVESTIGATION = {
+    "violation_facts": "该组织连续两年未参加年检，2019年以来未按章程开展活动，住所地无法取得联系。",
+    "evidence_summary": "年检记录、实地核查笔录、电话记录。",
+    "legal_basis": "《社会团体登记管理条例》第三十条",
+}
+
+
+def at(month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
+    """A moment of 2026 in Beijing time."""
+    return datetime(2026, month, day, hour, minute, tzinfo=LOCAL)
+
+
+def end_of(month: int, day: int) -> datetime:
+    """The end of a day of 2026 in Beijing (how due moments are set)."""
+    return datetime(2026, month, day, 23, 59, 59, tzinfo=LOCAL)
+
+
+def moment(value: str) -> datetime:
+    """An ISO moment from the case variables."""
+    return datetime.fromisoformat(value)
+
+
+# -- fixtures and helpers ------------------------------------------------------------------------
+
+class Timeline:
+    """The application clock of one test: frozen at a moment the test moves forward."""
+
+    def __init__(self, start: datetime) -> None:
+        self._stack = ExitStack()
+        self.go(start)
+
+    def go(self, when: datetime) -> None:
+        """Freeze the clock at ``when``."""
+        self._stack.close()
+        self._stack = ExitStack()
+        self._stack.enter_context(clock.frozen(when))
+
+    def close(self) -> None:
+        """Give the clock back."""
+        self._stack.close()
+
+
+@pytest.fixture
+def timeline() -> Iterator[Timeline]:
+    """The clock, frozen at T0."""
+    line = Timeline(T0)
+    yield line
+    line.close()
+
+
+@pytest.fixture
+def org(session: Session, demo: None) -> Organization:
+    """The demo applicant's organization (its users see the applicant tasks and get the notices)."""
+    user = session.scalar(select(User).where(User.username == "applicant"))
+    return session.get(Organization, user.organization_id)
+
+
+@pytest.fixture
+def foundation(session: Session, demo: None) -> Organization:
+    """An active foundation of 长春市 (a charity: its penalty is 吊销登记证书)."""
+    row = Organization(name="长春市春晖助学基金会", org_type=OrgType.FOUNDATION, category="公益慈善类",
+                       region_code="220100", status=OrgStatus.ACTIVE, party_org_status=PartyOrgStatus.NONE,
+                       charter_party_clause=True, residence="吉林省长春市南关区人民大街100号",
+                       legal_representative="赵明", flags={})
+    session.add(row)
+    session.commit()
+    return row
+
+
+@pytest.fixture
+def zombie(deploy_processes: Any, start_case: Any, timeline: Timeline, org: Organization) -> Any:
+    """Deploy zombie_cleanup; start cases of it as a 长春市 caseworker (for the applicant's organization by default)."""
+    deploy_processes(KEY)
+
+    def start(variables: dict[str, Any] | None = None, organization: Organization | None = None) -> Case:
+        target = organization or org
+        return start_case(KEY, variables, started_by="window_cc", organization_id=target.id,
+                          region_code=target.region_code)
+
+    return start
+
+
+def form_errors(form: str, data: dict[str, Any]) -> list[str]:
+    """What the task's JSON Schema form says about ``data`` (formats checked too)."""
+    schema = json.loads((FORMS / form).read_text(encoding="utf-8"))
+    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    return sorted(error.message for error in validator.iter_errors(data))
+
+
+def submit(case: Case, task: str, data: dict[str, Any], actor: str) -> Case:
+    """Complete ``task`` as ``actor`` with data its form accepts (checked first), the opinion into the audit."""
+    form = case.task(task).form
+    assert form, f"task {task} has no form"
+    assert form_errors(form, data) == [], f"{task}: the form refuses the test data"
+    return case.complete(task, data, actor=actor, opinion=data.get("opinion"))
+
+
+def verify(case: Case, **facts: Any) -> Case:
+    """The inspector records the 核查 findings."""
+    return submit(case, "verify", {**VERIFY, **facts}, "inspector")
+
+
+def confirm(case: Case, decision: str = "confirm", **extra: Any) -> Case:
+    """The supervisor confirms (or changes, or returns) the proposed measure."""
+    return submit(case, "confirm_measure", {"decision": decision, "opinion": "同意核查意见和建议措施。", **extra},
+                  "supervisor_cc")
+
+
+def decide(case: Case, task: str, decision: str, actor: str, opinion: str = OPINION) -> Case:
+    """A decision step: ``decision`` and its opinion."""
+    return submit(case, task, {"decision": decision, "opinion": opinion}, actor)
+
+
+def file_and_investigate(case: Case) -> Case:
+    """立案 approved by the supervisor, then 调查取证 by the inspector: the 事先告知书 goes out."""
+    decide(case, "approve_filing", "approve", "supervisor_cc", "证据确凿，同意立案调查。")
+    return submit(case, "investigate", INVESTIGATION, "inspector")
+
+
+def deliver_and_collect(case: Case, method: str = "direct", collected: bool = True) -> Case:
+    """送达 by ``method``; then the certificate and seal are collected (or not)."""
+    submit(case, "deliver_decision", {"delivery_method": method, "delivered_on": "2026-03-20"}, "inspector")
+    if method == "announcement":
+        return case
+    return collect(case, collected)
+
+
+def collect(case: Case, collected: bool = True) -> Case:
+    """收缴登记证书和印章."""
+    return submit(case, "collect_certificate", {"certificate_collected": collected, "seal_collected": collected},
+                  "inspector")
+
+
+def open_tasks(case: Case) -> list[tuple[str, str | None]]:
+    """(BPMN id, candidate group) of the case's open tasks."""
+    return [(t.name, t.candidate_group) for t in case.open_tasks()]
+
+
+def documents(session: Session, case: Case) -> list[Document]:
+    """The case's documents, oldest first."""
+    session.expire_all()
+    return list(session.scalars(select(Document).where(Document.instance_id == case.id)
+                                .order_by(Document.created_at, Document.id)))
+
+
+def titles(session: Session, case: Case) -> list[str]:
+    """The titles of the case's documents, sorted (several are issued in the same moment)."""
+    return sorted(d.title for d in documents(session, case))
+
+
+def document(session: Session, case: Case, title: str) -> Document:
+    """The case's only document with that title."""
+    found = [d for d in documents(session, case) if d.title == title]
+    assert len(found) == 1, f"{len(found)} documents titled {title}"
+    return found[0]
+
+
+def announcements(session: Session, case: Case) -> list[Announcement]:
+    """The case's announcements, oldest first."""
+    session.expire_all()
+    return list(session.scalars(select(Announcement).where(Announcement.instance_id == case.id)
+                                .order_by(Announcement.id)))
+
+
+def registry(session: Session, organization: Organization) -> Organization:
+    """The registry row, fresh."""
+    session.expire_all()
+    return session.get(Organization, organization.id)
+
+
+def notes(session: Session, case: Case, action: str | None = None) -> list[str]:
+    """The texts of the case's history notes (of one action when given)."""
+    session.expire_all()
+    return [e.details.get("text", "") for e in history(session, case.id)
+            if e.details.get("text") and (action is None or e.action == action)]
+
+
+def messages(session: Session, case: Case) -> list[tuple[str, str]]:
+    """(recipient, subject) of the case's outbox messages."""
+    session.expire_all()
+    return [(m.recipient, m.subject) for m in session.scalars(
+        select(OutboxMessage).where(OutboxMessage.instance_id == case.id).order_by(OutboxMessage.id))]
+
+
+def assert_archived(session: Session, case: Case, text: str) -> None:
+    """The case ended with its archive note."""
+    assert case.status is InstanceStatus.COMPLETED, case.instance.error
+    assert case.open_tasks() == []
+    archive = notes(session, case, "archive")
+    assert len(archive) == 1 and text in archive[0], archive
+
+
+def assert_cleared(row: Organization, result: str) -> None:
+    """The suspicion flag is gone and the outcome is on the registry row."""
+    assert "suspected_zombie" not in row.flags
+    assert row.flags["zombie_cleanup_result"] == result
+
+
+# -- the diagram ---------------------------------------------------------------------------------
+
+def _tree() -> etree._ElementTree:
+    return etree.parse(str(BPMN_FILE))
+
+
+def _bounds(tree: etree._ElementTree) -> dict[str, tuple[float, float, float, float]]:
+    result = {}
+    for shape in tree.iterfind(".//bpmndi:BPMNShape", NS):
+        b = shape.find("dc:Bounds", NS)
+        result[shape.get("bpmnElement")] = tuple(float(b.get(k)) for k in ("x", "y", "width", "height"))
+    return result
+
+
+def _flow_nodes(process: etree._Element) -> list[etree._Element]:
+    skip = {"laneSet", "sequenceFlow", "documentation", "extensionElements"}
+    return [el for el in process if isinstance(el.tag, str) and etree.QName(el).localname not in skip]
+
+
+def _inside(point: tuple[float, float], box: tuple[float, float, float, float], margin: float = 0.5) -> bool:
+    x, y = point
+    bx, by, bw, bh = box
+    return bx - margin <= x <= bx + bw + margin and by - margin <= y <= by + bh + margin
+
+
+def _on_border(point: tuple[float, float], box: tuple[float, float, float, float]) -> bool:
+    x, y = point
+    bx, by, bw, bh = box
+    return _inside(point, box) and (abs(x - bx) < 1 or abs(x - bx - bw) < 1 or abs(y - by) < 1
+                                    or abs(y - by - bh) < 1)
+
+
+def test_every_flow_node_has_a_shape_of_its_kind_inside_its_lane():
+    tree = _tree()
+    process = tree.find("bpmn:process", NS)
+    bounds = _bounds(tree)
+    lane_of = {ref.text: lane for lane in process.iterfind(".//bpmn:lane", NS)
+               for ref in lane.iterfind("bpmn:flowNodeRef", NS)}
+    sizes = {"userTask": (100, 80), "serviceTask": (100, 80), "scriptTask": (100, 80),
+             "businessRuleTask": (100, 80), "exclusiveGateway": (50, 50), "startEvent": (36, 36),
+             "endEvent": (36, 36), "boundaryEvent": (36, 36), "intermediateCatchEvent": (36, 36)}
+    nodes = _flow_nodes(process)
+    assert len(nodes) > 100
+    for node in nodes:
+        nid, kind = node.get("id"), etree.QName(node).localname
+        assert nid in lane_of, f"{nid} is in no lane"
+        assert nid in bounds, f"{nid} has no shape"
+        x, y, w, h = bounds[nid]
+        assert (w, h) == sizes[kind], f"{nid}: {kind} drawn {w}x{h}"
+        lx, ly, lw, lh = bounds[lane_of[nid].get("id")]
+        assert lx <= x and x + w <= lx + lw and ly <= y and y + h <= ly + lh, f"{nid} is outside its lane"
+
+
+def test_lanes_are_stacked_bands_of_one_pool():
+    tree = _tree()
+    bounds = _bounds(tree)
+    pool = bounds["Participant_zombie_cleanup"]
+    lanes = list(tree.iterfind(".//bpmn:lane", NS))
+    assert [lane.get("name") for lane in lanes] == ["applicant", "inspector", "supervisor", "reviewer", "approver"]
+    top = pool[1]
+    for lane in lanes:
+        x, y, w, h = bounds[lane.get("id")]
+        assert y == top, "lanes must follow each other without gaps or overlaps"
+        assert x > pool[0] and x + w == pool[0] + pool[2]
+        top = y + h
+    assert top == pool[1] + pool[3]
+
+
+def test_no_two_shapes_overlap():
+    tree = _tree()
+    process = tree.find("bpmn:process", NS)
+    bounds = _bounds(tree)
+    attached = {n.get("id"): n.get("attachedToRef") for n in process.iterfind("bpmn:boundaryEvent", NS)}
+    ids = [n.get("id") for n in _flow_nodes(process)]
+    for i, a in enumerate(ids):
+        for b in ids[i + 1:]:
+            if attached.get(a) == b or attached.get(b) == a:
+                continue  # a boundary event sits on its task's border by definition
+            ax, ay, aw, ah = bounds[a]
+            bx, by, bw, bh = bounds[b]
+            assert not (ax < bx + bw and bx < ax + aw and ay < by + bh and by < ay + ah), f"{a} overlaps {b}"
+
+
+def test_boundary_events_sit_on_the_bottom_border_of_their_task():
+    tree = _tree()
+    bounds = _bounds(tree)
+    for event in tree.iterfind(".//bpmn:boundaryEvent", NS):
+        x, y, w, h = bounds[event.get("id")]
+        tx, ty, tw, th = bounds[event.get("attachedToRef")]
+        assert y + h / 2 == ty + th and tx <= x and x + w <= tx + tw, event.get("id")
+
+
+def test_every_flow_has_an_orthogonal_edge_from_its_source_to_its_target_around_other_shapes():
+    tree = _tree()
+    process = tree.find("bpmn:process", NS)
+    bounds = _bounds(tree)
+    attached = {n.get("id"): n.get("attachedToRef") for n in process.iterfind("bpmn:boundaryEvent", NS)}
+    edges = {e.get("bpmnElement"): e for e in tree.iterfind(".//bpmndi:BPMNEdge", NS)}
+    flows = list(process.iterfind("bpmn:sequenceFlow", NS))
+    assert len(flows) > 100
+    for flow in flows:
+        fid, src, tgt = flow.get("id"), flow.get("sourceRef"), flow.get("targetRef")
+        assert fid in edges, f"{fid} has no edge"
+        points = [(float(p.get("x")), float(p.get("y"))) for p in edges[fid].iterfind("di:waypoint", NS)]
+        assert len(points) >= 2, fid
+        assert _on_border(points[0], bounds[src]), f"{fid} does not start on {src}"
+        assert _on_border(points[-1], bounds[tgt]), f"{fid} does not end on {tgt}"
+        for (x1, y1), (x2, y2) in zip(points, points[1:], strict=False):
+            assert x1 == x2 or y1 == y2, f"{fid} has a diagonal segment"
+            for other, (bx, by, bw, bh) in bounds.items():
+                if other in (src, tgt, attached.get(src), attached.get(tgt)) or attached.get(other) in (src, tgt):
+                    continue
+                if other.startswith(("Lane_", "Participant_")):
+                    continue
+                crosses = min(x1, x2) < bx + bw and max(x1, x2) > bx and min(y1, y2) < by + bh and max(y1, y2) > by
+                assert not crosses, f"{fid} runs through {other}"
+
+
+def test_every_case_ending_archives_the_case():
+    process = _tree().find("bpmn:process", NS)
+    flows = {f.get("targetRef"): f.get("sourceRef") for f in process.iterfind("bpmn:sequenceFlow", NS)}
+    by_id = {n.get("id"): n for n in _flow_nodes(process)}
+    ends = [n.get("id") for n in process.iterfind("bpmn:endEvent", NS)]
+    # The reminder branches of non-interrupting timers end on their own; the case goes on.
+    branch_ends = {"end_reminder", "end_warn_investigate", "end_warn_decision"}
+    assert branch_ends < set(ends)
+    for end in set(ends) - branch_ends:
+        before = by_id[flows[end]]
+        operator = before.find(".//spiff:serviceTaskOperator", NS)
+        action = operator.find(".//spiff:parameter[@id='action']", NS).get("value")
+        assert operator.get("id") == "case.note" and action == "'archive'", end
+        # The registry is updated just before (注销登记 announces it in between).
+        steps = [by_id[flows[before.get("id")]]]
+        steps.append(by_id[flows[steps[0].get("id")]])
+        operators = [step.find(".//spiff:serviceTaskOperator", NS) for step in steps]
+        assert "registry.update_organization" in [op.get("id") for op in operators if op is not None], end
+
+
+# -- forms ---------------------------------------------------------------------------------------
+
+FORM_FILES = sorted(FORMS.glob(f"{KEY}_*.json"))
+RESERVED = {"date", "time", "datetime", "timedelta", "timezone", "Decimal", "now", "now_iso", "workdays_later",
+            "days_later", "deadline", "json_loads"}
+
+
+def test_user_tasks_have_forms_lanes_and_limits():
+    process = _tree().find("bpmn:process", NS)
+    lane_of = {ref.text: lane.get("name") for lane in process.iterfind(".//bpmn:lane", NS)
+               for ref in lane.iterfind("bpmn:flowNodeRef", NS)}
+    found = {}
+    for task in process.iterfind("bpmn:userTask", NS):
+        props = {p.get("name"): p.get("value") for p in task.iterfind(".//spiff:property", NS)}
+        assert (FORMS / props["formJsonSchemaFilename"]).exists(), task.get("id")
+        found[task.get("id")] = (lane_of[task.get("id")], props.get("timeLimit"))
+    assert found == {
+        "verify": ("inspector", "20wd"),
+        "confirm_measure": ("supervisor", "5wd"),
+        "rectify_report": ("applicant", None),  # its limit is the boundary timer at rectify_due
+        "recheck": ("inspector", "10wd"),
+        "setup_liquidation": ("applicant", "30d"),
+        "file_liquidation_report": ("applicant", "180d"),
+        "apply_deregistration": ("applicant", None),  # 15 days from the end of liquidation: a timer
+        "review_deregistration": ("reviewer", "10wd"),
+        "approve_filing": ("supervisor", "3wd"),
+        "investigate": ("inspector", "20wd"),
+        "state_defence": ("applicant", "5wd"),
+        "schedule_hearing": ("reviewer", "3wd"),
+        "hold_hearing": ("reviewer", None),
+        "decide_penalty": ("approver", "5wd"),
+        "deliver_decision": ("inspector", "7d"),
+        "collect_certificate": ("inspector", "15wd"),
+    }
+    used = {f"{KEY}_{name}.json" for name in (
+        "verify", "confirm_measure", "rectify_report", "recheck", "setup_liquidation", "liquidation_report",
+        "apply_deregistration", "review_deregistration", "approve_filing", "investigate", "state_defence",
+        "schedule_hearing", "hold_hearing", "decide_penalty", "deliver_decision", "collect_certificate")}
+    assert {p.name for p in FORM_FILES} == used
+
+
+@pytest.mark.parametrize("path", FORM_FILES, ids=lambda p: p.name)
+def test_form_is_an_object_schema_with_chinese_titles_and_safe_field_names(path: Path):
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    assert schema["type"] == "object" and schema["title"]
+    assert set(schema["required"]) <= set(schema["properties"])
+    for name, prop in schema["properties"].items():
+        assert name.isidentifier() and not name.startswith("_") and name not in RESERVED, name
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in prop["title"]), name
+        if "enum" in prop:
+            assert set(prop["x-labels"]) == set(prop["enum"]), name
+        if "format" in prop or "pattern" in prop:
+            assert Draft202012Validator(prop, format_checker=FormatChecker()).is_valid(prop["examples"][0]), name
+
+
+@pytest.mark.parametrize(("form", "decisions"), [
+    ("confirm_measure", ["confirm", "change", "return"]),
+    ("recheck", ["rectified", "not_rectified", "return"]),
+    ("review_deregistration", ["approve", "return"]),
+    ("approve_filing", ["approve", "reject"]),
+    ("decide_penalty", ["approve", "reject", "return"]),
+])
+def test_decision_forms_require_a_decision_and_an_opinion(form: str, decisions: list[str]):
+    name = f"{KEY}_{form}.json"
+    schema = json.loads((FORMS / name).read_text(encoding="utf-8"))
+    assert {"decision", "opinion"} <= set(schema["required"])
+    assert schema["properties"]["decision"]["enum"] == decisions
+    assert form_errors(name, {"decision": decisions[0], "opinion": "好"}) != []  # an opinion needs 2 characters
+
+
+def test_changing_the_measure_requires_the_new_measure():
+    name = f"{KEY}_confirm_measure.json"
+    assert form_errors(name, {"decision": "change", "opinion": OPINION}) == ["'changed_measure' is a required property"]
+    assert form_errors(name, {"decision": "change", "opinion": OPINION, "changed_measure": "deregister"}) == []
+    assert form_errors(name, {"decision": "confirm", "opinion": OPINION, "rectify_days": 0}) != []
+
+
+def test_the_verify_form_asks_for_the_five_situations_and_the_facts():
+    schema = json.loads((FORMS / f"{KEY}_verify.json").read_text(encoding="utf-8"))
+    facts = ["no_annual_report_2y", "inactive_after_registration", "inactive_since_2019", "unreachable",
+             "governance_deadlock", "reachable", "willing_to_dissolve", "is_charity"]
+    for name in facts:
+        assert name in schema["required"] and schema["properties"][name]["type"] == "boolean"
+
+
+def test_zombie_cleanup_deploys_through_the_lint(deploy_processes):
+    assert deploy_processes(KEY) == [KEY]
+
+
+# -- start and 核查 ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("variables", [
+    None,  # a caseworker's start, or the bulk starter passing nothing
+    {"source": "bulk", "organization_name": "长春市软件行业协会", "suspected_zombie": True,
+     "situations": ["no_annual_report_2y"], "org_type": "social_group"},
+])
+def test_a_case_starts_with_or_without_variables_and_marks_the_organization(zombie, session, org, variables):
+    case = zombie(variables)
+    assert open_tasks(case) == [("verify", "inspector")]
+    assert case.instance.region_code == "220100" and case.instance.organization_id == org.id
+    assert registry(session, org).flags["suspected_zombie"] is True
+    task = case.task("verify")
+    assert task.due_at is not None and clock.as_utc(task.due_at) == end_of(3, 30)  # 20 working days
+
+
+def test_no_situation_closes_the_case_as_not_a_zombie(zombie, session, org):
+    case = verify(zombie())
+    assert titles(session, case) == sorted(["社会组织核查情况报告"])
+    report = document(session, case, "社会组织核查情况报告")
+    assert "不存在僵尸型社会组织的五种情形" in report.html and "长春市软件行业协会" in report.html
+    row = registry(session, org)
+    assert row.status is OrgStatus.ACTIVE
+    assert_cleared(row, "not_zombie")
+    assert_archived(session, case, "不存在僵尸型社会组织情形")
+    assert case.variables()["confirmed_situations"] == []
+
+
+def test_the_supervisor_sends_the_findings_back_for_another_verification(zombie, session, org):
+    case = verify(zombie(), **NOT_FILED)
+    assert open_tasks(case) == [("confirm_measure", "supervisor")]
+    data = case.variables()
+    assert data["proposed_measure"] == "rectify" and data["confirmed_situations"] == ["no_annual_report_2y"]
+    confirm(case, "return")
+    assert open_tasks(case) == [("verify", "inspector")]
+    verify(case)  # the second look found the annual reports filed after all
+    assert titles(session, case) == sorted(["社会组织核查情况报告", "社会组织核查情况报告"])
+    assert_cleared(registry(session, org), "not_zombie")
+    assert_archived(session, case, "不存在")
+
+
+# -- 推动整改 ------------------------------------------------------------------------------------
+
+def test_rectification_with_a_reminder_ends_with_the_organization_activated(zombie, session, org, timeline):
+    case = verify(zombie(), **NOT_FILED, governance_deadlock=True)
+    confirm(case)
+    assert open_tasks(case) == [("rectify_report", "applicant")]
+    data = case.variables()
+    assert data["measure"] == "rectify" and data["measure_label"] == "推动整改"
+    assert moment(data["rectify_due"]) == end_of(4, 1)  # 30 days from 03-02
+    assert moment(data["rectify_reminder_at"]) == end_of(3, 25)  # a week before
+    notice = document(session, case, "限期整改通知书")
+    assert notice.number.startswith("民社整改字〔2026〕")
+    assert "二〇二六年四月一日" in notice.html and "内部治理陷入僵局" in notice.html
+    assert ("applicant@" in messages(session, case)[0][0]) and messages(session, case)[0][1] == "限期整改通知书"
+
+    timeline.go(at(3, 26, 9))
+    case.advance_to(at(3, 26, 9))
+    assert open_tasks(case) == [("rectify_report", "applicant")]  # the reminder does not interrupt
+    assert [s for _, s in messages(session, case)] == ["限期整改通知书", "整改期限提醒"]
+
+    submit(case, "rectify_report", {"rectification_summary": "已补报2024、2025年度工作报告，恢复开展活动。",
+                                    "annual_reports_filed": True, "activities_resumed": True,
+                                    "governance_restored": True, "contact_phone": "0431-88886666"}, "applicant")
+    assert open_tasks(case) == [("recheck", "inspector")]
+    decide(case, "recheck", "rectified", "inspector", "整改到位，恢复正常。")
+    row = registry(session, org)
+    assert row.status is OrgStatus.ACTIVE
+    assert_cleared(row, "activated")
+    assert_archived(session, case, "激活")
+    assert titles(session, case) == sorted(["社会组织核查情况报告", "限期整改通知书"])
+
+
+def test_the_recheck_can_ask_for_more_material_within_ten_days(zombie, session, org, timeline):
+    case = confirm(verify(zombie(), **NOT_FILED))
+    timeline.go(at(3, 20))
+    submit(case, "rectify_report", {"rectification_summary": "正在补报。", "annual_reports_filed": False,
+                                    "activities_resumed": True}, "applicant")
+    decide(case, "recheck", "return", "inspector", "请补充年度报告回执。")
+    assert open_tasks(case) == [("rectify_report", "applicant")]
+    data = case.variables()
+    assert moment(data["rectify_due"]) == end_of(3, 30)  # 10 days from 03-20
+    assert messages(session, case)[-1][1] == "整改材料退回补充"
+    timeline.go(at(3, 25))
+    submit(case, "rectify_report", {"rectification_summary": "已补报。", "annual_reports_filed": True,
+                                    "activities_resumed": True}, "applicant")
+    decide(case, "recheck", "rectified", "inspector", "整改到位。")
+    assert_cleared(registry(session, org), "activated")
+    assert_archived(session, case, "激活")
+
+
+def test_silence_past_the_rectification_deadline_goes_to_revocation(zombie, session, org, timeline):
+    case = confirm(verify(zombie(), **NOT_FILED))
+    timeline.go(at(4, 1, 23))
+    case.advance_to(at(4, 1, 23))  # the last day: the report may still come
+    assert ("rectify_report", "applicant") in open_tasks(case)
+    timeline.go(at(4, 2, 0, 1))
+    case.advance_to(at(4, 2, 0, 1))
+    assert open_tasks(case) == [("approve_filing", "supervisor")]
+    assert "整改期限届满未报告整改情况，转入撤销程序" in notes(session, case, "overdue")
+    data = case.variables()
+    assert data["measure"] == "revoke" and data["penalty_kind"] == "撤销登记"
+    assert registry(session, org).flags["suspected_zombie"] is True
+
+
+def test_not_rectified_goes_to_revocation_and_ends_revoked(zombie, session, org, timeline):
+    """Penalty path: no defence within 5 working days (timer), direct delivery, certificate and seal collected."""
+    case = confirm(verify(zombie(), **NOT_FILED))
+    submit(case, "rectify_report", {"rectification_summary": "无。", "annual_reports_filed": False,
+                                    "activities_resumed": False}, "applicant")
+    decide(case, "recheck", "not_rectified", "inspector", "未补报年度报告，未开展活动。")
+    assert open_tasks(case) == [("approve_filing", "supervisor")]
+    assert any("复查未整改到位" in n for n in notes(session, case))
+
+    timeline.go(at(3, 3))
+    file_and_investigate(case)
+    data = case.variables()
+    assert moment(data["filing_at"]) == at(3, 3)
+    assert moment(data["penalty_decision_due"]) == end_of(6, 1)  # 90 days from 03-03
+    assert any("应于2026-06-01前作出处罚决定" in n for n in notes(session, case, "filing"))
+    assert moment(data["hearing_request_due"]) == end_of(3, 10)  # 5 working days
+    assert open_tasks(case) == [("state_defence", "applicant")]
+    prior = document(session, case, "行政处罚事先告知书")
+    assert prior.number.startswith("民社罚告字〔2026〕")
+    assert "撤销登记" in prior.html and "二〇二六年三月十日" in prior.html
+
+    timeline.go(at(3, 11, 9))
+    case.advance_to(at(3, 11, 9))
+    assert open_tasks(case) == [("decide_penalty", "approver")]
+    assert "5个工作日内未提出陈述、申辩或听证申请，视为放弃" in notes(session, case, "waived")
+
+    decide(case, "decide_penalty", "approve", "approver_cc", "同意撤销登记。")
+    decision = document(session, case, "行政处罚决定书")
+    assert decision.number.startswith("民社罚决字〔2026〕")
+    assert "撤销登记" in decision.html and "未提出陈述、申辩或者听证申请" in decision.html
+    assert open_tasks(case) == [("deliver_decision", "inspector")]
+    deliver_and_collect(case, "direct")
+    assert [a.kind for a in announcements(session, case)] == ["撤销登记"]
+    assert "连续两年未参加年检（年报）" in announcements(session, case)[0].html
+    row = registry(session, org)
+    assert row.status is OrgStatus.REVOKED
+    assert_cleared(row, "revoked")
+    assert_archived(session, case, "撤销登记")
+    assert titles(session, case) == sorted(["社会组织核查情况报告", "限期整改通知书", "行政处罚事先告知书", "行政处罚决定书"])
+
+
+def test_the_supervisor_changes_the_measure_and_the_rectification_period(zombie, session, org):
+    case = verify(zombie(), **GONE)
+    assert case.variables()["proposed_measure"] == "revoke"
+    confirm(case, "change", changed_measure="rectify", rectify_days=45,
+            opinion="已通过业务主管单位联系到负责人，给予整改机会。")
+    assert open_tasks(case) == [("rectify_report", "applicant")]
+    data = case.variables()
+    assert data["measure"] == "rectify"
+    assert moment(data["rectify_due"]) == end_of(4, 16)  # 45 days from 03-02
+    assert moment(data["rectify_reminder_at"]) == end_of(4, 9)
+
+
+# -- 注销登记 ------------------------------------------------------------------------------------
+
+def _liquidate(case: Case, timeline: Timeline, end_date: str = "2026-04-20") -> Case:
+    submit(case, "setup_liquidation", {"liquidation_group_leader": "王雪梅", "liquidation_group_members": "王雪梅、李强",
+                                       "liquidation_started_on": "2026-03-05"}, "applicant")
+    timeline.go(at(4, 21))
+    return submit(case, "file_liquidation_report", {
+        "liquidation_end_date": end_date, "liquidation_report_summary": "债权债务已清理完毕。",
+        "remaining_assets": 12000, "remaining_assets_disposal": "捐赠给长春市慈善总会。"}, "applicant")
+
+
+def _apply(case: Case) -> Case:
+    return submit(case, "apply_deregistration", {"deregistration_reason": "长期未开展活动，会员大会决议解散。",
+                                                 "certificate_and_seal_returned": True}, "applicant")
+
+
+def test_voluntary_deregistration_ends_deregistered_and_announced(zombie, session, org, timeline):
+    case = verify(zombie(), **WANTS_TO_DISSOLVE)
+    assert case.variables()["proposed_measure"] == "deregister"
+    confirm(case)
+    assert open_tasks(case) == [("setup_liquidation", "applicant")]
+    guidance = document(session, case, "引导注销登记告知书")
+    assert guidance.number.startswith("民社注告字〔2026〕") and "十五日内" in guidance.html
+    assert clock.as_utc(case.task("setup_liquidation").due_at) == end_of(4, 1)
+
+    _liquidate(case, timeline)
+    assert open_tasks(case) == [("apply_deregistration", "applicant")]
+    # 15 days from 04-20 end on 05-05, inside the 劳动节 holiday: the next working day.
+    assert moment(case.variables()["deregistration_due"]) == end_of(5, 6)
+    _apply(case)
+    assert open_tasks(case) == [("review_deregistration", "reviewer")]
+    decide(case, "review_deregistration", "approve", "reviewer_cc", "清算完毕，准予注销。")
+    approval = document(session, case, "准予注销登记决定书")
+    assert approval.number.startswith("民社注准字〔2026〕") and "二〇二六年四月二十日" in approval.html
+    assert [a.kind for a in announcements(session, case)] == ["注销登记"]
+    row = registry(session, org)
+    assert row.status is OrgStatus.DEREGISTERED
+    assert_cleared(row, "deregistered")
+    assert_archived(session, case, "注销登记")
+    assert titles(session, case) == sorted(["社会组织核查情况报告", "引导注销登记告知书", "准予注销登记决定书"])
+
+
+def test_the_deregistration_review_returns_the_application_for_15_days(zombie, session, org, timeline):
+    case = confirm(verify(zombie(), **WANTS_TO_DISSOLVE))
+    _liquidate(case, timeline)
+    timeline.go(at(4, 22))
+    _apply(case)
+    decide(case, "review_deregistration", "return", "reviewer_cc", "清算报告缺少审计意见，请补正。")
+    assert open_tasks(case) == [("apply_deregistration", "applicant")]
+    assert moment(case.variables()["deregistration_due"]) == end_of(5, 7)  # 15 days from 04-22
+    timeline.go(at(5, 7, 0, 1))
+    case.advance_to(at(5, 7, 0, 1))  # the first due (05-06) no longer applies
+    _apply(case)
+    decide(case, "review_deregistration", "approve", "reviewer_cc", "准予注销。")
+    assert registry(session, org).status is OrgStatus.DEREGISTERED
+    assert_archived(session, case, "注销登记")
+
+
+def test_no_liquidation_group_within_30_days_goes_to_revocation(zombie, session, org, timeline):
+    case = confirm(verify(zombie(), **WANTS_TO_DISSOLVE))
+    timeline.go(at(4, 2, 0, 1))
+    case.advance_to(at(4, 2, 0, 1))
+    assert open_tasks(case) == [("approve_filing", "supervisor")]
+    assert "30日内未成立清算组，转入撤销程序" in notes(session, case, "overdue")
+    assert case.variables()["measure"] == "revoke"
+
+
+def test_no_liquidation_report_within_180_days_goes_to_revocation(zombie, session, org, timeline):
+    case = confirm(verify(zombie(), **WANTS_TO_DISSOLVE))
+    timeline.go(at(3, 5))
+    submit(case, "setup_liquidation", {"liquidation_group_leader": "王雪梅", "liquidation_group_members": "王雪梅",
+                                       "liquidation_started_on": "2026-03-05"}, "applicant")
+    timeline.go(at(9, 1, 0, 1))  # 180 days from 03-05 end on 09-01
+    case.advance_to(at(9, 1, 0, 1))
+    assert ("file_liquidation_report", "applicant") in open_tasks(case)
+    timeline.go(at(9, 2, 0, 1))
+    case.advance_to(at(9, 2, 0, 1))
+    assert open_tasks(case) == [("approve_filing", "supervisor")]
+    assert "180日内未提交清算报告，转入撤销程序" in notes(session, case, "overdue")
+
+
+def test_no_application_within_15_days_of_the_end_of_liquidation_goes_to_revocation(zombie, session, org, timeline):
+    case = confirm(verify(zombie(), **WANTS_TO_DISSOLVE))
+    _liquidate(case, timeline, end_date="2026-04-20")
+    timeline.go(at(5, 6, 23))
+    case.advance_to(at(5, 6, 23))
+    assert ("apply_deregistration", "applicant") in open_tasks(case)
+    timeline.go(at(5, 7, 0, 1))
+    case.advance_to(at(5, 7, 0, 1))
+    assert open_tasks(case) == [("approve_filing", "supervisor")]
+    assert "清算结束之日起15日内未申请注销登记，转入撤销程序" in notes(session, case, "overdue")
+    assert registry(session, org).status is OrgStatus.ACTIVE
+
+
+# -- 撤销登记 / 吊销登记证书 ---------------------------------------------------------------------
+
+def test_a_refused_filing_turns_to_rectification(zombie, session, org):
+    case = confirm(verify(zombie(), **GONE))
+    assert case.variables()["measure"] == "revoke"
+    decide(case, "approve_filing", "reject", "supervisor_cc", "证据不足，先行责令整改。")
+    assert open_tasks(case) == [("rectify_report", "applicant")]
+    data = case.variables()
+    assert data["measure"] == "rectify" and moment(data["rectify_due"]) == end_of(4, 1)
+    assert "限期整改通知书" in titles(session, case)
+
+
+def test_hearing_with_announced_delivery_and_the_certificate_declared_void(zombie, session, org, timeline):
+    case = confirm(verify(zombie(), **GONE))
+    file_and_investigate(case)
+    timeline.go(at(3, 4))
+    submit(case, "state_defence", {"request_hearing": True, "defence_statement": "我单位仍在开展活动。"}, "applicant")
+    assert open_tasks(case) == [("schedule_hearing", "reviewer")]
+    assert case.variables()["hearing_earliest_date"] == "2026-03-13"  # 7 working days from 03-04
+
+    hearing = {"hearing_place": "长春市民政局三楼会议室", "hearing_host": "孙磊"}
+    submit(case, "schedule_hearing", {"hearing_date": "2026-03-12", **hearing}, "reviewer_cc")
+    assert open_tasks(case) == [("schedule_hearing", "reviewer")]  # too early: the notice needs 7 working days
+    assert "听证通知书" not in titles(session, case)
+    submit(case, "schedule_hearing", {"hearing_date": "2026-03-16", **hearing}, "reviewer_cc")
+    notice = document(session, case, "听证通知书")
+    assert notice.number.startswith("民社听通字〔2026〕") and "二〇二六年三月十六日" in notice.html
+    assert messages(session, case)[-1][1] == "听证通知书"
+    assert open_tasks(case) == [("hold_hearing", "reviewer")]
+
+    timeline.go(at(3, 16, 15))
+    submit(case, "hold_hearing", {"hearing_attended": True, "hearing_record": "当事人未能提供开展活动的证据。",
+                                  "hearing_recommendation": "维持拟处罚意见。"}, "reviewer_cc")
+    decide(case, "decide_penalty", "approve", "approver_cc", "维持撤销登记。")
+    assert "听证情况" in document(session, case, "行政处罚决定书").html
+
+    deliver_and_collect(case, "announcement")
+    assert open_tasks(case) == []
+    assert [a.kind for a in announcements(session, case)] == ["公告送达"]
+    assert document(session, case, "行政处罚决定书").number in announcements(session, case)[0].html
+    timeline.go(at(4, 15))
+    case.advance_to(at(4, 15))
+    assert open_tasks(case) == []  # 30 days from 03-16 end on 04-15
+    timeline.go(at(4, 16, 0, 1))
+    case.advance_to(at(4, 16, 0, 1))
+    assert "公告送达期满30日，视为送达" in notes(session, case, "served")
+    assert open_tasks(case) == [("collect_certificate", "inspector")]
+    collect(case, collected=False)
+    published = announcements(session, case)
+    assert [a.kind for a in published] == ["公告送达", "撤销登记", "登记证书印章作废"]
+    assert "登记证书（正、副本）和印章" in published[-1].html and "长春市软件行业协会" in published[-1].html
+    row = registry(session, org)
+    assert row.status is OrgStatus.REVOKED
+    assert_cleared(row, "revoked")
+    assert_archived(session, case, "撤销登记")
+    assert titles(session, case) == sorted(["社会组织核查情况报告", "行政处罚事先告知书", "听证通知书", "行政处罚决定书"])
+
+
+def test_a_charity_stating_its_defence_without_a_hearing_has_its_certificate_revoked(
+        zombie, session, foundation, timeline):
+    case = verify(zombie(organization=foundation), **GONE, is_charity=True)
+    assert case.variables()["proposed_measure"] == "revoke_certificate"
+    confirm(case)
+    assert case.variables()["penalty_kind"] == "吊销登记证书"
+    file_and_investigate(case)
+    assert "吊销登记证书" in document(session, case, "行政处罚事先告知书").html
+    submit(case, "state_defence", {"request_hearing": False, "defence_statement": "请求从轻处理。"}, "applicant")
+    assert open_tasks(case) == [("decide_penalty", "approver")]
+    decide(case, "decide_penalty", "approve", "approver_cc", "吊销登记证书。")
+    assert "请求从轻处理" in document(session, case, "行政处罚决定书").html
+    deliver_and_collect(case, "post")
+    assert "行政处罚决定书已送达" in notes(session, case, "served")
+    assert [a.kind for a in announcements(session, case)] == ["吊销登记证书"]
+    row = registry(session, foundation)
+    assert row.status is OrgStatus.CERTIFICATE_REVOKED
+    assert_cleared(row, "certificate_revoked")
+    assert_archived(session, case, "吊销登记证书")
+
+
+def test_a_decision_not_to_penalize_turns_to_rectification(zombie, session, org):
+    case = confirm(verify(zombie(), **GONE))
+    file_and_investigate(case)
+    submit(case, "state_defence", {"request_hearing": False, "defence_statement": "已恢复活动。"}, "applicant")
+    decide(case, "decide_penalty", "reject", "approver_cc", "当事人已恢复活动，不予处罚，责令整改。")
+    assert open_tasks(case) == [("rectify_report", "applicant")]
+    assert any("决定不予行政处罚，改为推动整改" in n for n in notes(session, case, "dropped"))
+    assert case.variables()["measure"] == "rectify"
+    assert "行政处罚决定书" not in titles(session, case)
+    submit(case, "rectify_report", {"rectification_summary": "已整改。", "annual_reports_filed": True,
+                                    "activities_resumed": True}, "applicant")
+    decide(case, "recheck", "rectified", "inspector", "整改到位。")
+    assert_cleared(registry(session, org), "activated")
+    assert_archived(session, case, "激活")
+
+
+def test_a_decision_sent_back_for_more_investigation(zombie, session, org):
+    case = confirm(verify(zombie(), **GONE))
+    file_and_investigate(case)
+    submit(case, "state_defence", {"request_hearing": False}, "applicant")
+    decide(case, "decide_penalty", "return", "approver_cc", "证据不充分，请补充调查。")
+    assert open_tasks(case) == [("investigate", "inspector")]
+    submit(case, "investigate", INVESTIGATION, "inspector")
+    assert [t for t in titles(session, case) if t == "行政处罚事先告知书"] == ["行政处罚事先告知书"] * 2
+    assert open_tasks(case) == [("state_defence", "applicant")]
+
+
+def test_the_90_day_limit_from_filing_warns_the_supervisors(zombie, session, org, timeline):
+    case = confirm(verify(zombie(), **GONE))
+    decide(case, "approve_filing", "approve", "supervisor_cc", "同意立案。")
+    assert moment(case.variables()["penalty_warning_at"]) == end_of(5, 21)  # 80 days from 03-02
+    timeline.go(at(5, 22))
+    case.advance_to(at(5, 22))
+    assert open_tasks(case) == [("investigate", "inspector")]  # a warning, not an interruption
+    recipient, subject = messages(session, case)[-1]
+    assert recipient.startswith("supervisor_cc@") and subject == "行政处罚决定期限将届满"
+    submit(case, "investigate", INVESTIGATION, "inspector")
+    submit(case, "state_defence", {"request_hearing": False}, "applicant")
+    assert open_tasks(case) == [("decide_penalty", "approver")]
+    case.advance_to(at(5, 22, 11))  # past the warning moment already: the decision step warns at once
+    warnings = [s for _, s in messages(session, case) if s == "行政处罚决定期限将届满"]
+    assert len(warnings) == 2
+    decide(case, "decide_penalty", "approve", "approver_cc", "同意。")
+    assert open_tasks(case) == [("deliver_decision", "inspector")]
+
+
+def test_every_form_accepts_the_data_these_tests_send():
+    # The data above is checked against each form as it is submitted (submit()); this pins a few refusals.
+    assert form_errors(f"{KEY}_verify.json", {**VERIFY, "reachable": "yes"}) != []
+    assert form_errors(f"{KEY}_schedule_hearing.json", {"hearing_date": "16/03/2026", "hearing_place": "会议室",
+                                                        "hearing_host": "孙磊"}) != []
+    assert form_errors(f"{KEY}_deliver_decision.json", {"delivery_method": "fax"}) != []
+    assert form_errors(f"{KEY}_rectify_report.json", {"rectification_summary": "好的", "annual_reports_filed": True,
+                                                      "activities_resumed": True,
+                                                      "contact_phone": "not a phone"}) != []
+
+
+def test_the_case_history_keeps_every_opinion(zombie, session):
+    case = confirm(verify(zombie(), **NOT_FILED))
+    opinions = [(e.task_name, e.opinion) for e in history(session, case.id) if e.opinion]
+    assert opinions == [("确认处置措施", "同意核查意见和建议措施。")]
+
+
+def test_the_penalty_notice_is_issued_the_day_the_investigation_ends(zombie, session, timeline):
+    case = confirm(verify(zombie(), **GONE))
+    decide(case, "approve_filing", "approve", "supervisor_cc", "同意立案。")
+    timeline.go(at(3, 31, 16))
+    submit(case, "investigate", INVESTIGATION, "inspector")
+    # 5 working days from Tuesday 03-31 skip the 清明 holiday (04-04…04-06): Wednesday 04-08.
+    assert moment(case.variables()["hearing_request_due"]) == end_of(4, 8)
+    assert clock.as_utc(document(session, case, "行政处罚事先告知书").created_at) == at(3, 31, 16)
