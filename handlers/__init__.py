@@ -16,7 +16,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-BUILTIN_MODULES = ("handlers.case",)
+BUILTIN_MODULES = (
+    "handlers.case", "handlers.clock", "handlers.numbering", "handlers.documents", "handlers.organizations",
+    "handlers.announcements", "handlers.notify",
+)
 
 
 @dataclass

@@ -1,0 +1,83 @@
+"""Documents of a case: list, read (JSON with the HTML) and print (the HTML page itself)."""
+
+from __future__ import annotations
+
+from flask import Response
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from workflow_app import db
+from workflow_app.auth.current import auth_required, current_user
+from workflow_app.documents.service import DocumentService
+
+blp = Blueprint("documents", __name__, url_prefix="", description="Documents issued by cases (文书).")
+
+# Stored documents are complete pages with inline print CSS; nothing else may load or run in them.
+PRINT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+
+
+class PageArgsSchema(Schema):
+    """?page=&per_page= of a list."""
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class DocumentSchema(Schema):
+    """A document's metadata."""
+
+    id = fields.String(dump_only=True)
+    instance_id = fields.String(dump_only=True)
+    kind = fields.String(dump_only=True)
+    template = fields.String(dump_only=True)
+    title = fields.String(dump_only=True)
+    number = fields.String(dump_only=True, allow_none=True)
+    task_name = fields.String(dump_only=True, allow_none=True)
+    created_at = fields.DateTime(dump_only=True)
+    created_by = fields.String(dump_only=True, allow_none=True)
+
+
+class DocumentDetailSchema(DocumentSchema):
+    """A document with its HTML."""
+
+    html = fields.String(dump_only=True)
+
+
+class DocumentListSchema(Schema):
+    """A page of documents."""
+
+    items = fields.List(fields.Nested(DocumentSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+@blp.route("/process-instances/<string:instance_id>/documents")
+@auth_required()
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, DocumentListSchema)
+def instance_documents(args: dict, instance_id: str) -> dict:
+    """The documents a case issued, oldest first (404 when the case is not visible)."""
+    items, total = DocumentService(db.session()).for_instance(current_user(), instance_id, **args)
+    return {"items": items, "total": total, **args}
+
+
+@blp.route("/documents/<string:document_id>")
+@auth_required()
+@blp.response(200, DocumentDetailSchema)
+def document(document_id: str) -> object:
+    """One document with its HTML."""
+    return DocumentService(db.session()).get(current_user(), document_id)
+
+
+@blp.route("/documents/<string:document_id>/print")
+@auth_required()
+@blp.doc(responses={200: {"description": "the document as a printable HTML page (A4 print CSS)",
+                          "content": {"text/html": {"schema": {"type": "string"}}}}})
+def print_document(document_id: str) -> Response:
+    """The document as the printable HTML page it was issued as."""
+    doc = DocumentService(db.session()).get(current_user(), document_id)
+    response = Response(doc.html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = PRINT_CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
