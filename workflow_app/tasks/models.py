@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from workflow_app import clock
@@ -39,6 +39,11 @@ class HumanTask(Base):
         Index("ix_human_tasks_assignee", "assignee", "status", "due_at"),
         # Overdue scan: open tasks by due time.
         Index("ix_human_tasks_status_due", "status", "due_at"),
+        # Supervisors' oversight: every task of the regions below theirs, by status.
+        Index("ix_human_tasks_region_status", "region_code", "status", "due_at"),
+        # 已办: what a user completed (visibility and the "mine" tab of closed tasks).
+        Index("ix_human_tasks_completed_by", "completed_by", "completed_at"),
+        Index("ix_human_tasks_delegated_from", "delegated_from"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -61,3 +66,55 @@ class HumanTask(Base):
     completed_at: Mapped[datetime | None]
     completed_by: Mapped[str | None] = mapped_column(String(64))
     escalation_level: Mapped[int] = mapped_column(default=0)
+    # 委派: who handed the task to the current assignee; the delegate's completion returns it to them.
+    delegated_from: Mapped[str | None] = mapped_column(String(64))
+
+
+def _big_id() -> Mapped[int]:
+    return mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+
+
+class TaskCopy(Base):
+    """抄送: a task copied to a user, who may then read it (never act on it)."""
+
+    __tablename__ = "task_copies"
+    __table_args__ = (
+        UniqueConstraint("task_id", "username"),
+        # 抄送我的: a user's copies, newest first; also the visibility subquery.
+        Index("ix_task_copies_username", "username", "created_at"),
+    )
+
+    id: Mapped[int] = _big_id()
+    task_id: Mapped[str] = mapped_column(ForeignKey("human_tasks.id", ondelete="CASCADE"))
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), index=True)
+    username: Mapped[str] = mapped_column(String(64))
+    copied_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class TaskComment(Base):
+    """A remark on a task by anyone who can see it (批注); also written to the case's audit trail."""
+
+    __tablename__ = "task_comments"
+    __table_args__ = (Index("ix_task_comments_task", "task_id", "id"),)
+
+    id: Mapped[int] = _big_id()
+    task_id: Mapped[str] = mapped_column(ForeignKey("human_tasks.id", ondelete="CASCADE"))
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), index=True)
+    author: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class TaskUrge(Base):
+    """催办: one reminder the case's starter sent about a task (the rate limit reads these)."""
+
+    __tablename__ = "task_urges"
+    __table_args__ = (Index("ix_task_urges_task_at", "task_id", "at"),)
+
+    id: Mapped[int] = _big_id()
+    task_id: Mapped[str] = mapped_column(ForeignKey("human_tasks.id", ondelete="CASCADE"))
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), index=True)
+    urged_by: Mapped[str] = mapped_column(String(64))
+    recipients: Mapped[int] = mapped_column(default=0)
+    at: Mapped[datetime] = mapped_column(default=clock.now)

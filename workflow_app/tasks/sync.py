@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow_app import clock
+from workflow_app.alerts.service import close_for_tasks
 from workflow_app.engine import ReadyTask
 from workflow_app.instances.models import ProcessInstance
 from workflow_app.tasks.models import OPEN_STATUSES, HumanTask, TaskStatus
@@ -53,6 +54,7 @@ def sync_tasks(session: Session, instance: ProcessInstance, ready: Iterable[Read
         row.due_at, row.due_warning = due_for(task.time_limit, now)
         session.add(row)
         created.append(row)
+    close_for_tasks(session, [row.id for row in closed])  # a task that left open status closes its alerts
     return created, closed
 
 
@@ -63,4 +65,5 @@ def close_all(session: Session, instance_id: str) -> list[HumanTask]:
     ))
     for row in rows:
         row.status, row.completed_at = TaskStatus.CANCELLED, clock.now()
+    close_for_tasks(session, [row.id for row in rows])
     return rows

@@ -1,0 +1,59 @@
+"""Task forms: read from the definition once, validated with JSON Schema 2020-12, errors keyed by field."""
+
+from __future__ import annotations
+
+from sqlalchemy import event, select
+
+from workflow_app import db
+from workflow_app.definitions.models import ProcessDefinition
+from workflow_app.tasks.forms import Form, FormCatalog
+
+
+def statements_during(action) -> list[str]:
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine(), "before_cursor_execute", count)
+    try:
+        action()
+    finally:
+        event.remove(db.engine(), "before_cursor_execute", count)
+    return seen
+
+
+def test_a_form_is_read_from_the_definition_once(approval, session):
+    definition_id = session.scalar(select(ProcessDefinition.id).where(ProcessDefinition.key == approval))
+    catalog = FormCatalog()
+    loads = statements_during(lambda: catalog.form(session, definition_id, "review", "review.json"))
+    assert len(loads) == 1
+    session.expire_all()
+    again = statements_during(lambda: catalog.form(session, definition_id, "review", "review.json"))
+    assert again == []
+    form = catalog.form(session, definition_id, "review", "review.json")
+    assert form.schema["title"] == "审核" and form.is_decision and form.has_opinion_field
+    assert not catalog.form(session, definition_id, "accept", "accept.json").is_decision
+
+
+def test_a_task_without_a_form_file_accepts_any_object(approval, session):
+    form = FormCatalog().form(session, 10**6, "ghost", None)
+    assert form.schema == {"type": "object"} and form.as_body() == {"schema": {"type": "object"}}
+
+
+def test_errors_are_keyed_by_the_path_of_the_field(approval, session):
+    definition_id = session.scalar(select(ProcessDefinition.id))
+    form = FormCatalog().form(session, definition_id, "apply", "apply.json")
+    assert form.errors({"title": "年会", "amount": 1}) == {}
+    errors = form.errors({"amount": -1, "contact": {"phone": "abc"}, "x": 1})
+    assert set(errors) == {"title", "amount", "contact.phone", "data"}
+    assert any("pattern" in m or "match" in m for m in errors["contact.phone"])
+    assert form.errors([1, 2]) == {"data": ["[1, 2] is not of type 'object'"]}
+
+
+def test_formats_are_checked():
+    from jsonschema import Draft202012Validator
+
+    schema = {"type": "object", "properties": {"day": {"type": "string", "format": "date"}}}
+    form = Form(schema, validator=Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER))
+    assert form.errors({"day": "2026-02-30"}) and not form.errors({"day": "2026-02-28"})
