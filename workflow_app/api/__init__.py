@@ -12,6 +12,7 @@ from flask_smorest import Api
 from workflow_app.api import errors
 
 api = Api()
+api.ERROR_SCHEMA = errors.ErrorSchema  # document API.md's error body, not smorest's own
 
 API_SETTINGS = {
     "API_TITLE": "socorg-workflow API",
@@ -28,10 +29,21 @@ API_SETTINGS = {
 
 def blueprints() -> list:
     """Every API blueprint, in the order they appear in the OpenAPI document."""
+    from workflow_app.alerts import api as alerts_api
+    from workflow_app.announcements import api as announcements_api
     from workflow_app.api import health
     from workflow_app.auth import api as auth_api
+    from workflow_app.calendar import api as calendar_api
+    from workflow_app.definitions import api as definitions_api
+    from workflow_app.documents import api as documents_api
+    from workflow_app.instances import api as instances_api
+    from workflow_app.notifications import api as outbox_api
+    from workflow_app.organizations import api as organizations_api
+    from workflow_app.tasks import api as tasks_api
 
-    return [health.blp, auth_api.blp]
+    return [health.blp, auth_api.blp, definitions_api.blp, instances_api.blp, tasks_api.blp,
+            alerts_api.blp, calendar_api.blp, outbox_api.blp,
+            organizations_api.blp, documents_api.blp, announcements_api.blp]
 
 
 def init_app(app: Flask) -> None:

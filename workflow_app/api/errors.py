@@ -88,6 +88,15 @@ def init_app(app: Flask) -> None:
             response.headers[name] = value
         return response, status
 
+    @app.errorhandler(RecursionError)
+    def nested_too_deeply(exc: RecursionError) -> Any:
+        # json.loads recurses once per nesting level: a body of 100,000 "[" must be a 400, not a 500.
+        db.session().rollback()
+        if not request.path.startswith("/api/"):
+            raise exc
+        log.warning("recursion limit on %s %s (a deeply nested body?)", request.method, request.path)
+        return error_response(400, "bad_request", "the request body is nested too deeply")
+
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Any:
         db.session().rollback()

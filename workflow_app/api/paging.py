@@ -1,0 +1,15 @@
+"""The one definition of ``?page=&per_page=`` for every list of the API."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+MAX_PER_PAGE = 200
+MAX_PAGE = 100_000  # beyond any real list; keeps OFFSET inside what every database accepts
+
+
+class PageArgsSchema(Schema):
+    """``?page=&per_page=`` of every list; list argument schemas inherit it."""
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
