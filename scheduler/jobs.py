@@ -1,14 +1,28 @@
-"""Scheduler jobs. Each does its work through services, claiming rows in the database, never in APScheduler."""
+"""Scheduler jobs. Each does its work through services, claiming rows in the database, never in APScheduler.
+
+- ``fire_due_timers``: BPMN timers of running cases whose ``next_timer_at`` has come. One case
+  per transaction: the due row is claimed inside the transaction that fires it (PostgreSQL:
+  ``FOR UPDATE SKIP LOCKED``; SQLite: the write transaction starts with ``BEGIN IMMEDIATE`` and
+  re-reads the row, so a case another scheduler just fired is no longer due), with the
+  instance's optimistic version as the backstop.
+- ``create_annual_reports``: in December, the yearly report case of each prefecture (see
+  :mod:`scheduler.annual_report`).
+- ``escalate``: the alert ladder over overdue tasks (:mod:`workflow_app.alerts.service`).
+- ``deliver_outbox``: e-mail and webhooks (:mod:`workflow_app.notifications.delivery`).
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import Flask
 from sqlalchemy import select
 
+from scheduler.annual_report import create_annual_reports
 from workflow_app import clock, db
+from workflow_app.db import unit_of_work
 from workflow_app.errors import Conflict
 from workflow_app.instances.models import InstanceStatus, ProcessInstance
 
@@ -17,34 +31,79 @@ BATCH = 200
 
 
 def fire_due_timers(app: Flask) -> str:
-    """Fire the timers of every running case whose earliest timer is due; a case another process took is skipped."""
+    """Fire the timers of every running case whose earliest timer is due, claiming each case in the database."""
     from workflow_app.services import instance_service
 
     fired = skipped = failed = 0
+    done: set[str] = set()
     with app.app_context():
         session = db.session()
-        due = list(session.scalars(
-            select(ProcessInstance.id)
-            .where(ProcessInstance.status == InstanceStatus.RUNNING, ProcessInstance.next_timer_at <= clock.now())
-            .order_by(ProcessInstance.next_timer_at).limit(BATCH)
-        ))
-        session.rollback()
-        for instance_id in due:
+        service = instance_service(session)
+        postgres = session.get_bind().dialect.name == "postgresql"
+        now = clock.now()
+        while len(done) < BATCH:
             try:
-                advance = instance_service(session).fire_timers(instance_id)
+                with unit_of_work(session):
+                    query = select(ProcessInstance.id).where(
+                        ProcessInstance.status == InstanceStatus.RUNNING, ProcessInstance.next_timer_at <= now)
+                    if done:  # a case that failed (rolled back) stays due: don't take it again this run
+                        query = query.where(ProcessInstance.id.not_in(done))
+                    query = query.order_by(ProcessInstance.next_timer_at, ProcessInstance.id).limit(1)
+                    if postgres:
+                        query = query.with_for_update(skip_locked=True)
+                    instance_id = session.scalar(query)
+                    if instance_id is None:
+                        break
+                    done.add(instance_id)
+                    advance = service.fire_timers_in_transaction(instance_id)
             except Conflict:
-                # Another scheduler saved the case first (optimistic lock): its timer fired there, once.
+                # Another process saved the case in between (optimistic lock): its timer fired there, once.
                 skipped += 1
                 continue
             except Exception:
                 failed += 1
-                log.exception("firing timers of case %s failed", instance_id)
+                log.exception("firing timers of a case failed; it stays due")
                 continue
             fired += 1 if advance.instance.status is not InstanceStatus.ERROR else 0
-    return f"{len(due)} due, {fired} fired, {skipped} taken by another scheduler, {failed} failed"
+    return f"{len(done)} due, {fired} fired, {skipped} taken by another scheduler, {failed} failed"
 
 
-JOBS: dict[str, Callable[[Flask], str]] = {"fire_due_timers": fire_due_timers}
+def escalate(app: Flask) -> str:
+    """Raise the escalation ladder's alerts (each (task, level) once) and queue their messages."""
+    from workflow_app.alerts.ladder import LadderConfig
+    from workflow_app.alerts.service import EscalationService
+    from workflow_app.notifications.delivery import DeliverySettings
+
+    with app.app_context():
+        config = LadderConfig.load(app.config.get("ESCALATION_CONFIG"))
+        urls = DeliverySettings.from_config(app.config).webhook_urls
+        return str(EscalationService(db.session(), config, webhook_urls=urls).scan())
+
+
+def deliver_outbox(app: Flask) -> str:
+    """Send due outbox messages by SMTP and signed webhook, with retries and a dead letter."""
+    from workflow_app.notifications.delivery import DeliverySettings, OutboxDelivery
+
+    with app.app_context():
+        return str(OutboxDelivery(db.session(), DeliverySettings.from_config(app.config)).deliver_due())
+
+
+@dataclass(frozen=True)
+class Job:
+    """A job and how often the scheduler process triggers it."""
+
+    run: Callable[[Flask], str]
+    interval_seconds: int
+
+
+# In the order `tick` runs them: timers first (they may open tasks), the outbox last (it sends
+# what the others queued in the same tick).
+JOBS: dict[str, Job] = {
+    "fire_due_timers": Job(fire_due_timers, 30),
+    "create_annual_reports": Job(create_annual_reports, 3600),
+    "escalate": Job(escalate, 300),
+    "deliver_outbox": Job(deliver_outbox, 30),
+}
 
 
 def run_all(app: Flask) -> dict[str, str]:
@@ -52,7 +111,7 @@ def run_all(app: Flask) -> dict[str, str]:
     outcomes = {}
     for name, job in JOBS.items():
         try:
-            outcomes[name] = job(app)
+            outcomes[name] = job.run(app)
         except Exception as exc:  # one broken job must not stop the others
             log.exception("job %s failed", name)
             outcomes[name] = f"failed: {exc}"

@@ -2,48 +2,87 @@
 
 APScheduler only triggers; the work is claimed in the database, so any number of
 scheduler processes can run against one database. Job stores are in memory, never shared.
+``SOCORG_SCHEDULER_INTERVAL_SECONDS`` (or the app config key) sets one interval for every job,
+e.g. for tests or a busy installation; by default each job has its own (scheduler.jobs.JOBS).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
 from scheduler.jobs import JOBS
+from workflow_app import clock, db
 
 log = logging.getLogger(__name__)
-INTERVAL_SECONDS = 30
+
+
+def _interval_override(app: Flask) -> int | None:
+    raw = app.config.get("SCHEDULER_INTERVAL_SECONDS") or os.environ.get("SOCORG_SCHEDULER_INTERVAL_SECONDS")
+    return max(1, int(raw)) if raw else None
+
+
+def _logged(name: str, app: Flask) -> None:
+    outcome = JOBS[name].run(app)
+    log.info("%s: %s", name, outcome)
 
 
 def _configure(scheduler: BackgroundScheduler, app: Flask) -> None:
+    override = _interval_override(app)
     for name, job in JOBS.items():
-        scheduler.add_job(job, "interval", args=[app], id=name, seconds=INTERVAL_SECONDS,
-                          max_instances=1, coalesce=True, misfire_grace_time=INTERVAL_SECONDS)
+        seconds = override or job.interval_seconds
+        # First run right away: a scheduler that was down catches up at start.
+        scheduler.add_job(_logged, "interval", args=[name, app], id=name, seconds=seconds,
+                          next_run_time=datetime.now(UTC), max_instances=1, coalesce=True,
+                          misfire_grace_time=seconds)
+
+
+def warn_uncovered_years(app: Flask) -> list[int]:
+    """Log loudly when this year's or next year's holiday schedule is unknown; return those years."""
+    from workflow_app.calendar.service import CalendarService
+
+    with app.app_context():
+        calendar = CalendarService(db.session()).calendar()
+    year = clock.local_now().year
+    missing = [y for y in (year, year + 1) if not calendar.covers(y)]
+    for y in missing:
+        log.warning("WORKING-DAY CALENDAR: %s's holidays are not entered; due dates in %s count plain "
+                    "weekdays and are flagged. Enter them: `socorg calendar set %s FILE.json` and "
+                    "`socorg calendar complete %s` (or PUT /api/v1/calendar/%s).", y, y, y, y, y)
+    return missing
 
 
 def start_background(app: Flask) -> BackgroundScheduler:
     """Start the jobs in a background thread of this process and return the scheduler."""
+    warn_uncovered_years(app)
     scheduler = BackgroundScheduler(timezone="UTC")
     _configure(scheduler, app)
     scheduler.start()
-    log.info("embedded scheduler started: %s", ", ".join(JOBS))
+    log.info("scheduler started (pid %s): %s", os.getpid(), ", ".join(JOBS))
     return scheduler
 
 
-def run_blocking(app: Flask) -> None:
-    """Run the jobs until SIGTERM or SIGINT, then let running jobs finish and exit."""
+def run_blocking(app: Flask, started: threading.Event | None = None) -> None:
+    """Run the jobs until SIGTERM or SIGINT, then let the running job finish and return."""
     stop = threading.Event()
-    scheduler = start_background(app)
 
     def _stop(signum: int, _frame: object) -> None:
-        log.info("signal %s: stopping the scheduler", signum)
+        log.info("signal %s: stopping the scheduler after the running job", signum)
         stop.set()
 
+    # Installed before the jobs start, so a signal at any moment is a clean stop.
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    stop.wait()
+    scheduler = start_background(app)
+    if started is not None:
+        started.set()
+    while not stop.wait(1.0):  # a timed wait keeps the main thread responsive to signals
+        pass
     scheduler.shutdown(wait=True)
+    log.info("scheduler stopped")

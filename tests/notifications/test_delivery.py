@@ -1,0 +1,187 @@
+"""Outbox delivery: SMTP down then back, backoff, dead letters, signed webhooks, claims."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from tests.alerts.support import DUE, REMIND, deploy_escalation, start_case
+from tests.notifications.support import SmtpServer, WebhookReceiver, free_port
+from workflow_app import clock
+from workflow_app.alerts.service import EscalationService
+from workflow_app.notifications.delivery import DeliverySettings, OutboxDelivery, sign, verify_signature
+from workflow_app.notifications.models import Channel, OutboxMessage, OutboxStatus
+from workflow_app.notifications.outbox import enqueue
+
+SECRET = "s3cret-for-tests"
+
+
+def settings(port: int, **overrides):
+    return DeliverySettings.from_config({"SMTP_HOST": "127.0.0.1", "SMTP_PORT": port, "SMTP_TIMEOUT": 3,
+                                         "WEBHOOK_SECRET": SECRET, **overrides})
+
+
+def deliver(session, config, at):
+    with clock.frozen(at):
+        return OutboxDelivery(session, config).deliver_due()
+
+
+def statuses(session):
+    session.expire_all()
+    return [(m.status, m.attempts) for m in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
+
+
+@pytest.fixture
+def overdue_alerts(demo, session):
+    """A 长春市 task reminded and then overdue: two e-mails queued (window_cc, supervisor_cc)."""
+    deploy_escalation()
+    start_case()
+    EscalationService(session).scan(REMIND)
+    EscalationService(session).scan(DUE + timedelta(seconds=1))
+
+
+@pytest.mark.slow
+def test_smtp_down_alerts_wait_in_the_outbox_and_arrive_when_it_is_back(session, overdue_alerts, tmp_path):
+    port = free_port()
+    server = SmtpServer(port, tmp_path / "maildir")
+    config = settings(port)
+    t = DUE + timedelta(minutes=5)
+
+    first = deliver(session, config, t)
+    assert (first.sent, first.retrying, first.dead) == (0, 2, 0)
+    assert statuses(session) == [(OutboxStatus.PENDING, 1)] * 2
+    message = session.scalars(select(OutboxMessage)).first()
+    assert "SMTP 127.0.0.1" in message.last_error
+    assert message.next_attempt_at == t + timedelta(seconds=60)
+    # Not due again before the backoff ends.
+    assert deliver(session, config, t + timedelta(seconds=30)).sent == 0
+    assert statuses(session) == [(OutboxStatus.PENDING, 1)] * 2
+    # Still down a minute later: the next wait doubles.
+    deliver(session, config, t + timedelta(seconds=61))
+    session.expire_all()
+    assert session.scalars(select(OutboxMessage)).first().next_attempt_at == t + timedelta(seconds=61 + 120)
+
+    server.start()
+    try:
+        back = deliver(session, config, t + timedelta(seconds=61 + 120))
+        assert (back.sent, back.retrying) == (2, 0)
+        assert statuses(session) == [(OutboxStatus.SENT, 3)] * 2
+        received = server.messages()
+        assert sorted(m["To"] for m in received) == ["supervisor_cc@demo.socorg.local",
+                                                    "window_cc@demo.socorg.local"]
+        subjects = sorted(str(m["Subject"]) for m in received)
+        assert "【到期提醒】" in subjects[0] + subjects[1] and "【超期预警】" in subjects[0] + subjects[1]
+        assert "受理材料" in received[0].get_content()
+        # Nothing is sent twice.
+        assert deliver(session, config, t + timedelta(hours=5)).sent == 0
+        assert len(server.messages()) == 2
+    finally:
+        server.stop()
+
+
+def test_a_message_goes_dead_after_the_last_attempt(session, app):
+    with session.begin():
+        enqueue(session, channel=Channel.EMAIL, recipient="x@example.invalid", subject="s", body="b")
+    config = settings(free_port(), OUTBOX_MAX_ATTEMPTS=3, OUTBOX_BACKOFF_SECONDS=10)
+    t = clock.now()
+    for at in (t, t + timedelta(seconds=10), t + timedelta(seconds=30)):
+        deliver(session, config, at)
+    assert statuses(session) == [(OutboxStatus.DEAD, 3)]
+    assert deliver(session, config, t + timedelta(days=1)).dead == 0  # dead stays dead
+
+
+def test_webhooks_are_signed_so_receivers_can_verify(session, demo):
+    deploy_escalation()
+    _, task_id = start_case()
+    with WebhookReceiver(SECRET) as receiver:
+        EscalationService(session, webhook_urls=[receiver.url]).scan(REMIND)
+        session.execute(update(OutboxMessage).where(OutboxMessage.channel == Channel.EMAIL)
+                        .values(status=OutboxStatus.SENT))
+        session.commit()
+        result = deliver(session, settings(free_port()), REMIND + timedelta(minutes=1))
+    assert result.sent == 1
+    [call] = receiver.received
+    assert call["valid"]
+    assert call["body"]["event"] == "task.alert" and call["body"]["alert"]["kind"] == "reminder"
+    assert call["body"]["task"]["id"] == task_id and call["body"]["task"]["title"] == "受理材料"
+    assert call["headers"]["X-Socorg-Message-Id"].isdigit()
+
+
+def test_a_receiver_that_refuses_gets_the_message_again_later(session, app):
+    with WebhookReceiver(SECRET, status=500) as receiver:
+        with session.begin():
+            enqueue(session, channel=Channel.WEBHOOK, recipient=receiver.url, subject="h", body="", payload={})
+        result = deliver(session, settings(free_port()), clock.now())
+        assert result.retrying == 1 and "HTTP 500" in result.errors[0]
+        receiver.status = 200
+        assert deliver(session, settings(free_port()), clock.now() + timedelta(minutes=2)).sent == 1
+    assert len(receiver.received) == 2
+
+
+def test_a_wrong_secret_is_rejected_by_the_receiver(session, app):
+    with WebhookReceiver("another-secret") as receiver:
+        with session.begin():
+            enqueue(session, channel=Channel.WEBHOOK, recipient=receiver.url, subject="h", body="", payload={})
+        result = deliver(session, settings(free_port()), clock.now())
+    assert result.retrying == 1 and receiver.received[0]["valid"] is False
+
+
+def test_unsigned_webhooks_are_never_sent(session, app):
+    with session.begin():
+        enqueue(session, channel=Channel.WEBHOOK, recipient="http://127.0.0.1:9/", subject="h", body="", payload={})
+    result = deliver(session, DeliverySettings.from_config({"WEBHOOK_SECRET": ""}), clock.now())
+    assert result.retrying == 1 and "WEBHOOK_SECRET" in result.errors[0]
+
+
+def test_signature_helpers_round_trip_and_refuse_replays():
+    body = '{"a":"超期"}'.encode()
+    signature = sign("k", "1700000000", body)
+    assert verify_signature("k", "1700000000", body, signature, now=1700000100)
+    assert not verify_signature("k", "1700000000", body + b" ", signature, now=1700000100)
+    assert not verify_signature("k", "1700000000", body, signature, now=1700000000 + 301)
+    assert not verify_signature("k", "not-a-time", body, signature)
+
+
+class _CountingSmtp:
+    """Stands in for smtplib.SMTP: counts what it is asked to send."""
+
+    sent: list[str] = []
+    lock = threading.Lock()
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def ehlo(self):
+        pass
+
+    def send_message(self, message):
+        with self.lock:
+            _CountingSmtp.sent.append(message["X-Socorg-Message-Id"])
+
+    def quit(self):
+        pass
+
+
+def test_two_deliverers_at_once_send_each_message_once(session, new_session, app):
+    with session.begin():
+        for n in range(60):
+            enqueue(session, channel=Channel.EMAIL, recipient=f"u{n}@example.invalid", subject="s", body="b")
+    _CountingSmtp.sent = []
+    config = DeliverySettings.from_config({"OUTBOX_BACKOFF_SECONDS": 600})
+    config = DeliverySettings(**{**config.__dict__, "batch": 7})
+    now = clock.now()
+
+    def run() -> None:
+        with app.app_context(), clock.frozen(now):
+            OutboxDelivery(new_session(), config, smtp_factory=_CountingSmtp).deliver_due()
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(_CountingSmtp.sent, key=int) == [str(i) for i in range(1, 61)]
+    assert statuses(session) == [(OutboxStatus.SENT, 1)] * 60

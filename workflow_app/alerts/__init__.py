@@ -1,0 +1,1 @@
+"""Escalation alerts: the ladder (reminder → overdue → escalated) over overdue human tasks."""

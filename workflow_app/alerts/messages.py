@@ -1,0 +1,177 @@
+"""Who an alert goes to and what it says: resolved from one snapshot of the directory per scan."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflow_app.alerts.models import AlertKind
+from workflow_app.clock import LOCAL_TZ
+from workflow_app.directory.models import Region, Role, User
+from workflow_app.notifications.models import Channel
+from workflow_app.tasks.visibility import APPLICANT_GROUP
+
+SUPERVISOR_GROUP = "supervisor"
+_SUBJECTS = {
+    AlertKind.REMINDER: "【到期提醒】{title}将于{due}到期",
+    AlertKind.OVERDUE: "【超期预警】{title}已超过办理期限（{due}）",
+    AlertKind.ESCALATED: "【超期督办】{title}超期未办结，已报上级（期限{due}）",
+}
+DIGEST_LINES = 50
+_DIGEST_SUBJECTS = {
+    AlertKind.REMINDER: "【到期提醒】您有{n}项待办即将到期",
+    AlertKind.OVERDUE: "【超期预警】本辖区{n}项待办已超过办理期限",
+    AlertKind.ESCALATED: "【超期督办】下级辖区{n}项待办超期未办结",
+}
+_LEADS = {
+    AlertKind.REMINDER: "您有一项待办事项即将到期，请及时办理。",
+    AlertKind.OVERDUE: "本辖区有一项待办事项已超过办理期限，请督促办理。",
+    AlertKind.ESCALATED: "下级辖区有一项待办事项超期仍未办结，现提请督办。",
+}
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A user an e-mail goes to."""
+
+    username: str
+    email: str
+
+
+class Directory:
+    """Users and regions loaded once per scan, so resolving recipients costs no query per task."""
+
+    def __init__(self, session: Session) -> None:
+        self.region_names: dict[str, str] = {}
+        self.parents: dict[str, str | None] = {}
+        for code, name, parent in session.execute(select(Region.code, Region.name, Region.parent_code)):
+            self.region_names[code], self.parents[code] = name, parent
+        self.by_username: dict[str, Recipient] = {}
+        self.by_group_region: dict[tuple[str, str], list[Recipient]] = defaultdict(list)
+        self.by_organization: dict[int, list[Recipient]] = defaultdict(list)
+        self.supervisors: dict[str, list[Recipient]] = defaultdict(list)
+        users = session.scalars(select(User).where(User.active.is_(True)))
+        for user in users:
+            if not user.email:
+                continue
+            person = Recipient(user.username, user.email)
+            self.by_username[user.username] = person
+            for group in user.group_names:
+                self.by_group_region[(group, user.region_code)].append(person)
+            if user.role is Role.APPLICANT and user.organization_id is not None:
+                self.by_organization[user.organization_id].append(person)
+            if user.role is Role.SUPERVISOR or SUPERVISOR_GROUP in user.group_names:
+                self.supervisors[user.region_code].append(person)
+
+    def parent_of(self, region_code: str | None) -> str | None:
+        """The region above (city → province), or None at the top."""
+        return self.parents.get(region_code) if region_code else None
+
+    def reminder_recipients(self, task: Any) -> list[Recipient]:
+        """The assignee, else the task's group in its region (an applicant task: its organization's users)."""
+        if task.assignee:
+            person = self.by_username.get(task.assignee)
+            return [person] if person else []
+        if task.candidate_group == APPLICANT_GROUP:
+            return list(self.by_organization.get(task.organization_id, [])) if task.organization_id else []
+        if task.candidate_group and task.region_code:
+            return list(self.by_group_region.get((task.candidate_group, task.region_code), []))
+        return []
+
+    def supervisors_of(self, region_code: str | None) -> list[Recipient]:
+        """The supervisors of the region, or of the nearest region above it that has any."""
+        seen = 0
+        while region_code and seen < 10:
+            found = self.supervisors.get(region_code)
+            if found:
+                return list(found)
+            region_code, seen = self.parents.get(region_code), seen + 1
+        return []
+
+
+def _local(moment: datetime | None) -> str:
+    return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+def compose(kind: AlertKind, task: Any, alert_id: int, level: int, region_code: str | None,
+            directory: Directory, created_at: datetime) -> tuple[str, str, dict[str, Any]]:
+    """Subject, e-mail body and webhook payload of one alert."""
+    title = task.title
+    subject = _SUBJECTS[kind].format(title=title, due=_local(task.due_at))
+    region_name = directory.region_names.get(task.region_code or "", task.region_code or "—")
+    handler = task.assignee or (task.candidate_group or "—")
+    body = "\n".join([
+        _LEADS[kind],
+        "",
+        f"事项：{title}",
+        f"业务编号：{task.business_key or '—'}",
+        f"流程：{task.process_key}",
+        f"所属区域：{region_name}",
+        f"经办：{handler}",
+        f"办理期限：{_local(task.due_at)}（北京时间）",
+        "",
+        "本邮件由社会组织业务协同平台自动发送，请勿回复。",
+    ])
+    payload = {
+        "event": "task.alert",
+        "alert": {
+            "id": alert_id, "kind": kind.value, "level": level, "region": region_code,
+            "created_at": created_at.isoformat(),
+        },
+        "task": {
+            "id": task.id, "instance_id": task.instance_id, "process_key": task.process_key,
+            "business_key": task.business_key, "name": task.name, "title": title,
+            "candidate_group": task.candidate_group, "region": task.region_code, "assignee": task.assignee,
+            "due_at": task.due_at.isoformat() if task.due_at else None,
+        },
+    }
+    return subject, body, payload
+
+
+def alert_rows(kind: AlertKind, task: Any, alert_id: int, level: int, region_code: str | None,
+               recipients: Sequence[Recipient], webhook_urls: Sequence[str], directory: Directory,
+               created_at: datetime) -> list[dict[str, Any]]:
+    """The outbox rows of one alert: an e-mail per recipient and a webhook call per configured URL."""
+    subject, body, payload = compose(kind, task, alert_id, level, region_code, directory, created_at)
+    base = f"alert:{task.id}:{level}"
+    rows = [{
+        "channel": Channel.EMAIL, "recipient": person.email, "subject": subject[:255], "body": body,
+        "payload": {"alert_id": alert_id, "to_user": person.username},
+        "dedupe_key": f"{base}:mail:{person.username}", "instance_id": task.instance_id,
+    } for person in recipients]
+    for url in webhook_urls:
+        digest = hashlib.sha256(url.encode()).hexdigest()[:16]
+        rows.append({
+            "channel": Channel.WEBHOOK, "recipient": url[:512], "subject": subject[:255], "body": "",
+            "payload": payload, "dedupe_key": f"{base}:hook:{digest}", "instance_id": task.instance_id,
+        })
+    return rows
+
+
+def digest_row(kind: AlertKind, entries: Sequence[tuple[Any, int]], person: Recipient,
+               directory: Directory) -> dict[str, Any]:
+    """One e-mail to ``person`` listing several alerts of one kind raised by the same scan."""
+    shown = entries[:DIGEST_LINES]
+    lines = [_LEADS[kind].replace("一项", f"{len(entries)} 项"), ""]
+    for task, _alert_id in shown:
+        region = directory.region_names.get(task.region_code or "", task.region_code or "—")
+        lines.append(f"- {task.title}（{task.business_key or '—'}，{region}，期限 {_local(task.due_at)}）")
+    if len(entries) > len(shown):
+        lines.append(f"……另有 {len(entries) - len(shown)} 项，请登录平台查看预警列表。")
+    lines += ["", "本邮件由社会组织业务协同平台自动发送，请勿回复。"]
+    ids = sorted(alert_id for _task, alert_id in entries)
+    return {
+        "channel": Channel.EMAIL, "recipient": person.email,
+        "subject": _DIGEST_SUBJECTS[kind].format(n=len(entries))[:255], "body": "\n".join(lines),
+        "payload": {"alert_ids": ids[:1000], "alerts": len(ids), "to_user": person.username},
+        # Alert ids are new in the scan that raised them, so this key is unique and stable.
+        "dedupe_key": f"alerts:{kind.value}:{person.username}:{ids[0]}-{ids[-1]}:{len(ids)}",
+        "instance_id": None,
+    }
