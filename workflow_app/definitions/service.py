@@ -201,8 +201,10 @@ class DefinitionService:
         found = {}
         for name, tree in dmn.items():
             for prefix in DMN_NAMESPACES:
-                for decision_id in tree.xpath(f"//{prefix}:decision/@id", namespaces=DMN_NAMESPACES):
-                    found[str(decision_id)] = name
+                # Spiff's business rule task knows its table by the decisionTable's id; people name the decision.
+                for path in (f"//{prefix}:decision/@id", f"//{prefix}:decisionTable/@id"):
+                    for decision_id in tree.xpath(path, namespaces=DMN_NAMESPACES):
+                        found[str(decision_id)] = name
         return found
 
     @staticmethod
@@ -233,7 +235,7 @@ class DefinitionService:
         definition = ProcessDefinition(
             key=process.key, version=current + 1, name=process.name, sha256=sha, bpmn_file=process.bpmn_file,
             files=files, spec_json=self.engine.dump_spec(process.spec, process.subprocess_specs),
-            task_meta=process.task_meta, deployed_by=deployed_by,
+            task_meta=process.task_meta, properties=process.properties, deployed_by=deployed_by,
         )
         self.session.add(definition)
         try:

@@ -33,6 +33,8 @@ class ParsedProcess:
     bpmn_files: frozenset[str]
     task_meta: dict[str, dict[str, Any]] = field(default_factory=dict)
     decision_ids: frozenset[str] = frozenset()
+    # Process-level ``spiffworkflow:properties`` (e.g. the escalation ladder's settings).
+    properties: dict[str, str] = field(default_factory=dict)
 
 
 @functools.cache
@@ -46,7 +48,7 @@ def parse_bundle(bpmn: Mapping[str, etree._ElementTree], dmn: Mapping[str, etree
     parser = SpiffBpmnParser(validator=_validator())
     try:
         for name, tree in dmn.items():
-            parser.add_dmn_xml(tree, filename=name)
+            parser.add_dmn_xml(tree.getroot(), filename=name)  # Spiff reads nsmap off the root element
         for name, tree in bpmn.items():
             parser.add_bpmn_xml(tree, filename=name)
         keys = parser.get_process_ids()
@@ -82,7 +84,9 @@ def _describe(parser: SpiffBpmnParser, key: str, spec: Any, subprocess_specs: di
         for task_spec in one.task_specs.values():
             if getattr(task_spec, "manual", False):
                 meta[task_spec.bpmn_id] = human_task_meta(task_spec)
-            decision = getattr(getattr(task_spec, "decision_table", None), "id", None)
+            # A business rule task keeps its table on its DMN engine (not on the spec itself).
+            table = getattr(getattr(task_spec, "dmnEngine", None), "decision_table", None)
+            decision = getattr(table, "id", None)
             if decision:
                 decisions.add(decision)
     return ParsedProcess(
@@ -94,7 +98,18 @@ def _describe(parser: SpiffBpmnParser, key: str, spec: Any, subprocess_specs: di
         bpmn_files=frozenset(files),
         task_meta=meta,
         decision_ids=frozenset(decisions),
+        properties=process_properties(parser.get_process_parser(key).node),
     )
+
+
+def process_properties(process_node: Any) -> dict[str, str]:
+    """The process element's own ``spiffworkflow:properties`` (not those of its tasks)."""
+    found = process_node.xpath(
+        "./bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property",
+        namespaces={"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+                    "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"},
+    )
+    return {str(node.get("name")): str(node.get("value", "")) for node in found if node.get("name")}
 
 
 def human_task_meta(task_spec: Any) -> dict[str, Any]:
