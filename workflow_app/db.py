@@ -110,6 +110,17 @@ def session() -> Session:
     return g.socorg_session
 
 
+@event.listens_for(Session, "after_flush")
+def _mark_flushed(sess: Session, _context: Any) -> None:
+    sess.info["flushed"] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _clear_flushed(sess: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # the outermost transaction ended: its writes are committed or gone
+        sess.info.pop("flushed", None)
+
+
 def _close_session(_exc: BaseException | None) -> None:
     sess = g.pop("socorg_session", None)
     if sess is not None:
@@ -119,11 +130,13 @@ def _close_session(_exc: BaseException | None) -> None:
 @contextlib.contextmanager
 def unit_of_work(sess: Session) -> Iterator[Session]:
     """Commit what the block did as one transaction, or roll all of it back on any exception."""
-    if sess.new or sess.dirty or sess.deleted:
-        raise RuntimeError("unit_of_work needs a session without pending changes; they would be lost")
+    if sess.new or sess.dirty or sess.deleted or sess.info.get("flushed"):
+        raise RuntimeError("unit_of_work needs a session without changes made outside a unit of work")
     if sess.in_transaction():
-        # Only reads can have happened: drop their snapshot so the write starts from the latest state.
-        sess.rollback()
+        # Only reads happened: end their snapshot so the write starts from the latest state. Commit, not
+        # rollback: with expire_on_commit off it keeps what was loaded (rollback would expire it all and
+        # every object the caller holds would be read again).
+        sess.commit()
     sess.connection(execution_options={"socorg_write": True})
     try:
         yield sess

@@ -26,11 +26,12 @@ class ProcessDefinition(Base):
     version: Mapped[int]
     name: Mapped[str] = mapped_column(String(128))
     sha256: Mapped[str] = mapped_column(String(64))
-    # The file the process lives in, and every file it needs ({name: text}).
+    # The file the process lives in, and every file it needs ({name: text}). Deferred, like the spec:
+    # both are hundreds of KB, read once into in-process caches, and every case load joins this row.
     bpmn_file: Mapped[str] = mapped_column(String(255))
-    files: Mapped[dict[str, Any]]
+    files: Mapped[dict[str, Any]] = mapped_column(deferred=True)
     # The spec serialized once at deploy; instances store their state without it.
-    spec_json: Mapped[str] = mapped_column(Text)
+    spec_json: Mapped[str] = mapped_column(Text, deferred=True)
     # {bpmn_id: {"title", "lane", "form", "time_limit", "documentation"}} for every human task.
     task_meta: Mapped[dict[str, Any]]
     properties: Mapped[dict[str, Any]] = mapped_column(default=dict)

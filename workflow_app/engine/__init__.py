@@ -9,14 +9,16 @@ from workflow_app.engine.runtime import (
     Engine,
     EngineError,
     ReadyTask,
+    ServiceCall,
     ServiceCaller,
     TaskNotReady,
     UnknownTask,
+    current_service_call,
 )
 
 __all__ = [
-    "CompiledDefinition", "Engine", "EngineError", "ReadyTask", "ServiceCaller", "TaskNotReady", "UnknownTask",
-    "get_engine", "init_app",
+    "CompiledDefinition", "Engine", "EngineError", "ReadyTask", "ServiceCall", "ServiceCaller", "TaskNotReady",
+    "UnknownTask", "current_service_call", "get_engine", "init_app",
 ]
 
 

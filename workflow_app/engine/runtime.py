@@ -7,8 +7,10 @@ a caller the service layer provides, and timers read the application clock.
 
 from __future__ import annotations
 
+import contextvars
+import copy
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -28,6 +30,24 @@ from workflow_app.engine.parsing import human_task_meta
 from workflow_app.engine.sandbox import SandboxedEnvironment
 
 ServiceCaller = Callable[[str, dict[str, Any]], Any]
+
+
+@dataclass(frozen=True)
+class ServiceCall:
+    """The service task a handler is running for: its id, BPMN id and the case data it sees (plain values)."""
+
+    task_id: str
+    task_name: str
+    data: dict[str, Any]
+
+
+_current_call: contextvars.ContextVar[ServiceCall | None] = contextvars.ContextVar("socorg_service_call",
+                                                                                  default=None)
+
+
+def current_service_call() -> ServiceCall | None:
+    """The service task being run in this context (handlers read the case variables and task id here)."""
+    return _current_call.get()
 
 
 class EngineError(Exception):
@@ -116,6 +136,7 @@ class _ScriptEngine(PythonScriptEngine):
         if self._service_caller is None:
             raise EngineError(f"service task '{operation_name}' has no handler here", task_name=task.task_spec.bpmn_id)
         params = {name: param.get("value") for name, param in operation_params.items()}
+        token = _current_call.set(ServiceCall(str(task.id), task.task_spec.bpmn_id, dict(task.data)))
         try:
             result = self._service_caller(operation_name, params)
         except EngineError:
@@ -124,6 +145,8 @@ class _ScriptEngine(PythonScriptEngine):
             raise EngineError(
                 f"service '{operation_name}' failed: {exc}", task_name=task.task_spec.bpmn_id, task_id=str(task.id)
             ) from exc
+        finally:
+            _current_call.reset(token)
         return json.dumps(result, default=str, ensure_ascii=False)
 
 
@@ -228,6 +251,38 @@ class Engine:
         """Cancel every unfinished task of the workflow."""
         workflow.cancel()
 
+    # -- going back (退回 return, 撤回 withdraw) --------------------------------------------------
+
+    @classmethod
+    def earlier_human_tasks(cls, workflow: BpmnWorkflow, task_id: str) -> list[str]:
+        """Completed human tasks on the path that led to ``task_id``, nearest first: where it may go back to."""
+        task = cls._human_task(workflow, task_id)
+        return [str(t.id) for t in _ancestors(workflow, task)
+                if getattr(t.task_spec, "manual", False) and t.state == TaskState.COMPLETED]
+
+    @classmethod
+    def human_tasks_after(cls, workflow: BpmnWorkflow, task_id: str) -> dict[str, str]:
+        """Human tasks reached after ``task_id`` (called processes included): id → Spiff state name.
+        Predicted tasks (future, likely, maybe) are not reached yet and left out."""
+        task = cls._human_task(workflow, task_id)
+        unreached = TaskState.PREDICTED_MASK | TaskState.FUTURE
+        return {str(t.id): TaskState.get_name(t.state).lower() for t in _descendants(workflow, task)
+                if t is not task and getattr(t.task_spec, "manual", False) and not t.has_state(unreached)}
+
+    def reset_to(self, workflow: BpmnWorkflow, task_id: str) -> list[str]:
+        """Make a completed human task READY again with the data it was completed with, dropping every task
+        that followed it; return the ids of the dropped tasks (then :meth:`run` to the next wait)."""
+        task = self._human_task(workflow, task_id)
+        if task.state != TaskState.COMPLETED:
+            raise TaskNotReady(f"task {task_id} is {TaskState.get_name(task.state).lower()}, not completed")
+        # Keep what the person entered, so the form reopens filled in (Spiff would take the parent's data).
+        removed = workflow.reset_from_task_id(task.id, data=copy.deepcopy(task.data))
+        # Spiff 3.2 leaves dropped timer/event tasks registered with the event manager; the next
+        # refresh_timers would then update a task without a parent and fail.
+        for gone in removed:
+            workflow.top_workflow.event_manager.remove_task(gone)
+        return [str(t.id) for t in removed]
+
     # -- reading -------------------------------------------------------------------------------
 
     @staticmethod
@@ -273,6 +328,21 @@ class Engine:
         return merged
 
     @staticmethod
+    def step_states(workflow: BpmnWorkflow) -> dict[str, str]:
+        """BPMN id → where the case stands on that element (completed, ready, waiting, error, cancelled), for
+        the diagram; elements not reached yet are left out. A step passed several times (a loop, a 退回)
+        shows its most pressing state."""
+        rank = {"error": 5, "ready": 4, "waiting": 3, "completed": 2, "cancelled": 1}
+        names = {TaskState.ERROR: "error", TaskState.READY: "ready", TaskState.STARTED: "ready",
+                 TaskState.WAITING: "waiting", TaskState.COMPLETED: "completed", TaskState.CANCELLED: "cancelled"}
+        states: dict[str, str] = {}
+        for task in workflow.get_tasks():
+            bpmn_id, state = getattr(task.task_spec, "bpmn_id", None), names.get(task.state)
+            if bpmn_id and state and rank[state] > rank.get(states.get(bpmn_id, ""), 0):
+                states[bpmn_id] = state
+        return states
+
+    @staticmethod
     def task_state(workflow: BpmnWorkflow, task_id: str) -> str:
         """The Spiff state name of a task (for sync and diagnostics)."""
         task = workflow.get_task_from_id(UUID(task_id))
@@ -301,6 +371,27 @@ class Engine:
             raise
         except SpiffWorkflowException as exc:
             raise _engine_error(exc) from exc
+
+
+def _ancestors(workflow: BpmnWorkflow, task: Any) -> Iterator[Any]:
+    """The tasks above ``task``, nearest first, climbing out of called processes into their callers."""
+    node = task
+    while node is not None:
+        parent = node.parent
+        if parent is None and node.workflow.parent_task_id is not None:
+            parent = workflow.get_task_from_id(node.workflow.parent_task_id)
+        node = parent
+        if node is not None:
+            yield node
+
+
+def _descendants(workflow: BpmnWorkflow, task: Any) -> Iterator[Any]:
+    """``task`` and every task below it, descending into the processes it called."""
+    for node in task:
+        yield node
+        subprocess = workflow.subprocesses.get(node.id)
+        if subprocess is not None:
+            yield from _descendants(workflow, subprocess.task_tree)
 
 
 def _engine_error(exc: SpiffWorkflowException) -> EngineError:

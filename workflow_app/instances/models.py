@@ -50,6 +50,9 @@ class ProcessInstance(Base):
     ended_at: Mapped[datetime | None]
     due_at: Mapped[datetime | None]
     clock_paused: Mapped[bool] = mapped_column(default=False)
+    # The statutory clock (handlers/clock.py): its limit, and the working days left while paused.
+    clock_limit_wd: Mapped[int | None]
+    clock_remaining_wd: Mapped[int | None]
     next_timer_at: Mapped[datetime | None]
     state_json: Mapped[str] = mapped_column(Text)
     error: Mapped[dict[str, Any] | None]

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -35,11 +36,18 @@ from workflow_app.instances.errors import (
     TaskNotReady,
     VersionConflict,
 )
-from workflow_app.instances.models import InstanceStatus, ProcessInstance
-from workflow_app.tasks.models import HumanTask
+from workflow_app.instances.models import AuditEvent, InstanceStatus, ProcessInstance
+from workflow_app.tasks.errors import InvalidReturnTarget, NoEarlierStep, NotWithdrawable
+from workflow_app.tasks.models import HumanTask, TaskStatus
 from workflow_app.tasks.sync import DueFor, close_all, sync_tasks
 
 MAX_VARIABLES_BYTES = 256 * 1024
+
+# Checks the caller's right to act on the task row, inside the transaction, after the row is locked.
+TaskGuard = Callable[[HumanTask], None]
+
+# Audit actions on the next step that do not count as it having acted (撤回 stays possible).
+_NOT_ACTING = frozenset({"urge"})
 
 
 @dataclass
@@ -116,17 +124,17 @@ class InstanceService:
         return self._save(instance, workflow, actor=started_by, error=error)
 
     def complete_task(self, task_id: str, data: Mapping[str, Any], *, actor: str,
-                      opinion: str | None = None) -> Advance:
+                      opinion: str | None = None, guard: TaskGuard | None = None) -> Advance:
         """Complete a ready human task with ``data`` and run the case to its next wait."""
         data = dict(data)
         _check_variables(data)
         with unit_of_work(self.session):
-            row = self.session.get(HumanTask, task_id)
-            if row is None:
-                raise TaskNotFound(f"no task {task_id}")
-            instance = self._running(row.instance_id)
+            row, instance = self.lock_task(task_id)
+            instance = self._running(instance.id)
             if not row.status.is_open:
                 raise TaskNotReady(f"task {task_id} is already {row.status.value}")
+            if guard is not None:
+                guard(row)
             workflow = self._load(instance, actor)
             # Recorded first so the history reads in order: the completion, then what it triggered.
             audit.record(self.session, instance.id, action="complete", actor=actor, task_id=task_id,
@@ -142,20 +150,87 @@ class InstanceService:
                 error = exc
             return self._save(instance, workflow, actor=actor, error=error)
 
+    def return_task(self, task_id: str, *, actor: str, opinion: str, to_task: str | None = None,
+                    guard: TaskGuard | None = None) -> Advance:
+        """退回: send the case back to an earlier completed human step of this task's path (default: the
+        nearest); that step is ready again with its data, for the person who did it."""
+        with unit_of_work(self.session):
+            row, instance = self.lock_task(task_id)
+            instance = self._running(instance.id)
+            if not row.status.is_open:
+                raise TaskNotReady(f"task {task_id} is already {row.status.value}")
+            if guard is not None:
+                guard(row)
+            workflow = self._load(instance, actor)
+            target = self._return_target(self.engine.earlier_human_tasks(workflow, task_id), to_task)
+            audit.record(self.session, instance.id, action="return", actor=actor, task_id=row.id,
+                         task_name=row.title, opinion=opinion,
+                         details={"to_task": target.id, "to_name": target.name, "to_title": target.title})
+            return self._go_back(instance, workflow, target, actor=actor, assignee=target.completed_by)
+
+    def withdraw_task(self, task_id: str, *, actor: str, opinion: str | None = None,
+                      guard: TaskGuard | None = None) -> Advance:
+        """撤回: take back a completed step while the step after it has not acted (its tasks are ready,
+        unclaimed and untouched); the step is ready again for ``actor``."""
+        with unit_of_work(self.session):
+            row, instance = self.lock_task(task_id)
+            instance = self._running(instance.id)
+            if row.status is not TaskStatus.COMPLETED:
+                raise NotWithdrawable(f"task {task_id} is {row.status.value}; only a completed step can be withdrawn")
+            if guard is not None:
+                guard(row)
+            workflow = self._load(instance, actor)
+            try:
+                after = self.engine.human_tasks_after(workflow, task_id)
+            except UnknownTask as exc:
+                raise NotWithdrawable("this step was already sent back; there is nothing to withdraw") from exc
+            self._check_untouched(after)
+            audit.record(self.session, instance.id, action="withdraw", actor=actor, task_id=row.id,
+                         task_name=row.title, opinion=opinion, details={"cancelled_tasks": sorted(after)})
+            return self._go_back(instance, workflow, row, actor=actor, assignee=actor)
+
+    def task_data(self, instance: ProcessInstance, task_id: str) -> dict[str, Any]:
+        """The data a task's form opens with: the task's own data while it is ready, else the case's."""
+        workflow = self._load(instance, actor=None)
+        for task in self.engine.ready_human_tasks(workflow):
+            if task.id == task_id:
+                return dict(task.data)
+        return self.engine.data(workflow)
+
+    def lock_task(self, task_id: str) -> tuple[HumanTask, ProcessInstance]:
+        """Inside the caller's transaction: lock the task's case, then read the task row as committed now."""
+        row = self.session.get(HumanTask, task_id)
+        if row is None:
+            raise TaskNotFound(f"no task {task_id}")
+        # Every change to a task locks its case row first (one order everywhere, so no deadlocks);
+        # on PostgreSQL a concurrent change waits here and then reads what the first one committed.
+        # SQLite's BEGIN IMMEDIATE has already serialized writers.
+        # The definition row comes joined (its large columns are deferred): the engine needs its key and hash.
+        instance = self.session.get(ProcessInstance, row.instance_id, with_for_update={"of": ProcessInstance},
+                                    populate_existing=True)
+        row = self.session.get(HumanTask, task_id, populate_existing=True)
+        if instance is None or row is None:
+            raise TaskNotFound(f"no task {task_id}")
+        return row, instance
+
     def fire_timers(self, instance_id: str, *, actor: str | None = "scheduler") -> Advance:
         """Fire every timer of the case that is due by the application clock."""
         with unit_of_work(self.session):
-            instance = self._running(instance_id)
-            workflow = self._load(instance, actor)
-            before = instance.next_timer_at
-            error = None
-            try:
-                self.engine.fire_timers(workflow)
-            except EngineError as exc:
-                error = exc
-            audit.record(self.session, instance.id, action="timer", actor=actor,
-                         details={"due": before.isoformat() if before else None})
-            return self._save(instance, workflow, actor=actor, error=error)
+            return self.fire_timers_in_transaction(instance_id, actor=actor)
+
+    def fire_timers_in_transaction(self, instance_id: str, *, actor: str | None = "scheduler") -> Advance:
+        """Fire the case's due timers inside the caller's transaction (the scheduler claims the row in it)."""
+        instance = self._running(instance_id)
+        workflow = self._load(instance, actor)
+        before = instance.next_timer_at
+        error = None
+        try:
+            self.engine.fire_timers(workflow)
+        except EngineError as exc:
+            error = exc
+        audit.record(self.session, instance.id, action="timer", actor=actor,
+                     details={"due": before.isoformat() if before else None})
+        return self._save(instance, workflow, actor=actor, error=error)
 
     def cancel(self, instance_id: str, *, actor: str, reason: str) -> Advance:
         """Cancel a running (or failed) case and every open task of it."""
@@ -190,6 +265,55 @@ class InstanceService:
 
     # -- internals -----------------------------------------------------------------------------
 
+    def _return_target(self, earlier: list[str], to_task: str | None) -> HumanTask:
+        rows = {r.id: r for r in self.session.scalars(select(HumanTask).where(HumanTask.id.in_(earlier)))}
+        candidates = [rows[i] for i in earlier if i in rows]
+        if not candidates:
+            raise NoEarlierStep("there is no completed step before this one to send the case back to")
+        if to_task is None:
+            return candidates[0]
+        for row in candidates:  # nearest first: a BPMN id names the latest pass through that step
+            if to_task in (row.id, row.name):
+                return row
+        allowed = sorted({r.name for r in candidates})
+        raise InvalidReturnTarget(f"'{to_task}' is not an earlier step of this task; it can go back to: "
+                                  + (", ".join(allowed) or "none"), details={"fields": {"to_task": allowed}})
+
+    def _check_untouched(self, after: Mapping[str, str]) -> None:
+        if not after or any(state != "ready" for state in after.values()):
+            raise NotWithdrawable("the next step has already acted (or there is none waiting); ask it to return the case")
+        claimed = self.session.scalar(select(func.count()).select_from(HumanTask).where(
+            HumanTask.id.in_(list(after)),
+            (HumanTask.assignee.is_not(None)) | (HumanTask.status != TaskStatus.READY)))
+        touched = self.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.task_id.in_(list(after)), AuditEvent.action.not_in(_NOT_ACTING)))
+        if claimed or touched:
+            raise NotWithdrawable("the next step has already taken up the case; ask it to return the case instead")
+
+    def _go_back(self, instance: ProcessInstance, workflow: Any, target: HumanTask, *, actor: str,
+                 assignee: str | None) -> Advance:
+        """Reset the engine to ``target``, save, and hand the reopened step to ``assignee``."""
+        try:
+            removed = self.engine.reset_to(workflow, target.id)
+        except (EngineTaskNotReady, UnknownTask) as exc:
+            raise TaskNotReady(f"step {target.id} cannot be reopened: {exc}") from exc
+        error = None
+        try:
+            self.engine.run(workflow)
+        except EngineError as exc:
+            error = exc
+        advance = self._save(instance, workflow, actor=actor, error=error, removed=removed)
+        if target.status.is_open:  # sync reopened it; it is a new round of work with a new time limit
+            now = clock.now()
+            target.assignee, target.delegated_from = assignee, None
+            target.status = TaskStatus.CLAIMED if assignee else TaskStatus.READY
+            target.created_at, target.escalation_level = now, 0
+            limit = (instance.definition.task_meta.get(target.name) or {}).get("time_limit")
+            target.due_at, target.due_warning = self.due_for(limit, now)
+            advance.new_tasks.append(target)
+            self._flush()
+        return advance
+
     def _running(self, instance_id: str) -> ProcessInstance:
         instance = self.get(instance_id)
         if instance.status is not InstanceStatus.RUNNING:
@@ -205,7 +329,7 @@ class InstanceService:
         return lambda operation, params: self.handlers.call(operation, context, params)
 
     def _save(self, instance: ProcessInstance, workflow: Any, *, actor: str | None,
-              error: EngineError | None) -> Advance:
+              error: EngineError | None, removed: Collection[str] = ()) -> Advance:
         instance.state_json = self.engine.dump(workflow)
         instance.next_timer_at = self.engine.next_timer_at(workflow)
         if error is not None:
@@ -221,7 +345,8 @@ class InstanceService:
         self._flush()
         new, closed = sync_tasks(
             self.session, instance, self.engine.ready_human_tasks(workflow),
-            task_state=lambda task_id: self.engine.task_state(workflow, task_id),
+            # Tasks a reset dropped no longer exist in the engine: their rows close as cancelled.
+            task_state=lambda task_id: "cancelled" if task_id in removed else self.engine.task_state(workflow, task_id),
             due_for=self.due_for, completed_by=actor,
         )
         if instance.status is InstanceStatus.COMPLETED:
