@@ -5,6 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` limited to the ids a 32-bit integer column can hold."""
+
+    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 - werkzeug's signature
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -13,6 +22,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from workflow_app import config as configuration
 
     app = Flask(__name__, instance_relative_config=True)
+    # Before any route exists: ids past a 32-bit integer cannot exist in our tables, and the
+    # databases refuse them (OverflowError, DataError); such a URL simply matches nothing (404).
+    app.url_map.converters["int"] = BoundedIntConverter
     app.config.from_mapping(configuration.load(app.instance_path, config))
     db.init_app(app)
     engine.init_app(app)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sys
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 import click
 from flask import current_app
@@ -110,10 +112,16 @@ def scheduler_group() -> None:
 @scheduler_group.command("run")
 @with_appcontext
 def scheduler_run() -> None:
-    """Run the scheduler in the foreground until SIGTERM/SIGINT."""
+    """Run the scheduler in the foreground until SIGTERM/SIGINT (it finishes the running job, then exits 0)."""
+    import logging
+
     from scheduler.runner import run_blocking
 
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    click.echo(f"scheduler running (pid {os.getpid()}); SIGTERM or Ctrl-C stops it")
     run_blocking(current_app._get_current_object())  # type: ignore[attr-defined]
+    click.echo("scheduler stopped")
 
 
 @main.command("tick")
@@ -128,6 +136,142 @@ def tick(now: str | None) -> None:
         clock.set_global(moment)
     for name, outcome in run_all(current_app._get_current_object()).items():  # type: ignore[attr-defined]
         click.echo(f"{name}: {outcome}")
+
+
+
+@main.group("calendar")
+def calendar_group() -> None:
+    """The working-day calendar: show a year, enter its holidays, mark it complete."""
+
+
+@calendar_group.command("show")
+@click.argument("year", type=int)
+@with_appcontext
+def calendar_show(year: int) -> None:
+    """List YEAR's holidays on weekdays and working weekend days, and whether the year is covered."""
+    from workflow_app.calendar.service import CalendarService
+
+    service = CalendarService(db.session())
+    days = service.year(year)
+    covered = service.calendar().covers(year)
+    click.echo(f"{year}: {'covered' if covered else 'NOT COVERED (due dates count plain weekdays)'}"
+               f"{', marked complete' if service.is_complete(year) else ''}; {len(days)} special days")
+    for day in days:
+        click.echo(f"{day['date'].isoformat()}  {day['kind'].value:<8} {day['source']:<8} {day['name'] or ''}")
+
+
+@calendar_group.command("set")
+@click.argument("year", type=int)
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option("--complete/--not-complete", default=None, help="Also mark the year as (not) fully entered.")
+@with_appcontext
+def calendar_set(year: int, file: Any, complete: bool | None) -> None:
+    """Replace YEAR's overrides with FILE: a JSON list of {date, kind, name} or {"days": [...], "complete"}."""
+    import json
+
+    from workflow_app.calendar.service import CalendarService
+    from workflow_app.errors import DomainError
+
+    try:
+        data = json.load(file)
+    except ValueError as exc:
+        raise click.ClickException(f"{file.name} is not JSON: {exc}") from exc
+    days = data.get("days") if isinstance(data, dict) else data
+    if complete is None and isinstance(data, dict) and isinstance(data.get("complete"), bool):
+        complete = data["complete"]
+    try:
+        saved = CalendarService(db.session()).set_days(year, days, actor="cli", complete=complete)
+    except DomainError as exc:
+        problems = exc.details.get("days")
+        for index, found in (problems.items() if isinstance(problems, dict) else []):
+            click.echo(f"error: entry {index}: {'; '.join(found)}", err=True)
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"{year}: {len(saved)} special days saved" + ("" if complete is None else
+                                                              f", complete={str(complete).lower()}"))
+
+
+@calendar_group.command("complete")
+@click.argument("year", type=int)
+@click.option("--undo", is_flag=True, help="Mark the year as not fully entered again.")
+@with_appcontext
+def calendar_complete(year: int, undo: bool) -> None:
+    """Mark YEAR's schedule as fully entered, so due dates in it are no longer flagged."""
+    from workflow_app.calendar.service import CalendarService
+
+    CalendarService(db.session()).mark_complete(year, not undo, actor="cli")
+    click.echo(f"{year}: marked {'not ' if undo else ''}complete")
+
+
+@main.command("import-orgs")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--skip-invalid", is_flag=True, help="Import the valid rows even if some are rejected.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the rejected rows with their reasons to this CSV file.")
+@with_appcontext
+def import_orgs(file: Path, skip_invalid: bool, report_path: Path | None) -> None:
+    """Import organizations from CSV/XLSX; a file with bad rows imports nothing unless --skip-invalid."""
+    from workflow_app.organizations import importer
+
+    bars: list[Any] = []
+
+    def start_bar(total: int) -> None:
+        bars.append(click.progressbar(length=total, label="检查 checking rows", file=sys.stderr).__enter__())
+
+    try:
+        report = importer.import_file(db.session(), file, skip_invalid=skip_invalid, on_rows=start_bar,
+                                      progress=lambda n: bars[-1].update(n))
+    except importer.ImportFileError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    finally:
+        for bar in bars:
+            bar.__exit__(None, None, None)
+    if report.ignored_columns:
+        click.echo(f"ignored columns: {', '.join(report.ignored_columns)}", err=True)
+    for line in importer.iter_report_lines(report.rejected):
+        click.echo(f"rejected {line}", err=True)
+    if report_path is not None and report.rejected:
+        importer.write_report(report_path, report.rejected)
+        click.echo(f"rejected rows written to {report_path}", err=True)
+    click.echo(report.summary())
+    if report.rejected and not skip_invalid:
+        click.echo("nothing imported: fix the rejected rows, or use --skip-invalid", err=True)
+        sys.exit(1)
+
+
+@main.command("start-zombie-cleanup")
+@click.option("--flagged", is_flag=True, help="Every active organization flagged suspected_zombie.")
+@click.option("--ids-file", type=click.File("r", encoding="utf-8-sig"),
+              help="Organization ids or 统一社会信用代码, one per line (or separated by commas/spaces).")
+@click.option("--by", "started_by", default="cli", show_default=True, help="Who starts the cases.")
+@click.option("--process-key", default="zombie_cleanup", show_default=True)
+@click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1, 5000))
+@with_appcontext
+def start_zombie_cleanup(flagged: bool, ids_file: Any, started_by: str, process_key: str, batch_size: int) -> None:
+    """Start zombie_cleanup cases in bulk; organizations with an open case are skipped."""
+    from workflow_app.errors import DomainError
+    from workflow_app.organizations import bulk
+
+    if flagged == (ids_file is not None):
+        raise click.UsageError("give exactly one of --flagged or --ids-file FILE")
+    sess = db.session()
+    unknown: list[str] = []
+    if flagged:
+        ids = bulk.flagged_ids(sess)
+    else:
+        ids, unknown = bulk.read_id_list(sess, ids_file.read())
+    for token in unknown:
+        click.echo(f"skipped {token}: no such organization", err=True)
+    try:
+        with click.progressbar(length=len(ids), label="启动 starting cases", file=sys.stderr) as bar:
+            result = bulk.start_zombie_cleanup(sess, ids, started_by, process_key=process_key,
+                                               batch_size=batch_size, progress=bar.update)
+    except DomainError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(2)
+    for org_id, reason in result.skipped:
+        click.echo(f"skipped organization {org_id}: {reason}", err=True)
+    click.echo(result.summary())
 
 
 if __name__ == "__main__":

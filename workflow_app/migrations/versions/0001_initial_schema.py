@@ -42,6 +42,16 @@ def upgrade() -> None:
     sa.Column('title', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_groups'))
     )
+    op.create_table('number_sequences',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('series', sa.String(length=64), nullable=False),
+    sa.Column('region_code', sa.String(length=12), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('last_value', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_number_sequences')),
+    sa.UniqueConstraint('series', 'region_code', 'year', name=op.f('uq_number_sequences_series_region_code_year'))
+    )
     op.create_table('outbox_messages',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('channel', sa.Enum('email', 'webhook', name='channel', native_enum=False, length=20), nullable=False),
@@ -122,6 +132,28 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_organizations_region_code'), ['region_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_organizations_status'), ['status'], unique=False)
 
+    op.create_table('announcements',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('title', sa.String(length=255), nullable=False),
+    sa.Column('html', sa.Text(), nullable=False),
+    sa.Column('region_code', sa.String(length=12), nullable=True),
+    sa.Column('organization_id', sa.Integer(), nullable=True),
+    sa.Column('instance_id', sa.String(length=36), nullable=True),
+    sa.Column('template', sa.String(length=255), nullable=False),
+    sa.Column('published_at', sa.DateTime(), nullable=False),
+    sa.Column('published_by', sa.String(length=64), nullable=True),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_announcements_organization_id_organizations')),
+    sa.ForeignKeyConstraint(['region_code'], ['regions.code'], name=op.f('fk_announcements_region_code_regions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_announcements'))
+    )
+    with op.batch_alter_table('announcements', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_announcements_instance_id'), ['instance_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_announcements_kind'), ['kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_announcements_organization_id'), ['organization_id'], unique=False)
+        batch_op.create_index('ix_announcements_published', ['published_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_announcements_region_code'), ['region_code'], unique=False)
+
     op.create_table('process_instances',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('definition_id', sa.Integer(), nullable=False),
@@ -135,6 +167,8 @@ def upgrade() -> None:
     sa.Column('ended_at', sa.DateTime(), nullable=True),
     sa.Column('due_at', sa.DateTime(), nullable=True),
     sa.Column('clock_paused', sa.Boolean(), nullable=False),
+    sa.Column('clock_limit_wd', sa.Integer(), nullable=True),
+    sa.Column('clock_remaining_wd', sa.Integer(), nullable=True),
     sa.Column('next_timer_at', sa.DateTime(), nullable=True),
     sa.Column('state_json', sa.Text(), nullable=False),
     sa.Column('error', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True),
@@ -190,6 +224,25 @@ def upgrade() -> None:
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_events_instance_id'), ['instance_id'], unique=False)
 
+    op.create_table('documents',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('instance_id', sa.String(length=36), nullable=False),
+    sa.Column('template', sa.String(length=255), nullable=False),
+    sa.Column('kind', sa.String(length=255), nullable=False),
+    sa.Column('title', sa.String(length=255), nullable=False),
+    sa.Column('number', sa.String(length=128), nullable=True),
+    sa.Column('html', sa.Text(), nullable=False),
+    sa.Column('task_name', sa.String(length=128), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=True),
+    sa.ForeignKeyConstraint(['instance_id'], ['process_instances.id'], name=op.f('fk_documents_instance_id_process_instances'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_documents'))
+    )
+    with op.batch_alter_table('documents', schema=None) as batch_op:
+        batch_op.create_index('ix_documents_instance_created', ['instance_id', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_documents_kind'), ['kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_documents_number'), ['number'], unique=False)
+
     op.create_table('human_tasks',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('instance_id', sa.String(length=36), nullable=False),
@@ -209,14 +262,18 @@ def upgrade() -> None:
     sa.Column('completed_at', sa.DateTime(), nullable=True),
     sa.Column('completed_by', sa.String(length=64), nullable=True),
     sa.Column('escalation_level', sa.Integer(), nullable=False),
+    sa.Column('delegated_from', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instances.id'], name=op.f('fk_human_tasks_instance_id_process_instances'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_human_tasks'))
     )
     with op.batch_alter_table('human_tasks', schema=None) as batch_op:
         batch_op.create_index('ix_human_tasks_assignee', ['assignee', 'status', 'due_at'], unique=False)
+        batch_op.create_index('ix_human_tasks_completed_by', ['completed_by', 'completed_at'], unique=False)
+        batch_op.create_index('ix_human_tasks_delegated_from', ['delegated_from'], unique=False)
         batch_op.create_index('ix_human_tasks_inbox', ['candidate_group', 'region_code', 'status', 'due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_human_tasks_instance_id'), ['instance_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_human_tasks_organization_id'), ['organization_id'], unique=False)
+        batch_op.create_index('ix_human_tasks_region_status', ['region_code', 'status', 'due_at'], unique=False)
         batch_op.create_index('ix_human_tasks_status_due', ['status', 'due_at'], unique=False)
 
     op.create_table('user_groups',
@@ -229,24 +286,125 @@ def upgrade() -> None:
     with op.batch_alter_table('user_groups', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_groups_group_name'), ['group_name'], unique=False)
 
+    op.create_table('alerts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('task_id', sa.String(length=36), nullable=False),
+    sa.Column('instance_id', sa.String(length=36), nullable=False),
+    sa.Column('level', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('reminder', 'overdue', 'escalated', name='alertkind', native_enum=False, length=20), nullable=False),
+    sa.Column('region_code', sa.String(length=12), nullable=True),
+    sa.Column('task_region_code', sa.String(length=12), nullable=True),
+    sa.Column('assignee', sa.String(length=64), nullable=True),
+    sa.Column('due_at', sa.DateTime(), nullable=True),
+    sa.Column('status', sa.Enum('open', 'acknowledged', 'closed', name='alertstatus', native_enum=False, length=20), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('acknowledged_at', sa.DateTime(), nullable=True),
+    sa.Column('acknowledged_by', sa.String(length=64), nullable=True),
+    sa.Column('closed_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['instance_id'], ['process_instances.id'], name=op.f('fk_alerts_instance_id_process_instances'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['task_id'], ['human_tasks.id'], name=op.f('fk_alerts_task_id_human_tasks'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_alerts')),
+    sa.UniqueConstraint('task_id', 'level', name=op.f('uq_alerts_task_id_level'))
+    )
+    with op.batch_alter_table('alerts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_alerts_instance_id'), ['instance_id'], unique=False)
+        batch_op.create_index('ix_alerts_status_region', ['status', 'region_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_alerts_task_region_code'), ['task_region_code'], unique=False)
+
+    op.create_table('task_comments',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('task_id', sa.String(length=36), nullable=False),
+    sa.Column('instance_id', sa.String(length=36), nullable=False),
+    sa.Column('author', sa.String(length=64), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['instance_id'], ['process_instances.id'], name=op.f('fk_task_comments_instance_id_process_instances'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['task_id'], ['human_tasks.id'], name=op.f('fk_task_comments_task_id_human_tasks'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_task_comments'))
+    )
+    with op.batch_alter_table('task_comments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_task_comments_instance_id'), ['instance_id'], unique=False)
+        batch_op.create_index('ix_task_comments_task', ['task_id', 'id'], unique=False)
+
+    op.create_table('task_copies',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('task_id', sa.String(length=36), nullable=False),
+    sa.Column('instance_id', sa.String(length=36), nullable=False),
+    sa.Column('username', sa.String(length=64), nullable=False),
+    sa.Column('copied_by', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['instance_id'], ['process_instances.id'], name=op.f('fk_task_copies_instance_id_process_instances'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['task_id'], ['human_tasks.id'], name=op.f('fk_task_copies_task_id_human_tasks'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_task_copies')),
+    sa.UniqueConstraint('task_id', 'username', name=op.f('uq_task_copies_task_id_username'))
+    )
+    with op.batch_alter_table('task_copies', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_task_copies_instance_id'), ['instance_id'], unique=False)
+        batch_op.create_index('ix_task_copies_username', ['username', 'created_at'], unique=False)
+
+    op.create_table('task_urges',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('task_id', sa.String(length=36), nullable=False),
+    sa.Column('instance_id', sa.String(length=36), nullable=False),
+    sa.Column('urged_by', sa.String(length=64), nullable=False),
+    sa.Column('recipients', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['instance_id'], ['process_instances.id'], name=op.f('fk_task_urges_instance_id_process_instances'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['task_id'], ['human_tasks.id'], name=op.f('fk_task_urges_task_id_human_tasks'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_task_urges'))
+    )
+    with op.batch_alter_table('task_urges', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_task_urges_instance_id'), ['instance_id'], unique=False)
+        batch_op.create_index('ix_task_urges_task_at', ['task_id', 'at'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     """Downgrade schema."""
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('task_urges', schema=None) as batch_op:
+        batch_op.drop_index('ix_task_urges_task_at')
+        batch_op.drop_index(batch_op.f('ix_task_urges_instance_id'))
+
+    op.drop_table('task_urges')
+    with op.batch_alter_table('task_copies', schema=None) as batch_op:
+        batch_op.drop_index('ix_task_copies_username')
+        batch_op.drop_index(batch_op.f('ix_task_copies_instance_id'))
+
+    op.drop_table('task_copies')
+    with op.batch_alter_table('task_comments', schema=None) as batch_op:
+        batch_op.drop_index('ix_task_comments_task')
+        batch_op.drop_index(batch_op.f('ix_task_comments_instance_id'))
+
+    op.drop_table('task_comments')
+    with op.batch_alter_table('alerts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_alerts_task_region_code'))
+        batch_op.drop_index('ix_alerts_status_region')
+        batch_op.drop_index(batch_op.f('ix_alerts_instance_id'))
+
+    op.drop_table('alerts')
     with op.batch_alter_table('user_groups', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_groups_group_name'))
 
     op.drop_table('user_groups')
     with op.batch_alter_table('human_tasks', schema=None) as batch_op:
         batch_op.drop_index('ix_human_tasks_status_due')
+        batch_op.drop_index('ix_human_tasks_region_status')
         batch_op.drop_index(batch_op.f('ix_human_tasks_organization_id'))
         batch_op.drop_index(batch_op.f('ix_human_tasks_instance_id'))
         batch_op.drop_index('ix_human_tasks_inbox')
+        batch_op.drop_index('ix_human_tasks_delegated_from')
+        batch_op.drop_index('ix_human_tasks_completed_by')
         batch_op.drop_index('ix_human_tasks_assignee')
 
     op.drop_table('human_tasks')
+    with op.batch_alter_table('documents', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_documents_number'))
+        batch_op.drop_index(batch_op.f('ix_documents_kind'))
+        batch_op.drop_index('ix_documents_instance_created')
+
+    op.drop_table('documents')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_events_instance_id'))
 
@@ -265,6 +423,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_process_instances_business_key'))
 
     op.drop_table('process_instances')
+    with op.batch_alter_table('announcements', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_announcements_region_code'))
+        batch_op.drop_index('ix_announcements_published')
+        batch_op.drop_index(batch_op.f('ix_announcements_organization_id'))
+        batch_op.drop_index(batch_op.f('ix_announcements_kind'))
+        batch_op.drop_index(batch_op.f('ix_announcements_instance_id'))
+
+    op.drop_table('announcements')
     with op.batch_alter_table('organizations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_organizations_status'))
         batch_op.drop_index(batch_op.f('ix_organizations_region_code'))
@@ -285,6 +451,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_outbox_messages_due')
 
     op.drop_table('outbox_messages')
+    op.drop_table('number_sequences')
     op.drop_table('groups')
     op.drop_table('calendar_years')
     op.drop_table('calendar_days')
