@@ -133,10 +133,9 @@ def unit_of_work(sess: Session) -> Iterator[Session]:
     if sess.new or sess.dirty or sess.deleted or sess.info.get("flushed"):
         raise RuntimeError("unit_of_work needs a session without changes made outside a unit of work")
     if sess.in_transaction():
-        # Only reads happened: end their snapshot so the write starts from the latest state. Commit, not
-        # rollback: with expire_on_commit off it keeps what was loaded (rollback would expire it all and
-        # every object the caller holds would be read again).
-        sess.commit()
+        # Only reads happened: drop their snapshot so the write starts from the latest state. A rollback
+        # also expires what was loaded, so nothing read in an earlier transaction is trusted here.
+        sess.rollback()
     sess.connection(execution_options={"socorg_write": True})
     try:
         yield sess
