@@ -45,7 +45,7 @@ class ProcessInstance(Base):
     status: Mapped[InstanceStatus] = mapped_column(enum_column(InstanceStatus))
     region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), index=True)
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
-    started_by: Mapped[str | None] = mapped_column(String(64))
+    started_by: Mapped[str | None] = mapped_column(String(64), index=True)  # "my cases" and visibility filter on it
     started_at: Mapped[datetime] = mapped_column(default=clock.now)
     ended_at: Mapped[datetime | None]
     due_at: Mapped[datetime | None]

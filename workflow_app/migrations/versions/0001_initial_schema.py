@@ -185,6 +185,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_process_instances_key_status', ['process_key', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_process_instances_organization_id'), ['organization_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_process_instances_region_code'), ['region_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_process_instances_started_by'), ['started_by'], unique=False)
         batch_op.create_index('ix_process_instances_status_next_timer', ['status', 'next_timer_at'], unique=False)
 
     op.create_table('users',
@@ -416,6 +417,7 @@ def downgrade() -> None:
     op.drop_table('users')
     with op.batch_alter_table('process_instances', schema=None) as batch_op:
         batch_op.drop_index('ix_process_instances_status_next_timer')
+        batch_op.drop_index(batch_op.f('ix_process_instances_started_by'))
         batch_op.drop_index(batch_op.f('ix_process_instances_region_code'))
         batch_op.drop_index(batch_op.f('ix_process_instances_organization_id'))
         batch_op.drop_index('ix_process_instances_key_status')
