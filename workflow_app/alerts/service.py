@@ -22,7 +22,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     and_,
-    exists,
     false,
     func,
     insert,
@@ -219,10 +218,11 @@ class EscalationService:
                    literal(AlertStatus.OPEN.value), literal(now, _ALERTS.c.created_at.type))
             .select_from(source)
             .where(t.c.status.in_(OPEN_STATUSES), t.c.due_at.is_not(None), t.c.escalation_level < level,
-                   in_group, due,
-                   ~exists().where(_ALERTS.c.task_id == t.c.id, _ALERTS.c.level == level))
+                   in_group, due)
         )
-        # ON CONFLICT is the backstop of the unique (task_id, level); the lock makes it moot in practice.
+        # escalation_level rises in the transaction that inserts the alert, so it already excludes the
+        # tasks that have one; ON CONFLICT covers the rest (a reopened task keeps its level and alerts).
+        # (A NOT EXISTS here tempted PostgreSQL, on fresh statistics, into a quadratic anti-join.)
         statement = (_insert(self.session)(_ALERTS).from_select(_ALERT_COLUMNS, query)
                      .on_conflict_do_nothing(index_elements=["task_id", "level"]))
         return self.session.execute(statement).rowcount or 0
