@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from workflow_app import db
 from workflow_app.announcements.service import AnnouncementService
-from workflow_app.api.paging import PageArgsSchema
+from workflow_app.api.paging import PageArgsSchema, id_field
 from workflow_app.auth.current import auth_required
 from workflow_app.documents.api import PRINT_CSP
 
@@ -21,7 +21,7 @@ class AnnouncementArgsSchema(PageArgsSchema):
     kind = fields.String(validate=validate.Length(max=32))
     region = fields.String(validate=validate.Length(max=12), metadata={"description": "this region and below"})
     q = fields.String(validate=validate.Length(max=128), metadata={"description": "title, organization name or USCC"})
-    organization_id = fields.Integer()
+    organization_id = id_field()
 
 
 class AnnouncementSchema(Schema):

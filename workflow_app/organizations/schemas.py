@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from workflow_app.api.paging import PageArgsSchema
+from workflow_app.api.paging import PageArgsSchema, id_field
 from workflow_app.organizations.labels import ORG_TYPE_LABELS, PARTY_LABELS, STATUS_LABELS
 from workflow_app.organizations.models import OrgStatus, OrgType, PartyOrgStatus
 
@@ -57,7 +57,7 @@ class OrganizationListSchema(Schema):
 class ZombieCleanupSchema(Schema):
     """Which organizations to start zombie_cleanup cases for: a list of ids, or every flagged one."""
 
-    organization_ids = fields.List(fields.Integer(validate=validate.Range(min=1)),
+    organization_ids = fields.List(id_field(),
                                    validate=validate.Length(max=20000), load_default=list)
     flagged = fields.Boolean(load_default=False,
                              metadata={"description": "every visible active organization flagged suspected_zombie"})
