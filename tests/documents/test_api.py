@@ -60,3 +60,11 @@ def test_unknown_documents_and_missing_logins(documents, client, auth):
     response = client.get("/api/v1/documents/no-such-id", headers=auth("admin"))
     assert response.status_code == 404 and response.get_json()["error"]["code"] == "document_not_found"
     assert client.get(f"/api/v1/documents/{documents[1][0]}").status_code == 401
+
+
+def test_an_id_that_is_not_a_uuid_is_a_404_before_any_query(client, auth):
+    headers = auth("admin")
+    for path in ["/api/v1/documents/%00abc", "/api/v1/documents/abc/print",
+                 "/api/v1/process-instances/%00x/documents"]:
+        response = client.get(path, headers=headers)
+        assert response.status_code == 404, path

@@ -26,6 +26,7 @@ from workflow_app.directory.models import User
 from workflow_app.documents.context import chinese_date, date_text, template_context, yes_no
 from workflow_app.documents.models import Document
 from workflow_app.errors import NotFound
+from workflow_app.ids import is_uuid
 from workflow_app.instances.models import ProcessInstance
 from workflow_app.numbering import service as numbering
 from workflow_app.tasks.visibility import instance_visible
@@ -116,6 +117,8 @@ class DocumentService:
     def for_instance(self, user: User, instance_id: str, *, page: int = 1,
                      per_page: int = 50) -> tuple[list[Document], int]:
         """The documents of a case the user may see, oldest first; ``NotFound`` if the case is not visible."""
+        if not is_uuid(instance_id):
+            raise NotFound(f"no process instance {instance_id}")
         visible = self.session.scalar(select(ProcessInstance.id).where(
             ProcessInstance.id == instance_id, instance_visible(user)))
         if visible is None:
@@ -128,6 +131,8 @@ class DocumentService:
 
     def get(self, user: User, document_id: str) -> Document:
         """A document whose case the user may see."""
+        if not is_uuid(document_id):
+            raise DocumentNotFound(f"no document {document_id}")
         document = self.session.scalar(
             select(Document).join(ProcessInstance, ProcessInstance.id == Document.instance_id)
             .where(Document.id == document_id, instance_visible(user)))

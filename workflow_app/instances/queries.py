@@ -21,7 +21,6 @@ Cancelling (撤销) is for the starter, an admin, or a supervisor whose region c
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -34,6 +33,7 @@ from workflow_app.db import unit_of_work
 from workflow_app.definitions.models import ProcessDefinition
 from workflow_app.directory.models import Region, Role, User
 from workflow_app.errors import Forbidden, InvalidInput
+from workflow_app.ids import is_uuid
 from workflow_app.instances.audit import record
 from workflow_app.instances.errors import InstanceNotFound
 from workflow_app.instances.models import AuditEvent, InstanceStatus, ProcessInstance
@@ -117,7 +117,7 @@ class InstanceAccess:
 
     def visible(self, instance_id: str) -> ProcessInstance:
         """The case with that id if the user may see it; InstanceNotFound otherwise (never 403: no leaks)."""
-        if not _is_uuid(instance_id):
+        if not is_uuid(instance_id):
             raise InstanceNotFound(f"no process instance {instance_id!r}")
         instance = self.session.scalars(
             select(ProcessInstance).where(ProcessInstance.id == instance_id, instance_visible(self.user))
@@ -299,11 +299,3 @@ class _Forms:
 def _without_heavy_columns(query: Select) -> Select:
     # A list needs neither the saved engine state nor the definition's spec and files.
     return query.options(lazyload(ProcessInstance.definition), defer(ProcessInstance.state_json))
-
-
-def _is_uuid(value: str) -> bool:
-    # Case ids are canonical UUID strings; anything else cannot name a case (and never reaches SQL).
-    try:
-        return str(uuid.UUID(value)) == value
-    except (ValueError, AttributeError, TypeError):
-        return False
