@@ -18,9 +18,9 @@ csrf = CSRFProtect()
 
 def _blueprints() -> list:
     """Every UI blueprint."""
-    from workflow_app.web import admin, auth_views, designer, home, vendor
+    from workflow_app.web import admin, auth_views, cases, designer, home, inbox, task_page, vendor
 
-    return [auth_views.bp, home.bp, vendor.bp, designer.bp, admin.bp]
+    return [auth_views.bp, home.bp, vendor.bp, designer.bp, admin.bp, inbox.bp, task_page.bp, cases.bp]
 
 
 def init_app(app: Flask) -> None:

@@ -1,0 +1,212 @@
+"""The task page through the Flask client: the form from the JSON Schema refusing bad input in place,
+who may act and who may only look, and every operation (签收, 转办, 委派, 退回, 抄送, 批注, 撤回, 催办)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.web.support import (
+    Pages,
+    accept,
+    deploy_registration,
+    errors_of,
+    open_task,
+    registration_at_accept,
+    text,
+    user,
+)
+from workflow_app import db
+from workflow_app.instances.queries import InstanceAccess
+from workflow_app.services import instance_service
+from workflow_app.tasks.models import HumanTask, TaskStatus
+
+OPINION = "材料齐全，符合法定形式，予以受理。"
+
+
+@pytest.fixture
+def at_accept(web):
+    """A registration waiting for the 长春市 window: (case id, 受理 task id)."""
+    deploy_registration()
+    return registration_at_accept()
+
+
+def task_row(task_id: str) -> HumanTask:
+    """The task row as committed now."""
+    db.session().commit()
+    return db.session().get(HumanTask, task_id)
+
+
+def test_application_form_refuses_bad_input_in_place_and_keeps_what_was_typed(web):
+    deploy_registration()
+    applicant = Pages(web, "applicant")
+    started = InstanceAccess(db.session(), user("applicant"), instance_service()).start("registration")
+    task_id = started["active_tasks"][0]["id"]
+    form = text(applicant.get(f"/tasks/{task_id}"))
+    assert 'placeholder="0431-88888888"' in form and 'name="founders.0.name"' in form
+    assert re.search(r'name="is_remote_chamber" value="false" checked', form)  # the schema's default
+
+    response = applicant.post(f"/tasks/{task_id}/complete", {
+        "org_name": "ab", "org_type": "social_group", "category": "科技类", "contact_phone": "电话",
+        "party_members": "三", "founders.0.name": "李", "founders.0.founder_kind": "individual",
+        "materials": ["charter_draft", "application_form"], "registered_funds": "50000",
+    })
+    assert response.status_code == 422
+    html = text(response)
+    assert errors_of(html, "org_name") == ["至少填写 4 个字"]
+    assert errors_of(html, "contact_phone") == ["格式不正确，例如：0431-88888888"]
+    assert errors_of(html, "party_members") == ["请输入整数"]
+    assert "至少填写 2 个字" in html  # founders.0.name, in its table cell
+    assert errors_of(html, "residence") == ["此项必填"]
+    for typed in ('value="ab"', 'value="电话"', 'value="三"', 'value="李"', 'value="50000"'):
+        assert typed in html, typed
+    assert 'value="charter_draft" checked' in html and 'value="application_form" checked' in html
+    assert 'value="social_group" checked' in html and '<option value="科技类" selected>' in html
+    assert task_row(task_id).status is TaskStatus.READY  # nothing was completed
+
+
+def test_decision_needs_an_opinion_and_keeps_the_decision(web, at_accept):
+    _case, task_id = at_accept
+    window = Pages(web, "window_cc")
+    response = window.post(f"/tasks/{task_id}/complete", {"decision": "accept"})
+    assert response.status_code == 422
+    html = text(response)
+    assert errors_of(html, "opinion") == ["此项必填"]
+    assert 'value="accept" checked' in html
+    response = window.post(f"/tasks/{task_id}/complete", {"decision": "incomplete", "opinion": "材料不齐"})
+    assert errors_of(text(response), "missing_items") == ["此项必填"]
+
+
+def test_window_accepts_and_the_flash_says_where_the_case_went(web, at_accept):
+    _case, task_id = at_accept
+    window = Pages(web, "window_cc")
+    response = window.post(f"/tasks/{task_id}/complete", {"decision": "accept", "opinion": OPINION})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/tasks")
+    assert "已提交「受理审查」。案件当前环节：审查（审核人）" in text(window.get("/tasks"))
+    done = text(window.get(f"/tasks/{task_id}"))  # the completed step shows what was submitted, read-only
+    assert "此环节已办理" in done and OPINION in done and 'id="submit-task"' not in done
+
+
+def test_a_supervisor_sees_the_task_but_cannot_act_and_other_groups_do_not_see_it(web, at_accept):
+    _case, task_id = at_accept
+    supervisor = Pages(web, "supervisor_cc")
+    html = text(supervisor.get(f"/tasks/{task_id}"))
+    assert "您可以查看此任务，但不能办理" in html and 'id="submit-task"' not in html and "disabled" in html
+    response = supervisor.post(f"/tasks/{task_id}/complete", {"decision": "accept", "opinion": OPINION})
+    assert response.status_code == 403
+    assert Pages(web, "reviewer_cc").get(f"/tasks/{task_id}").status_code == 404
+    assert Pages(web, "window_prov").get(f"/tasks/{task_id}").status_code == 404
+
+
+def test_claim_and_release(web, at_accept):
+    _case, task_id = at_accept
+    window = Pages(web, "window_cc")
+    assert window.post(f"/tasks/{task_id}/claim").status_code == 302
+    assert task_row(task_id).assignee == "window_cc"
+    assert "释放任务" in text(window.get(f"/tasks/{task_id}"))
+    assert window.post(f"/tasks/{task_id}/unclaim").status_code == 302
+    assert task_row(task_id).assignee is None
+
+
+def test_transfer_and_delegate_refuse_unknown_or_ineligible_people_in_place(web, at_accept):
+    _case, task_id = at_accept
+    window = Pages(web, "window_cc")
+    response = window.post(f"/tasks/{task_id}/transfer", {"to": "nobody", "opinion": "请代办"})
+    assert response.status_code == 422
+    html = text(response)
+    assert "没有这个在用账号：nobody" in html and 'id="op-transfer" open' in html
+    assert 'value="nobody"' in html and "请代办" in html
+    response = window.post(f"/tasks/{task_id}/transfer", {"to": "reviewer_cc"})
+    assert "该用户不能接收此任务" in text(response)
+    response = window.post(f"/tasks/{task_id}/delegate", {"to": ""})
+    assert response.status_code == 422 and "请填写接收人的用户名" in text(response)
+    assert task_row(task_id).assignee is None
+
+
+def test_delegated_task_comes_back_to_the_delegator(web, at_accept):
+    _case, task_id = at_accept
+    window = Pages(web, "window_cc")
+    assert window.post(f"/tasks/{task_id}/delegate", {"to": "reviewer_cc", "opinion": "请协助核对"}).status_code == 302
+    reviewer = Pages(web, "reviewer_cc")
+    assert "受理审查" in text(reviewer.get("/tasks"))
+    assert "此任务由" in text(reviewer.get(f"/tasks/{task_id}"))
+    response = reviewer.post(f"/tasks/{task_id}/complete", {"decision": "accept", "opinion": "已核对，可以受理"})
+    assert response.status_code == 302
+    row = task_row(task_id)
+    assert row.assignee == "window_cc" and row.status is TaskStatus.CLAIMED
+    inbox = text(reviewer.get("/tasks"))
+    assert "已办理「受理审查」，任务已交回 赵丽（长春市民政局受理窗口） 确认" in inbox
+    confirm = text(window.get(f"/tasks/{task_id}"))  # the delegator confirms the delegate's answer
+    assert "已受托办理" in confirm and 'value="accept" checked' in confirm and "已核对，可以受理" in confirm
+
+
+def test_return_needs_an_opinion_and_a_step_that_came_before(web, at_accept):
+    case_id, task_id = at_accept
+    accept(task_id)
+    review = open_task(case_id, "review").id
+    reviewer = Pages(web, "reviewer_cc")
+    response = reviewer.post(f"/tasks/{review}/return", {"opinion": "  "})
+    assert response.status_code == 422 and "请填写退回意见" in text(response)
+    response = reviewer.post(f"/tasks/{review}/return", {"opinion": "退回补正", "to_task": "approve"})
+    assert response.status_code == 422
+    html = text(response)
+    assert "只能退回至此前办理过的环节" in html and "受理审查" in html and "退回补正" in html
+    response = reviewer.post(f"/tasks/{review}/return", {"opinion": "请核验住所证明原件"})
+    assert response.status_code == 302
+    assert open_task(case_id, "accept").assignee == "window_cc"
+    assert "请核验住所证明原件" in text(Pages(web, "window_cc").get(f"/cases/{case_id}"))
+
+
+def test_comments_copies_withdraw_and_urge(web, at_accept):
+    case_id, task_id = at_accept
+    window = Pages(web, "window_cc")
+    response = window.post(f"/tasks/{task_id}/comment", {"text": ""})
+    assert response.status_code == 422 and "请填写批注内容" in text(response)
+    assert window.post(f"/tasks/{task_id}/comment", {"text": "住所证明需核验原件"}).status_code == 302
+    assert "住所证明需核验原件" in text(window.get(f"/tasks/{task_id}"))
+    response = window.post(f"/tasks/{task_id}/cc", {"to": " , "})
+    assert response.status_code == 422 and "请填写抄送对象" in text(response)
+    assert window.post(f"/tasks/{task_id}/cc", {"to": "supervisor_cc，approver_cc"}).status_code == 302
+    assert "已抄送：吴国庆（长春市民政局监督）、周海燕（长春市民政局审批）" in text(window.get(f"/tasks/{task_id}"))
+
+    window.post(f"/tasks/{task_id}/complete", {"decision": "accept", "opinion": OPINION})
+    assert "撤回" in text(window.get(f"/tasks/{task_id}"))
+    assert window.post(f"/tasks/{task_id}/withdraw", {"opinion": "受理意见有误"}).status_code == 302
+    assert task_row(task_id).status is TaskStatus.CLAIMED and task_row(task_id).assignee == "window_cc"
+
+    # The starter urges from the case page (the window's task itself is not theirs to open).
+    applicant = Pages(web, "applicant")
+    assert applicant.get(f"/tasks/{task_id}").status_code == 404
+    case_page = text(applicant.get(f"/cases/{case_id}"))
+    assert f"/tasks/{task_id}/urge" in case_page
+    first = applicant.web.post(f"/tasks/{task_id}/urge", data={"message": "请尽快办理", "csrf_token": applicant.token},
+                               headers={"Referer": f"/cases/{case_id}"})
+    assert first.status_code == 302 and first.headers["Location"] == f"/cases/{case_id}"
+    case_page = text(applicant.get(f"/cases/{case_id}"))
+    assert "已催办「受理审查」" in case_page and "请尽快办理" in case_page
+    second = applicant.post(f"/tasks/{task_id}/urge", {})  # within the hour: refused, flashed
+    assert second.status_code == 302
+    assert "一小时内已催办过，请 60 分钟后再试" in text(applicant.get(f"/cases/{case_id}"))
+
+
+def test_acting_on_a_task_someone_else_holds_is_flashed_in_chinese(web, at_accept):
+    case_id, task_id = at_accept
+    accept(task_id)
+    review = open_task(case_id, "review").id
+    row = task_row(review)
+    row.assignee, row.status = "approver_cc", TaskStatus.CLAIMED  # claimed meanwhile by someone else
+    db.session().commit()
+    reviewer = Pages(web, "reviewer_cc")
+    response = reviewer.web.post(f"/tasks/{review}/claim", data={"csrf_token": reviewer.token},
+                                 headers={"Referer": f"/tasks/{review}"})
+    assert response.status_code == 302 and response.headers["Location"] == f"/tasks/{review}"
+    assert "此任务已由 周海燕（长春市民政局审批） 签收办理" in text(reviewer.get(f"/tasks/{review}"))
+    window = Pages(web, "window_cc")
+    window.post(f"/tasks/{task_id}/withdraw", {})
+    assert "下一环节已开始办理，无法撤回" in text(window.get("/tasks"))
+
+
+def test_unknown_operation_is_404(web, at_accept):
+    _case, task_id = at_accept
+    assert Pages(web, "window_cc").post(f"/tasks/{task_id}/explode").status_code == 404

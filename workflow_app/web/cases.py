@@ -1,0 +1,145 @@
+"""Cases: 发起 (start a case from the processes one may start), 我发起的 / 案件 lists, the case page, and
+the print view of a case's documents."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from workflow_app import db
+from workflow_app.directory.models import Region, Role, User
+from workflow_app.documents.api import PRINT_CSP
+from workflow_app.documents.service import DocumentService
+from workflow_app.errors import Forbidden, InvalidInput
+from workflow_app.instances.errors import TaskNotFound
+from workflow_app.instances.models import InstanceStatus
+from workflow_app.instances.queries import APPLICANT_PROCESSES, STARTER_ROLES, InstanceAccess
+from workflow_app.services import definition_service, instance_service
+from workflow_app.tasks.models import HumanTask
+from workflow_app.tasks.service import TaskService, task_service
+from workflow_app.web.case_context import INSTANCE_STATUS, calendar, case_view, region_names, time_left
+from workflow_app.web.inbox import WORKERS, page_number, query_text
+from workflow_app.web.session import current_web_user, login_required
+
+bp = Blueprint("web_cases", __name__)
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+PER_PAGE = 20
+
+
+def _access() -> InstanceAccess:
+    return InstanceAccess(db.session(), current_web_user(), instance_service())
+
+
+def startable(user: User) -> list:
+    """The latest definitions the user may start (InstanceAccess's start policy)."""
+    definitions = definition_service().list()
+    if user.role is Role.APPLICANT:
+        return [d for d in definitions if d.key in APPLICANT_PROCESSES]
+    return definitions if user.role in STARTER_ROLES else []
+
+
+def _regions(user: User) -> list[Region]:
+    """Regions a staff starter may put a case in: their own and those below it."""
+    query = select(Region).order_by(Region.path)
+    if user.role is not Role.ADMIN:
+        query = query.where(Region.path.like(user.region.path + "%"))
+    return list(db.session().scalars(query))
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@login_required(*WORKERS)
+def new() -> ResponseReturnValue:
+    """发起: pick a process; the case starts and the starter lands on its first task (the start form)."""
+    user = current_web_user()
+    choices = startable(user)
+    typed = {k: request.form.get(k, "").strip() for k in ("process_key", "region")}
+    if user.role is Role.APPLICANT:
+        typed["region"] = ""  # an applicant's case belongs to their organization's region
+    regions = _regions(user)
+    if request.method == "GET" or not choices:
+        return render_template("cases/new.html", choices=choices, typed=typed, errors={}, regions=regions)
+    errors: dict[str, list[str]] = {}
+    if typed["process_key"] not in {d.key for d in choices}:
+        errors["process_key"] = ["请选择要发起的业务"]
+    if typed["region"] and typed["region"] not in {r.code for r in regions}:
+        errors["region"] = ["所选区划不在您的管辖范围内"]
+    if not errors:
+        try:
+            started = _access().start(typed["process_key"], region=typed["region"] or None)
+        except (InvalidInput, Forbidden) as exc:
+            db.session().rollback()
+            errors = {"": [exc.message]}
+    if errors:
+        return render_template("cases/new.html", choices=choices, typed=typed, regions=regions, errors=errors), 422
+    name = next(d.name for d in choices if d.key == typed["process_key"])
+    service = task_service()
+    mine = [t for t in started["active_tasks"] if t["assignee"] == user.username
+            or (t["assignee"] is None and (row := _visible_task(service, user, t["id"])) and service.in_pool(user, row))]
+    if mine:
+        flash(f"已发起「{name}」，请填写「{mine[0]['title']}」", "success")
+        return redirect(url_for("web_task.show", task_id=mine[0]["id"]))
+    flash(f"已发起「{name}」", "success")
+    return redirect(url_for("web_cases.show", instance_id=started["id"]))
+
+
+@bp.get("/cases")
+@login_required(*WORKERS)
+def index() -> ResponseReturnValue:
+    """我发起的 (applicants: their organization's cases) / 案件 (staff: the cases of their region)."""
+    user = current_web_user()
+    page = page_number()
+    process_key = query_text("process_key", 64)
+    status = request.args.get("status", "").strip()
+    status = status if status in {s.value for s in InstanceStatus} else None
+    result = _access().list(page=page, per_page=PER_PAGE, process_key=process_key, status=status)
+    work_calendar = calendar()
+    rows = [{"case": c, "clock": time_left(c["due_at"], work_calendar)
+             if c["due_at"] and c["status"] == "running" and not c["clock_paused"] else None} for c in result.items]
+    return render_template(
+        "cases/index.html", rows=rows, total=result.total, page=page,
+        last_page=max((result.total + PER_PAGE - 1) // PER_PAGE, 1), process_key=process_key, status=status,
+        statuses={s.value: label for s, label in INSTANCE_STATUS.items()},
+        processes={d.key: d.name for d in definition_service().list()},
+        regions=region_names(db.session(), [c["region"] for c in result.items]),
+        can_start=bool(startable(user)),
+        page_url=lambda n: url_for("web_cases.index", **{**request.args.to_dict(), "page": n}),
+    )
+
+
+@bp.get("/cases/<instance_id>")
+@login_required(*WORKERS)
+def show(instance_id: str) -> ResponseReturnValue:
+    """The case: summary, statutory clock, current tasks, diagram, history with opinions, documents."""
+    user = current_web_user()
+    access = _access()
+    instance = access.visible(instance_id)
+    variables = access.detail(instance_id)["variables"]
+    case = case_view(user, instance, variables)
+    service = task_service()
+    visible_tasks = {t.id for t in case.open_tasks if _visible_task(service, user, t.id) is not None}
+    may_urge = user.role is Role.ADMIN or instance.started_by == user.username
+    return render_template("cases/detail.html", case=case, visible_tasks=visible_tasks, calendar=calendar(),
+                           time_left=time_left, may_urge=may_urge and instance.status is InstanceStatus.RUNNING)
+
+
+def _visible_task(service: TaskService, user: User, task_id: str) -> HumanTask | None:
+    try:
+        return service.visible(user, task_id)
+    except TaskNotFound:
+        return None
+
+
+@bp.get("/documents/<document_id>/print")
+@login_required(*WORKERS)
+def print_document(document_id: str) -> ResponseReturnValue:
+    """The document as the printable page it was issued as (the same page as the API's print view)."""
+    if not UUID.fullmatch(document_id):  # never a malformed id (a NUL byte) down to the database
+        abort(404)
+    document = DocumentService(db.session()).get(current_web_user(), document_id)
+    response = Response(document.html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = PRINT_CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,78 @@
+"""待办 / 已办 / 抄送我的: the caseworker's inbox with counts, filters, deadlines in working days, pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from workflow_app import db
+from workflow_app.directory.models import Role
+from workflow_app.services import definition_service
+from workflow_app.tasks.inbox import InboxQuery
+from workflow_app.tasks.service import task_service
+from workflow_app.web.case_context import TASK_STATUS, calendar, people, region_names, time_left
+from workflow_app.web.session import current_web_user, login_required
+
+bp = Blueprint("web_inbox", __name__, url_prefix="/tasks")
+
+# Roles that work on tasks (designers have none; admins pass every check).
+WORKERS = (Role.APPLICANT, Role.CASEWORKER, Role.SUPERVISOR)
+PER_PAGE = 20
+MAX_PAGE = 100_000
+# tab → (scope, status, sort) of the inbox service.
+TABS = {
+    "todo": (None, None, "due_at"),
+    "done": ("mine", "completed", "-created_at"),
+    "cc": ("cc", None, "-created_at"),
+}
+TAB_LABELS = {"todo": "待办", "done": "已办", "cc": "抄送我的"}
+
+
+def page_number() -> int:
+    """``?page=`` as a sane page number (a huge one would overflow the database's OFFSET)."""
+    return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+
+
+def query_text(name: str, limit: int) -> str | None:
+    """A query-string filter as printable text (PostgreSQL refuses NUL; control characters mean nothing here)."""
+    text = "".join(ch for ch in request.args.get(name, "") if ch.isprintable()).strip()[:limit]
+    return text or None
+
+
+def _filters() -> dict[str, Any]:
+    return {"process_key": query_text("process_key", 64), "q": query_text("q", 100),
+            "overdue": request.args.get("overdue") in ("1", "true", "on")}
+
+
+@bp.get("")
+@login_required(*WORKERS)
+def index() -> ResponseReturnValue:
+    """One tab of the inbox, filtered and paged; every tab shows its count."""
+    user = current_web_user()
+    service = task_service()
+    tab = request.args.get("tab", "todo")
+    if tab not in TABS:
+        tab = "todo"
+    page = page_number()
+    filters = _filters()
+    scope, status, sort = TABS[tab]
+    result = service.inbox(user, InboxQuery(scope=scope, status=status, sort=sort, page=page, per_page=PER_PAGE,
+                                            **filters))
+    counts = service.counts(user)
+    done = service.inbox(user, InboxQuery(scope="mine", status="completed", per_page=1)).total
+    tab_counts = {"todo": counts["mine"] + counts["group"], "done": done, "cc": counts["cc"]}
+    tasks = [view.task for view in result.items]
+    work_calendar = calendar()
+    rows = [{"task": t, "left": time_left(t.due_at, work_calendar) if t.status.is_open else None,
+             "status": TASK_STATUS.get(t.status, t.status.value)} for t in tasks]
+    last_page = max((result.total + PER_PAGE - 1) // PER_PAGE, 1)
+    return render_template(
+        "inbox/index.html", tab=tab, tabs=TAB_LABELS, tab_counts=tab_counts, overdue_count=counts["overdue"],
+        rows=rows, total=result.total, page=page, last_page=last_page, filters=filters,
+        processes={d.key: d.name for d in definition_service().list()},
+        regions=region_names(db.session(), [t.region_code for t in tasks]),
+        names=people(db.session(), [t.assignee for t in tasks] + [t.completed_by for t in tasks]),
+        page_url=lambda n: url_for("web_inbox.index", **{**request.args.to_dict(), "page": n}),
+    )
