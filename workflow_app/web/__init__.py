@@ -18,9 +18,20 @@ csrf = CSRFProtect()
 
 def _blueprints() -> list:
     """Every UI blueprint."""
-    from workflow_app.web import admin, auth_views, cases, designer, home, inbox, task_page, vendor
+    from workflow_app.web import (
+        admin,
+        auth_views,
+        cases,
+        designer,
+        home,
+        inbox,
+        supervisor,
+        task_page,
+        vendor,
+    )
 
-    return [auth_views.bp, home.bp, vendor.bp, designer.bp, admin.bp, inbox.bp, task_page.bp, cases.bp]
+    return [auth_views.bp, home.bp, vendor.bp, designer.bp, admin.bp, inbox.bp, task_page.bp, cases.bp,
+            supervisor.bp]
 
 
 def init_app(app: Flask) -> None:

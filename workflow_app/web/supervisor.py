@@ -1,0 +1,44 @@
+"""监督: the alerts list (acknowledge, jump to the task) and the dashboard."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from workflow_app import db
+from workflow_app.alerts.service import AlertService
+from workflow_app.directory.models import Role
+from workflow_app.reports.service import ReportService
+from workflow_app.web.session import current_web_user, login_required
+
+bp = Blueprint("web_supervisor", __name__, url_prefix="/supervisor")
+KIND_TITLES = {"reminder": "到期提醒", "overdue": "超期预警", "escalated": "超期上报"}
+STATUSES = ("open", "acknowledged", "all")
+
+
+@bp.get("/alerts")
+@login_required(Role.SUPERVISOR)
+def alerts() -> ResponseReturnValue:
+    """The alerts of the supervisor's regions, newest first."""
+    status = request.args.get("status", "open")
+    if status not in STATUSES:
+        status = "open"
+    page = max(1, min(request.args.get("page", 1, type=int) or 1, 100_000))
+    found = AlertService(db.session()).list(current_web_user(), status=status, page=page, per_page=50)
+    return render_template("supervisor/alerts.html", page=found, status=status, kinds=KIND_TITLES)
+
+
+@bp.post("/alerts/<int:alert_id>/acknowledge")
+@login_required(Role.SUPERVISOR)
+def acknowledge(alert_id: int) -> ResponseReturnValue:
+    """Mark an alert as seen (a refusal, e.g. already acknowledged, is flashed)."""
+    alert, task = AlertService(db.session()).acknowledge(current_web_user(), alert_id)
+    flash(f"已确认预警：{task.title}", "success")
+    return redirect(url_for("web_supervisor.alerts", status=request.args.get("status", "open")))
+
+
+@bp.get("/dashboard")
+@login_required(Role.SUPERVISOR)
+def dashboard() -> ResponseReturnValue:
+    """Overdue tasks, on-time rate, registration time, cleanup progress and party coverage."""
+    return render_template("supervisor/dashboard.html", data=ReportService(db.session()).overview(current_web_user()))
