@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install lint bench clean
+.PHONY: run test install lint bench scale clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ test: install lint
 
 bench: install
 	$(BIN)/python bench/run.py
+
+# The multi-process scale run on PostgreSQL (docs/performance.md): gunicorn + schedulers + a load driver.
+# SCALE_ARGS=--quick (50 cases) for a smoke run; SOCORG_SCALE_POSTGRES_URL picks the server.
+scale: install
+	$(BIN)/python bench/scale_run.py $(SCALE_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules instance test-output .pytest_cache
