@@ -8,6 +8,7 @@ demo user, completes tasks by their BPMN id and moves the application clock for 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,24 @@ def process_files(*keys: str) -> dict[str, bytes]:
         for form in sorted((BPMN / "forms").glob(f"{key}_*.json")):
             files[f"forms/{form.name}"] = form.read_bytes()
     return files
+
+
+class Timeline:
+    """The application clock for one test: frozen at a moment that the test moves forward."""
+
+    def __init__(self, start: datetime) -> None:
+        self._stack = ExitStack()
+        self.go(start)
+
+    def go(self, moment: datetime) -> None:
+        """Freeze the clock at ``moment`` (later completions and timers count from there)."""
+        self._stack.close()
+        self._stack = ExitStack()
+        self._stack.enter_context(clock.frozen(moment))
+
+    def close(self) -> None:
+        """Give the clock back."""
+        self._stack.close()
 
 
 class Case:

@@ -13,7 +13,6 @@ import itertools
 import json
 import re
 from collections.abc import Iterator
-from contextlib import ExitStack
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,7 +23,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.processes.conftest import BPMN, Case
+from tests.processes.conftest import BPMN, Case, Timeline
 from workflow_app import clock
 from workflow_app.definitions.models import ProcessDefinition
 from workflow_app.definitions.service import compiled
@@ -136,24 +135,6 @@ def form_schema(name: str) -> dict[str, Any]:
 
 
 # -- fixtures and helpers ------------------------------------------------------------------------
-
-
-class Timeline:
-    """The application clock of one test: frozen at a moment the test moves forward."""
-
-    def __init__(self, start: datetime) -> None:
-        self._stack = ExitStack()
-        self.go(start)
-
-    def go(self, moment: datetime) -> None:
-        """Freeze the clock at ``moment``."""
-        self._stack.close()
-        self._stack = ExitStack()
-        self._stack.enter_context(clock.frozen(moment))
-
-    def close(self) -> None:
-        """Give the clock back."""
-        self._stack.close()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,7 +18,7 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.processes.conftest import BPMN, Case
+from tests.processes.conftest import BPMN, Case, Timeline
 from workflow_app import clock
 from workflow_app.definitions.service import compiled
 from workflow_app.documents.models import Document
@@ -37,24 +36,6 @@ NS = {
     "di": "http://www.omg.org/spec/DD/20100524/DI",
 }
 OPINION = "经研究，同意。"
-
-
-class Timeline:
-    """The application clock for one test: frozen at a moment that the test moves forward."""
-
-    def __init__(self, start: datetime) -> None:
-        self._stack = ExitStack()
-        self.go(start)
-
-    def go(self, moment: datetime) -> None:
-        """Freeze the clock at ``moment`` (later completions and timers count from there)."""
-        self._stack.close()
-        self._stack = ExitStack()
-        self._stack.enter_context(clock.frozen(moment))
-
-    def close(self) -> None:
-        """Give the clock back."""
-        self._stack.close()
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from lxml import etree
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.processes.conftest import BPMN, Case
+from tests.processes.conftest import BPMN, Case, Timeline
 from workflow_app import clock
 from workflow_app.announcements.models import Announcement
 from workflow_app.definitions.errors import DefinitionInvalid
@@ -76,24 +75,6 @@ def end_of(month: int, day: int) -> datetime:
 
 
 # -- fixtures and helpers ------------------------------------------------------------------------
-
-
-class Timeline:
-    """The application clock of one test: frozen at a moment the test moves forward."""
-
-    def __init__(self, start: datetime) -> None:
-        self._stack = ExitStack()
-        self.go(start)
-
-    def go(self, moment: datetime) -> None:
-        """Freeze the clock at ``moment``."""
-        self._stack.close()
-        self._stack = ExitStack()
-        self._stack.enter_context(clock.frozen(moment))
-
-    def close(self) -> None:
-        """Give the clock back."""
-        self._stack.close()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.processes.conftest import BPMN, Case
+from tests.processes.conftest import BPMN, Case, Timeline
 from workflow_app import clock
 from workflow_app.announcements.models import Announcement
 from workflow_app.directory.models import User
@@ -85,24 +84,6 @@ def moment(value: str) -> datetime:
 
 
 # -- fixtures and helpers ------------------------------------------------------------------------
-
-class Timeline:
-    """The application clock of one test: frozen at a moment the test moves forward."""
-
-    def __init__(self, start: datetime) -> None:
-        self._stack = ExitStack()
-        self.go(start)
-
-    def go(self, when: datetime) -> None:
-        """Freeze the clock at ``when``."""
-        self._stack.close()
-        self._stack = ExitStack()
-        self._stack.enter_context(clock.frozen(when))
-
-    def close(self) -> None:
-        """Give the clock back."""
-        self._stack.close()
-
 
 @pytest.fixture
 def timeline() -> Iterator[Timeline]:
