@@ -56,13 +56,13 @@ def test_deploy_of_the_shipped_bpmn_folder_works(app, runner):
     assert result.exit_code == 0, result.output
 
 
-def test_tick_fires_due_timers_as_of_the_given_time(app, runner, deployed_sample):
+def test_tick_fires_due_timers_as_of_the_given_time(app, runner, deployed_sample, new_session):
     from tests.instances.test_service import start_and_submit
     from workflow_app import clock
     from workflow_app.instances.models import InstanceStatus, ProcessInstance
 
     instance_id, _ = start_and_submit()
-    due = app.extensions["socorg.sessionmaker"]().get(ProcessInstance, instance_id).next_timer_at
+    due = new_session().get(ProcessInstance, instance_id).next_timer_at
     try:
         early = invoke(app, runner, "tick", "--now", (due - __import__("datetime").timedelta(hours=1)).isoformat())
         assert "0 due" in early.output
@@ -72,8 +72,7 @@ def test_tick_fires_due_timers_as_of_the_given_time(app, runner, deployed_sample
         assert "0 due" in again.output
     finally:
         clock.set_global(None)
-    check = app.extensions["socorg.sessionmaker"]()
-    assert check.get(ProcessInstance, instance_id).status is InstanceStatus.COMPLETED
+    assert new_session().get(ProcessInstance, instance_id).status is InstanceStatus.COMPLETED
 
 
 def _free_port() -> int:
