@@ -9,7 +9,6 @@ to 长春市民政局, whose supervisor is ``supervisor_cc``.
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
 from collections.abc import Iterator
@@ -23,7 +22,9 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.processes import layout
 from tests.processes.conftest import BPMN, Case, Timeline
+from tests.processes.layout import NS
 from workflow_app import clock
 from workflow_app.definitions.models import ProcessDefinition
 from workflow_app.definitions.service import compiled
@@ -38,13 +39,6 @@ from workflow_app.organizations.models import Organization
 BPMN_FILE = BPMN / "major_event.bpmn"
 FORMS = BPMN / "forms"
 TEMPLATES = BPMN / "documents" / "major_event"
-NS = {
-    "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
-    "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
-    "dc": "http://www.omg.org/spec/DD/20100524/DC",
-    "di": "http://www.omg.org/spec/DD/20100524/DI",
-    "spiff": "http://spiffworkflow.org/bpmn/schema/1.0/core",
-}
 LOCAL = clock.LOCAL_TZ
 T0 = datetime(2026, 9, 28, 10, 0, tzinfo=LOCAL)  # Monday: the day of the report
 REGION = "220100"  # 长春市: the applicant organization's registration authority
@@ -326,101 +320,25 @@ def test_every_template_extends_the_base_layout() -> None:
 
 # -- the diagram --------------------------------------------------------------------------------------
 
-FLOW_NODES = ("startEvent", "endEvent", "userTask", "serviceTask", "scriptTask", "businessRuleTask",
-              "exclusiveGateway", "intermediateCatchEvent", "boundaryEvent")
-SIZES = {"Task": (100, 80), "Gateway": (50, 50), "Event": (36, 36)}
-
-
-def _bounds(tree: etree._ElementTree) -> dict[str, tuple[float, float, float, float]]:
-    found = {}
-    for shape in tree.iterfind(".//bpmndi:BPMNShape", NS):
-        box = shape.find("dc:Bounds", NS)
-        found[shape.get("bpmnElement")] = tuple(float(box.get(k)) for k in ("x", "y", "width", "height"))
-    return found
-
-
-def _inside(inner: tuple, outer: tuple) -> bool:
-    x, y, w, h = inner
-    ox, oy, ow, oh = outer
-    return ox <= x and oy <= y and x + w <= ox + ow and y + h <= oy + oh
-
-
-def _overlap(a: tuple, b: tuple) -> bool:
-    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
-
-
-def _on_border(point: tuple[float, float], box: tuple) -> bool:
-    x, y = point
-    bx, by, bw, bh = box
-    near = 1.0
-    inside = bx - near <= x <= bx + bw + near and by - near <= y <= by + bh + near
-    edge = min(abs(x - bx), abs(x - bx - bw), abs(y - by), abs(y - by - bh)) <= near
-    return inside and edge
-
 
 def test_every_flow_node_has_a_shape_of_its_kind_inside_its_lane() -> None:
-    tree = _tree()
-    bounds = _bounds(tree)
-    lane_of = {ref.text: lane.get("id") for lane in tree.iterfind(".//bpmn:lane", NS)
-               for ref in lane.iterfind("bpmn:flowNodeRef", NS)}
-    nodes = [n for kind in FLOW_NODES for n in tree.iterfind(f".//bpmn:process/bpmn:{kind}", NS)]
-    assert len(nodes) > 40
-    for node in nodes:
-        node_id, kind = node.get("id"), etree.QName(node).localname
-        assert node_id in bounds, f"{node_id} has no shape"
-        expected = next(size for suffix, size in SIZES.items() if kind.endswith(suffix))
-        assert bounds[node_id][2:] == expected, node_id
-        assert node_id in lane_of, f"{node_id} is in no lane"
-        assert _inside(bounds[node_id], bounds[lane_of[node_id]]), f"{node_id} sticks out of {lane_of[node_id]}"
+    assert layout.check_flow_nodes_drawn_in_their_lanes(BPMN_FILE) > 40
 
 
 def test_lanes_are_horizontal_bands_of_one_pool() -> None:
-    tree = _tree()
-    bounds = _bounds(tree)
-    [participant] = tree.iterfind(".//bpmn:participant", NS)
-    assert participant.get("processRef") == "major_event"
-    pool = bounds[participant.get("id")]
-    lanes = sorted((bounds[lane.get("id")] for lane in tree.iterfind(".//bpmn:lane", NS)), key=lambda b: b[1])
-    for upper, lower in itertools.pairwise(lanes):
-        assert upper[1] + upper[3] == lower[1] and upper[0] == lower[0] and upper[2] == lower[2]
-    assert all(_inside(lane, pool) for lane in lanes)
-    assert lanes[0][1] == pool[1] and lanes[-1][1] + lanes[-1][3] == pool[1] + pool[3]
+    layout.check_lanes_are_stacked_bands_of_one_pool(BPMN_FILE)  # their names: test_lanes_are_the_groups_of_the_process
 
 
 def test_no_two_shapes_overlap_except_a_boundary_event_on_its_task() -> None:
-    tree = _tree()
-    bounds = _bounds(tree)
-    containers = {e.get("id") for e in tree.iterfind(".//bpmn:lane", NS)} | \
-                 {e.get("id") for e in tree.iterfind(".//bpmn:participant", NS)}
-    attached = {(b.get("id"), b.get("attachedToRef")) for b in tree.iterfind(".//bpmn:boundaryEvent", NS)}
-    shapes = {k: v for k, v in bounds.items() if k not in containers}
-    for (a, box_a), (b, box_b) in itertools.combinations(shapes.items(), 2):
-        if (a, b) in attached or (b, a) in attached:
-            assert _on_border((box_a[0] + box_a[2] / 2, box_a[1] + box_a[3] / 2) if (a, b) in attached else
-                              (box_b[0] + box_b[2] / 2, box_b[1] + box_b[3] / 2), box_b if (a, b) in attached else box_a)
-            continue
-        assert not _overlap(box_a, box_b), f"{a} overlaps {b}"
+    layout.check_no_two_shapes_overlap(BPMN_FILE)
 
 
 def test_every_sequence_flow_has_an_orthogonal_edge_from_its_source_to_its_target() -> None:
-    tree = _tree()
-    bounds = _bounds(tree)
-    edges = {e.get("bpmnElement"): e for e in tree.iterfind(".//bpmndi:BPMNEdge", NS)}
-    flows = list(tree.iterfind(".//bpmn:sequenceFlow", NS))
-    assert len(flows) > 50
-    for flow in flows:
-        edge = edges.get(flow.get("id"))
-        assert edge is not None, f"{flow.get('id')} has no edge"
-        points = [(float(p.get("x")), float(p.get("y"))) for p in edge.iterfind("di:waypoint", NS)]
-        assert len(points) >= 2, flow.get("id")
-        assert _on_border(points[0], bounds[flow.get("sourceRef")]), f"{flow.get('id')} does not start at its source"
-        assert _on_border(points[-1], bounds[flow.get("targetRef")]), f"{flow.get('id')} does not end at its target"
-        for p, q in itertools.pairwise(points):
-            assert p[0] == q[0] or p[1] == q[1], f"{flow.get('id')} has a slanted segment"
+    assert layout.check_sequence_flows_have_orthogonal_edges(BPMN_FILE) > 50
 
 
 def test_the_diagram_reads_left_to_right() -> None:
-    bounds = _bounds(_tree())
+    bounds = layout.shape_bounds(_tree())
     order = ["start", "report", "classify", "class_gw", "review_approval", "render_approval", "to_outcome",
              "wait_event", "outcome_report", "late_gw", "decide_interview", "interview", "end_interviewed"]
     xs = [bounds[node][0] for node in order]

@@ -18,7 +18,9 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.processes import layout
 from tests.processes.conftest import BPMN, Case, Timeline
+from tests.processes.layout import NS
 from workflow_app import clock
 from workflow_app.definitions.service import compiled
 from workflow_app.documents.models import Document
@@ -27,14 +29,9 @@ from workflow_app.organizations.models import Organization, OrgType, PartyOrgSta
 from workflow_app.organizations.service import OrganizationService
 from workflow_app.services import instance_service
 
+BPMN_FILE = BPMN / "party_building.bpmn"
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Beijing
 END_OF_DAY_UTC = (15, 59, 59)  # 23:59:59 Beijing
-NS = {
-    "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
-    "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
-    "dc": "http://www.omg.org/spec/DD/20100524/DC",
-    "di": "http://www.omg.org/spec/DD/20100524/DI",
-}
 OPINION = "经研究，同意。"
 
 
@@ -449,7 +446,7 @@ def test_review_form_requires_a_member_before_forming_a_branch():
 
 
 def _tree() -> etree._ElementTree:
-    return etree.parse(str(BPMN / "party_building.bpmn"))
+    return etree.parse(str(BPMN_FILE))
 
 
 def test_every_decision_form_requires_an_opinion():
@@ -468,96 +465,35 @@ def test_every_decision_form_requires_an_opinion():
 
 
 def test_time_limits_are_declared_on_the_steps_section_3_names():
-    ns = {**NS, "spiff": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
-    limits = {task.get("id"): task.xpath(".//spiff:property[@name='timeLimit']/@value", namespaces=ns)
-              for task in _tree().xpath("//bpmn:userTask", namespaces=ns)}
+    limits = {task.get("id"): task.xpath(".//spiff:property[@name='timeLimit']/@value", namespaces=NS)
+              for task in _tree().xpath("//bpmn:userTask", namespaces=NS)}
     assert {k: v[0] for k, v in limits.items() if v} == {
         "committee_review": "10wd", "amend_charter": "30d", "assign_instructor": "10wd"}
-    [timer] = _tree().xpath("//bpmn:intermediateCatchEvent//bpmn:timeDuration/text()", namespaces=ns)
+    [timer] = _tree().xpath("//bpmn:intermediateCatchEvent//bpmn:timeDuration/text()", namespaces=NS)
     assert timer.strip() == '"P90D"'
 
 
-Box = tuple[float, float, float, float]
-SIZES = {"userTask": (100, 80), "serviceTask": (100, 80), "scriptTask": (100, 80), "exclusiveGateway": (50, 50),
-         "startEvent": (36, 36), "endEvent": (36, 36), "intermediateCatchEvent": (36, 36)}
-
-
-def _bounds(shape: etree._Element) -> Box:
-    b = shape.find("dc:Bounds", NS)
-    return float(b.get("x")), float(b.get("y")), float(b.get("width")), float(b.get("height"))
-
-
-def _diagram() -> tuple[etree._Element, dict[str, Box], dict[str, etree._Element]]:
-    """(the process, element id → shape bounds, flow id → edge)."""
-    tree = _tree()
-    shapes = {s.get("bpmnElement"): _bounds(s) for s in tree.xpath("//bpmndi:BPMNShape", namespaces=NS)}
-    edges = {e.get("bpmnElement"): e for e in tree.xpath("//bpmndi:BPMNEdge", namespaces=NS)}
-    [process] = tree.xpath("//bpmn:process", namespaces=NS)
-    return process, shapes, edges
-
-
-def _flow_nodes(process: etree._Element) -> list[etree._Element]:
-    return [el for el in process if etree.QName(el).localname in SIZES]
-
-
-def _on_border(point: tuple[float, float], box: Box) -> bool:
-    (px, py), (x, y, w, h) = point, box
-    return (px in (x, x + w) and y <= py <= y + h) or (py in (y, y + h) and x <= px <= x + w)
-
-
 def test_lanes_are_stacked_bands_of_one_pool():
-    process, shapes, _ = _diagram()
-    lanes = process.xpath("bpmn:laneSet/bpmn:lane", namespaces=NS)
-    assert [lane.get("name") for lane in lanes] == ["party_committee", "party_officer", "applicant"]
-    bands = sorted((shapes[lane.get("id")] for lane in lanes), key=lambda band: band[1])
-    pool = shapes["Participant_party_building"]
-    assert bands[0][1] == pool[1] and bands[-1][1] + bands[-1][3] == pool[1] + pool[3]
-    for upper, lower in zip(bands, bands[1:], strict=False):
-        assert upper[1] + upper[3] == lower[1] and (upper[0], upper[2]) == (lower[0], lower[2])
-        assert pool[0] < upper[0] and upper[0] + upper[2] == pool[0] + pool[2]
+    assert layout.check_lanes_are_stacked_bands_of_one_pool(BPMN_FILE) == [
+        "party_committee", "party_officer", "applicant"]
 
 
 def test_every_flow_node_has_a_shape_of_its_size_inside_its_lane():
-    process, shapes, _ = _diagram()
-    lane_of = {ref.text: lane.get("id") for lane in process.xpath("bpmn:laneSet/bpmn:lane", namespaces=NS)
-               for ref in lane.findall("bpmn:flowNodeRef", NS)}
-    nodes = _flow_nodes(process)
-    assert len(nodes) == len(lane_of) == 32
-    for node in nodes:
-        nid = node.get("id")
-        assert nid in shapes, f"{nid} has no shape"
-        x, y, w, h = shapes[nid]
-        assert (w, h) == SIZES[etree.QName(node).localname], nid
-        lx, ly, lw, lh = shapes[lane_of[nid]]
-        assert lx <= x and x + w <= lx + lw and ly <= y and y + h <= ly + lh, f"{nid} is outside its lane"
+    assert layout.check_flow_nodes_drawn_in_their_lanes(BPMN_FILE) == 32
 
 
 def test_no_two_shapes_overlap():
-    process, shapes, _ = _diagram()
-    boxes = [(node.get("id"), shapes[node.get("id")]) for node in _flow_nodes(process)]
-    for i, (a, (ax, ay, aw, ah)) in enumerate(boxes):
-        for b, (bx, by, bw, bh) in boxes[i + 1:]:
-            assert ax + aw <= bx or bx + bw <= ax or ay + ah <= by or by + bh <= ay, f"{a} overlaps {b}"
+    layout.check_no_two_shapes_overlap(BPMN_FILE)
 
 
 def test_every_sequence_flow_has_an_orthogonal_edge_between_its_shapes():
-    process, shapes, edges = _diagram()
-    flows = process.findall("bpmn:sequenceFlow", NS)
-    assert len(flows) == 40
-    for flow in flows:
-        fid = flow.get("id")
-        assert fid in edges, f"{fid} has no edge"
-        points = [(float(p.get("x")), float(p.get("y"))) for p in edges[fid].findall("di:waypoint", NS)]
-        assert len(points) >= 2, fid
-        for (x1, y1), (x2, y2) in zip(points, points[1:], strict=False):
-            assert x1 == x2 or y1 == y2, f"{fid} has a diagonal segment"
-        assert _on_border(points[0], shapes[flow.get("sourceRef")]), f"{fid} does not leave its source"
-        assert _on_border(points[-1], shapes[flow.get("targetRef")]), f"{fid} does not reach its target"
+    assert layout.check_sequence_flows_have_orthogonal_edges(BPMN_FILE) == 40
 
 
 def test_diagram_reads_left_to_right():
-    process, shapes, _ = _diagram()
-    xs = {node.get("id"): shapes[node.get("id")][0] for node in _flow_nodes(process)}
+    tree = _tree()
+    shapes = layout.shape_bounds(tree)
+    xs = {node.get("id"): shapes[node.get("id")][0] for node in layout.flow_nodes(layout.the_process(tree))}
     assert xs["start"] == min(xs.values())
     main_line = ["start", "init", "survey", "gw_merge", "gw_temporary", "gw_members", "plan_single",
                  "committee_review", "gw_charter", "gw_after", "registry_close", "doc_approval", "end_formed"]

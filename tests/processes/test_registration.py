@@ -19,7 +19,9 @@ from lxml import etree
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tests.processes import layout
 from tests.processes.conftest import BPMN, Case, Timeline
+from tests.processes.layout import NS
 from workflow_app import clock
 from workflow_app.announcements.models import Announcement
 from workflow_app.definitions.errors import DefinitionInvalid
@@ -31,13 +33,6 @@ from workflow_app.services import instance_service
 
 BPMN_FILE = BPMN / "registration.bpmn"
 FORMS = BPMN / "forms"
-NS = {
-    "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
-    "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
-    "dc": "http://www.omg.org/spec/DD/20100524/DC",
-    "di": "http://www.omg.org/spec/DD/20100524/DI",
-    "spiff": "http://spiffworkflow.org/bpmn/schema/1.0/core",
-}
 LOCAL = clock.LOCAL_TZ
 T0 = datetime(2026, 9, 28, 10, 0, tzinfo=LOCAL)  # Monday, the day of application and 受理
 OPINION = "经审查，符合规定。"
@@ -175,87 +170,21 @@ def _tree() -> etree._ElementTree:
     return etree.parse(str(BPMN_FILE))
 
 
-def _bounds(tree: etree._ElementTree) -> dict[str, tuple[float, float, float, float]]:
-    result = {}
-    for shape in tree.iterfind(".//bpmndi:BPMNShape", NS):
-        b = shape.find("dc:Bounds", NS)
-        result[shape.get("bpmnElement")] = tuple(float(b.get(k)) for k in ("x", "y", "width", "height"))
-    return result
-
-
-def _flow_nodes(process: etree._Element) -> list[etree._Element]:
-    skip = {"laneSet", "sequenceFlow", "documentation", "extensionElements"}
-    return [el for el in process if isinstance(el.tag, str) and etree.QName(el).localname not in skip]
-
-
 def test_every_flow_node_has_a_shape_of_its_kind_inside_its_lane():
-    tree = _tree()
-    process = tree.find("bpmn:process", NS)
-    bounds = _bounds(tree)
-    lane_of = {ref.text: lane for lane in process.iterfind(".//bpmn:lane", NS)
-               for ref in lane.iterfind("bpmn:flowNodeRef", NS)}
-    sizes = {"userTask": (100, 80), "serviceTask": (100, 80), "scriptTask": (100, 80),
-             "exclusiveGateway": (50, 50), "parallelGateway": (50, 50), "startEvent": (36, 36),
-             "endEvent": (36, 36), "boundaryEvent": (36, 36)}
-    nodes = _flow_nodes(process)
-    assert len(nodes) > 40
-    for node in nodes:
-        nid, kind = node.get("id"), etree.QName(node).localname
-        assert nid in lane_of, f"{nid} is in no lane"
-        assert nid in bounds, f"{nid} has no shape"
-        x, y, w, h = bounds[nid]
-        assert (w, h) == sizes[kind], f"{nid}: {kind} drawn {w}x{h}"
-        lx, ly, lw, lh = bounds[lane_of[nid].get("id")]
-        assert lx <= x and x + w <= lx + lw and ly <= y and y + h <= ly + lh, f"{nid} is outside its lane"
+    assert layout.check_flow_nodes_drawn_in_their_lanes(BPMN_FILE) > 40
 
 
 def test_lanes_are_stacked_bands_of_one_pool():
-    tree = _tree()
-    bounds = _bounds(tree)
-    pool = bounds["Participant_registration"]
-    lanes = [bounds[lane.get("id")] for lane in tree.iterfind(".//bpmn:lane", NS)]
-    assert [lane.get("name") for lane in tree.iterfind(".//bpmn:lane", NS)] == [
+    assert layout.check_lanes_are_stacked_bands_of_one_pool(BPMN_FILE) == [
         "applicant", "window", "reviewer", "approver", "party_officer"]
-    top = pool[1]
-    for x, y, w, h in lanes:
-        assert y == top, "lanes must follow each other without gaps or overlaps"
-        assert x > pool[0] and x + w == pool[0] + pool[2]
-        top = y + h
-    assert top == pool[1] + pool[3]
 
 
 def test_no_two_shapes_overlap():
-    tree = _tree()
-    process = tree.find("bpmn:process", NS)
-    bounds = _bounds(tree)
-    attached = {n.get("id"): n.get("attachedToRef") for n in process.iterfind("bpmn:boundaryEvent", NS)}
-    ids = [n.get("id") for n in _flow_nodes(process)]
-    for i, a in enumerate(ids):
-        for b in ids[i + 1:]:
-            if attached.get(a) == b or attached.get(b) == a:
-                continue  # a boundary event sits on its task's border by definition
-            ax, ay, aw, ah = bounds[a]
-            bx, by, bw, bh = bounds[b]
-            overlap = ax < bx + bw and bx < ax + aw and ay < by + bh and by < ay + ah
-            assert not overlap, f"{a} overlaps {b}"
+    layout.check_no_two_shapes_overlap(BPMN_FILE)
 
 
 def test_every_sequence_flow_has_an_orthogonal_edge_from_source_to_target():
-    tree = _tree()
-    bounds = _bounds(tree)
-    edges = {e.get("bpmnElement"): e for e in tree.iterfind(".//bpmndi:BPMNEdge", NS)}
-    flows = tree.findall(".//bpmn:sequenceFlow", NS)
-    assert len(flows) > 50
-    for flow in flows:
-        fid = flow.get("id")
-        assert fid in edges, f"{fid} has no edge"
-        points = [(float(p.get("x")), float(p.get("y"))) for p in edges[fid].iterfind("di:waypoint", NS)]
-        assert len(points) >= 2, fid
-        for (x1, y1), (x2, y2) in zip(points, points[1:], strict=False):
-            assert x1 == x2 or y1 == y2, f"{fid} has a diagonal segment"
-        for end, ref in ((points[0], flow.get("sourceRef")), (points[-1], flow.get("targetRef"))):
-            x, y, w, h = bounds[ref]
-            assert x <= end[0] <= x + w and y <= end[1] <= y + h, f"{fid} does not touch {ref}"
+    assert layout.check_sequence_flows_have_orthogonal_edges(BPMN_FILE) > 50
 
 
 def test_user_tasks_have_forms_lanes_and_the_time_limits_of_the_rules():

@@ -20,7 +20,9 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.processes import layout
 from tests.processes.conftest import BPMN, Case, Timeline
+from tests.processes.layout import NS
 from workflow_app import clock
 from workflow_app.announcements.models import Announcement
 from workflow_app.directory.models import User
@@ -33,13 +35,6 @@ from workflow_app.organizations.models import Organization, OrgStatus, OrgType, 
 KEY = "zombie_cleanup"
 BPMN_FILE = BPMN / f"{KEY}.bpmn"
 FORMS = BPMN / "forms"
-NS = {
-    "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
-    "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
-    "dc": "http://www.omg.org/spec/DD/20100524/DC",
-    "di": "http://www.omg.org/spec/DD/20100524/DI",
-    "spiff": "http://spiffworkflow.org/bpmn/schema/1.0/core",
-}
 LOCAL = clock.LOCAL_TZ
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=LOCAL)  # Monday
 OPINION = "经审查，同意。"
@@ -247,86 +242,22 @@ def _tree() -> etree._ElementTree:
     return etree.parse(str(BPMN_FILE))
 
 
-def _bounds(tree: etree._ElementTree) -> dict[str, tuple[float, float, float, float]]:
-    result = {}
-    for shape in tree.iterfind(".//bpmndi:BPMNShape", NS):
-        b = shape.find("dc:Bounds", NS)
-        result[shape.get("bpmnElement")] = tuple(float(b.get(k)) for k in ("x", "y", "width", "height"))
-    return result
-
-
-def _flow_nodes(process: etree._Element) -> list[etree._Element]:
-    skip = {"laneSet", "sequenceFlow", "documentation", "extensionElements"}
-    return [el for el in process if isinstance(el.tag, str) and etree.QName(el).localname not in skip]
-
-
-def _inside(point: tuple[float, float], box: tuple[float, float, float, float], margin: float = 0.5) -> bool:
-    x, y = point
-    bx, by, bw, bh = box
-    return bx - margin <= x <= bx + bw + margin and by - margin <= y <= by + bh + margin
-
-
-def _on_border(point: tuple[float, float], box: tuple[float, float, float, float]) -> bool:
-    x, y = point
-    bx, by, bw, bh = box
-    return _inside(point, box) and (abs(x - bx) < 1 or abs(x - bx - bw) < 1 or abs(y - by) < 1
-                                    or abs(y - by - bh) < 1)
-
-
 def test_every_flow_node_has_a_shape_of_its_kind_inside_its_lane():
-    tree = _tree()
-    process = tree.find("bpmn:process", NS)
-    bounds = _bounds(tree)
-    lane_of = {ref.text: lane for lane in process.iterfind(".//bpmn:lane", NS)
-               for ref in lane.iterfind("bpmn:flowNodeRef", NS)}
-    sizes = {"userTask": (100, 80), "serviceTask": (100, 80), "scriptTask": (100, 80),
-             "businessRuleTask": (100, 80), "exclusiveGateway": (50, 50), "startEvent": (36, 36),
-             "endEvent": (36, 36), "boundaryEvent": (36, 36), "intermediateCatchEvent": (36, 36)}
-    nodes = _flow_nodes(process)
-    assert len(nodes) > 100
-    for node in nodes:
-        nid, kind = node.get("id"), etree.QName(node).localname
-        assert nid in lane_of, f"{nid} is in no lane"
-        assert nid in bounds, f"{nid} has no shape"
-        x, y, w, h = bounds[nid]
-        assert (w, h) == sizes[kind], f"{nid}: {kind} drawn {w}x{h}"
-        lx, ly, lw, lh = bounds[lane_of[nid].get("id")]
-        assert lx <= x and x + w <= lx + lw and ly <= y and y + h <= ly + lh, f"{nid} is outside its lane"
+    assert layout.check_flow_nodes_drawn_in_their_lanes(BPMN_FILE) > 100
 
 
 def test_lanes_are_stacked_bands_of_one_pool():
-    tree = _tree()
-    bounds = _bounds(tree)
-    pool = bounds["Participant_zombie_cleanup"]
-    lanes = list(tree.iterfind(".//bpmn:lane", NS))
-    assert [lane.get("name") for lane in lanes] == ["applicant", "inspector", "supervisor", "reviewer", "approver"]
-    top = pool[1]
-    for lane in lanes:
-        x, y, w, h = bounds[lane.get("id")]
-        assert y == top, "lanes must follow each other without gaps or overlaps"
-        assert x > pool[0] and x + w == pool[0] + pool[2]
-        top = y + h
-    assert top == pool[1] + pool[3]
+    assert layout.check_lanes_are_stacked_bands_of_one_pool(BPMN_FILE) == [
+        "applicant", "inspector", "supervisor", "reviewer", "approver"]
 
 
 def test_no_two_shapes_overlap():
-    tree = _tree()
-    process = tree.find("bpmn:process", NS)
-    bounds = _bounds(tree)
-    attached = {n.get("id"): n.get("attachedToRef") for n in process.iterfind("bpmn:boundaryEvent", NS)}
-    ids = [n.get("id") for n in _flow_nodes(process)]
-    for i, a in enumerate(ids):
-        for b in ids[i + 1:]:
-            if attached.get(a) == b or attached.get(b) == a:
-                continue  # a boundary event sits on its task's border by definition
-            ax, ay, aw, ah = bounds[a]
-            bx, by, bw, bh = bounds[b]
-            assert not (ax < bx + bw and bx < ax + aw and ay < by + bh and by < ay + ah), f"{a} overlaps {b}"
+    layout.check_no_two_shapes_overlap(BPMN_FILE)
 
 
 def test_boundary_events_sit_on_the_bottom_border_of_their_task():
     tree = _tree()
-    bounds = _bounds(tree)
+    bounds = layout.shape_bounds(tree)
     for event in tree.iterfind(".//bpmn:boundaryEvent", NS):
         x, y, w, h = bounds[event.get("id")]
         tx, ty, tw, th = bounds[event.get("attachedToRef")]
@@ -334,35 +265,14 @@ def test_boundary_events_sit_on_the_bottom_border_of_their_task():
 
 
 def test_every_flow_has_an_orthogonal_edge_from_its_source_to_its_target_around_other_shapes():
-    tree = _tree()
-    process = tree.find("bpmn:process", NS)
-    bounds = _bounds(tree)
-    attached = {n.get("id"): n.get("attachedToRef") for n in process.iterfind("bpmn:boundaryEvent", NS)}
-    edges = {e.get("bpmnElement"): e for e in tree.iterfind(".//bpmndi:BPMNEdge", NS)}
-    flows = list(process.iterfind("bpmn:sequenceFlow", NS))
-    assert len(flows) > 100
-    for flow in flows:
-        fid, src, tgt = flow.get("id"), flow.get("sourceRef"), flow.get("targetRef")
-        assert fid in edges, f"{fid} has no edge"
-        points = [(float(p.get("x")), float(p.get("y"))) for p in edges[fid].iterfind("di:waypoint", NS)]
-        assert len(points) >= 2, fid
-        assert _on_border(points[0], bounds[src]), f"{fid} does not start on {src}"
-        assert _on_border(points[-1], bounds[tgt]), f"{fid} does not end on {tgt}"
-        for (x1, y1), (x2, y2) in zip(points, points[1:], strict=False):
-            assert x1 == x2 or y1 == y2, f"{fid} has a diagonal segment"
-            for other, (bx, by, bw, bh) in bounds.items():
-                if other in (src, tgt, attached.get(src), attached.get(tgt)) or attached.get(other) in (src, tgt):
-                    continue
-                if other.startswith(("Lane_", "Participant_")):
-                    continue
-                crosses = min(x1, x2) < bx + bw and max(x1, x2) > bx and min(y1, y2) < by + bh and max(y1, y2) > by
-                assert not crosses, f"{fid} runs through {other}"
+    assert layout.check_sequence_flows_have_orthogonal_edges(BPMN_FILE) > 100
+    layout.check_edges_run_around_other_shapes(BPMN_FILE)
 
 
 def test_every_case_ending_archives_the_case():
     process = _tree().find("bpmn:process", NS)
     flows = {f.get("targetRef"): f.get("sourceRef") for f in process.iterfind("bpmn:sequenceFlow", NS)}
-    by_id = {n.get("id"): n for n in _flow_nodes(process)}
+    by_id = {n.get("id"): n for n in layout.flow_nodes(process)}
     ends = [n.get("id") for n in process.iterfind("bpmn:endEvent", NS)]
     # The reminder branches of non-interrupting timers end on their own; the case goes on.
     branch_ends = {"end_reminder", "end_warn_investigate", "end_warn_decision"}
