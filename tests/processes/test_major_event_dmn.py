@@ -13,53 +13,26 @@ from typing import Any
 
 import pytest
 from lxml import etree
-from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
+from tests.processes import dmn
 from tests.processes.conftest import BPMN
-from workflow_app.engine import CompiledDefinition, Engine
+from tests.processes.dmn import DMN_NS
 
 DMN_FILE = BPMN / "major_event_classification.dmn"
 REPORT_FORM = BPMN / "forms" / "major_event_report.json"
-DMN_NS = {"dmn": "https://www.omg.org/spec/DMN/20191111/MODEL/"}
 OUTPUTS = ("event_class", "lead_days_required", "needs_sponsor_opinion", "risk")
-
-# A one-task process that calls the shipped decision, as major_event.bpmn's `classify` does.
-HARNESS = b"""<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-                  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
-                  id="Definitions_harness" targetNamespace="http://bpmn.io/schema/bpmn">
-  <bpmn:process id="classify_only" isExecutable="true">
-    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:businessRuleTask id="classify">
-      <bpmn:extensionElements>
-        <spiffworkflow:calledDecisionId>major_event_classification</spiffworkflow:calledDecisionId>
-      </bpmn:extensionElements>
-      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
-    </bpmn:businessRuleTask>
-    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="classify" />
-    <bpmn:sequenceFlow id="f2" sourceRef="classify" targetRef="end" />
-  </bpmn:process>
-</bpmn:definitions>"""
 
 
 @pytest.fixture(scope="module")
 def classify() -> Any:
-    """Run the decision for some inputs through a business rule task; return its four outputs."""
-    parser = SpiffBpmnParser(validator=VALIDATOR)
-    parser.add_dmn_xml(etree.parse(str(DMN_FILE)).getroot(), filename=DMN_FILE.name)
-    parser.add_bpmn_xml(etree.fromstring(HARNESS), filename="harness.bpmn")
-    compiled = CompiledDefinition(spec=parser.get_spec("classify_only"), subprocess_specs={})
-    engine = Engine()
+    """Run the decision for some inputs from a task like major_event.bpmn's `classify`; return its four outputs."""
+    run = dmn.decision_runner(DMN_FILE, decision="major_event_classification", task="classify")
 
-    def run(event_type: str, participants: int = 50, amount: float = 0) -> dict[str, Any]:
-        workflow = engine.create(compiled, {"event_type": event_type, "participants": participants, "amount": amount})
-        engine.run(workflow)
-        assert engine.is_completed(workflow)
-        data = engine.data(workflow)
+    def outputs(event_type: str, participants: int = 50, amount: float = 0) -> dict[str, Any]:
+        data = run({"event_type": event_type, "participants": participants, "amount": amount})
         return {name: data.get(name) for name in OUTPUTS}
 
-    return run
+    return outputs
 
 
 def expect(event_class: str, lead: int, sponsor: bool, risk: str = "normal") -> dict[str, Any]:
@@ -100,20 +73,15 @@ def test_row_classifies_its_events(classify: Any, rule: str, inputs: tuple, outp
     assert classify(*inputs) == outputs
 
 
-def _rules() -> list[etree._Element]:
-    return etree.parse(str(DMN_FILE)).getroot().findall(".//dmn:rule", DMN_NS)
-
-
 def test_every_row_of_the_table_has_a_case_here() -> None:
-    assert {rule.get("id") for rule in _rules()} == {rule for rule, _i, _o in ROWS}
+    assert {rule.get("id") for rule in dmn.rules(DMN_FILE)} == {rule for rule, _i, _o in ROWS}
 
 
 def test_table_uses_first_hit_and_ends_with_a_catch_all_row() -> None:
     table = etree.parse(str(DMN_FILE)).getroot().find(".//dmn:decisionTable", DMN_NS)
     assert table.get("hitPolicy") == "FIRST"
-    last = _rules()[-1]
-    assert [cell.findtext("dmn:text", namespaces=DMN_NS) for cell in last.findall("dmn:inputEntry", DMN_NS)] == \
-        ["-", "-", "-"]
+    last = dmn.rules(DMN_FILE)[-1]
+    assert dmn.input_cells(last) == ["-", "-", "-"]
 
 
 def test_large_gatherings_start_at_one_thousand_participants(classify: Any) -> None:
@@ -137,7 +105,7 @@ def test_every_event_type_of_the_report_form_has_its_own_row() -> None:
     """The form's enum and the table agree: no listed type falls through to the catch-all row."""
     form_types = set(json.loads(REPORT_FORM.read_text(encoding="utf-8"))["properties"]["event_type"]["enum"])
     named: set[str] = set()
-    for rule in _rules()[:-1]:
+    for rule in dmn.rules(DMN_FILE)[:-1]:
         cell = rule.find("dmn:inputEntry/dmn:text", DMN_NS).text.strip()
         value = ast.literal_eval(cell.split(" in ", 1)[1] if cell.startswith("?") else cell)
         named |= set(value) if isinstance(value, list) else {value}

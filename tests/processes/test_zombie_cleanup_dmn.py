@@ -12,35 +12,15 @@ from typing import Any
 
 import pytest
 from lxml import etree
-from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
+from tests.processes import dmn
 from tests.processes.conftest import BPMN
+from tests.processes.dmn import DMN_NS
 from workflow_app.definitions.lint import lint_bundle
-from workflow_app.engine import CompiledDefinition, Engine
 
 DMN_FILE = BPMN / "zombie_cleanup_measure.dmn"
-DMN_NS = {"dmn": "https://www.omg.org/spec/DMN/20191111/MODEL/"}
 CONFIRM_FORM = BPMN / "forms" / "zombie_cleanup_confirm_measure.json"
 VERIFY_FORM = BPMN / "forms" / "zombie_cleanup_verify.json"
-
-# A process with only the business rule task of zombie_cleanup.bpmn's `propose_measure`.
-HARNESS = b"""<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-                  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
-                  id="Definitions_measure_only" targetNamespace="http://bpmn.io/schema/bpmn">
-  <bpmn:process id="measure_only" isExecutable="true">
-    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:businessRuleTask id="propose_measure">
-      <bpmn:extensionElements>
-        <spiffworkflow:calledDecisionId>zombie_cleanup_measure</spiffworkflow:calledDecisionId>
-      </bpmn:extensionElements>
-      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
-    </bpmn:businessRuleTask>
-    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="propose_measure" />
-    <bpmn:sequenceFlow id="f2" sourceRef="propose_measure" targetRef="end" />
-  </bpmn:process>
-</bpmn:definitions>"""
 
 # The facts the 核查 form records; the DMN reads five of them.
 NOTHING_SPECIAL: dict[str, bool] = {
@@ -57,25 +37,14 @@ NOTHING_SPECIAL: dict[str, bool] = {
 
 @pytest.fixture(scope="module")
 def propose() -> Any:
-    """Run the decision for some facts; return (proposed_measure, measure_reason)."""
-    parser = SpiffBpmnParser(validator=VALIDATOR)
-    parser.add_dmn_xml(etree.parse(str(DMN_FILE)).getroot(), filename=DMN_FILE.name)
-    parser.add_bpmn_xml(etree.fromstring(HARNESS), filename="measure_only.bpmn")
-    compiled = CompiledDefinition(spec=parser.get_spec("measure_only"), subprocess_specs={})
-    engine = Engine()
+    """Run the decision for some facts as `propose_measure` does; return (proposed_measure, measure_reason)."""
+    run = dmn.decision_runner(DMN_FILE, decision="zombie_cleanup_measure", task="propose_measure")
 
-    def run(**facts: bool) -> tuple[str, str]:
-        workflow = engine.create(compiled, {**NOTHING_SPECIAL, **facts})
-        engine.run(workflow)
-        assert engine.is_completed(workflow)
-        data = engine.data(workflow)
+    def measure(**facts: bool) -> tuple[str, str]:
+        data = run({**NOTHING_SPECIAL, **facts})
         return data["proposed_measure"], data["measure_reason"]
 
-    return run
-
-
-def _rules() -> list[etree._Element]:
-    return etree.parse(str(DMN_FILE)).findall(".//dmn:rule", DMN_NS)
+    return measure
 
 
 def test_the_table_lints_clean_and_is_first_hit():
@@ -83,15 +52,14 @@ def test_the_table_lints_clean_and_is_first_hit():
     assert lint_bundle({}, {DMN_FILE.name: tree}, {}) == []
     table = tree.find(".//dmn:decisionTable", DMN_NS)
     assert table.get("hitPolicy") == "FIRST"
-    assert [r.get("id") for r in _rules()] == [
+    assert [r.get("id") for r in dmn.rules(DMN_FILE)] == [
         "Rule_deregister", "Rule_unreachable_charity", "Rule_unreachable", "Rule_dormant_charity", "Rule_dormant",
         "Rule_rectify"]
 
 
 def test_the_last_row_catches_everything():
-    last = _rules()[-1]
-    cells = [cell.findtext("dmn:text", namespaces=DMN_NS) for cell in last.findall("dmn:inputEntry", DMN_NS)]
-    assert set(cells) == {"-"}
+    last = dmn.rules(DMN_FILE)[-1]
+    assert set(dmn.input_cells(last)) == {"-"}
 
 
 def test_the_inputs_are_fields_of_the_verify_form():
@@ -103,7 +71,7 @@ def test_the_inputs_are_fields_of_the_verify_form():
 
 def test_every_proposed_measure_can_be_chosen_by_the_supervisor():
     confirm = json.loads(CONFIRM_FORM.read_text(encoding="utf-8"))
-    proposals = {r.find("dmn:outputEntry/dmn:text", DMN_NS).text.strip('"') for r in _rules()}
+    proposals = {r.find("dmn:outputEntry/dmn:text", DMN_NS).text.strip('"') for r in dmn.rules(DMN_FILE)}
     assert proposals == set(confirm["properties"]["changed_measure"]["enum"])
 
 
