@@ -1,4 +1,4 @@
-"""A real SMTP server process (aiosmtpd) and a webhook receiver thread, both on loopback."""
+"""A real SMTP server process (aiosmtpd) and a webhook receiver thread, both on loopback; a movable app clock."""
 
 from __future__ import annotations
 
@@ -13,9 +13,13 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import ExitStack
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from workflow_app import clock
 
 
 def free_port() -> int:
@@ -102,3 +106,27 @@ class WebhookReceiver:
     def __exit__(self, *exc: Any) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class Timeline:
+    """The app clock of the running thread, frozen at a moment the test moves forward (a slow send)."""
+
+    def __init__(self, start: datetime) -> None:
+        self._stack = ExitStack()
+        self.now = start
+        self.go(start)
+
+    def go(self, moment: datetime) -> None:
+        """Freeze the clock at ``moment``."""
+        self._stack.close()
+        self._stack = ExitStack()
+        self._stack.enter_context(clock.frozen(moment))
+        self.now = moment
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock ``seconds`` forward."""
+        self.go(self.now + timedelta(seconds=seconds))
+
+    def close(self) -> None:
+        """Give the clock back."""
+        self._stack.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import smtplib
 import threading
 from datetime import timedelta
 
@@ -9,10 +10,16 @@ import pytest
 from sqlalchemy import select, update
 
 from tests.alerts.support import DUE, REMIND, deploy_escalation, start_case
-from tests.notifications.support import SmtpServer, WebhookReceiver, free_port
+from tests.notifications.support import SmtpServer, Timeline, WebhookReceiver, free_port
 from workflow_app import clock
 from workflow_app.alerts.service import EscalationService
-from workflow_app.notifications.delivery import DeliverySettings, OutboxDelivery, sign, verify_signature
+from workflow_app.notifications.delivery import (
+    MESSAGE_ID_HEADER,
+    DeliverySettings,
+    OutboxDelivery,
+    sign,
+    verify_signature,
+)
 from workflow_app.notifications.models import Channel, OutboxMessage, OutboxStatus
 from workflow_app.notifications.outbox import enqueue
 
@@ -185,3 +192,116 @@ def test_two_deliverers_at_once_send_each_message_once(session, new_session, app
         thread.join()
     assert sorted(_CountingSmtp.sent, key=int) == [str(i) for i in range(1, 61)]
     assert statuses(session) == [(OutboxStatus.SENT, 1)] * 60
+
+
+# -- leases: a deliverer that is still working keeps its claims; one that died loses them ----------
+
+LEASE = 60
+
+
+@pytest.fixture
+def smtp_server(tmp_path):
+    """A real SMTP server (aiosmtpd) for the whole test."""
+    server = SmtpServer(free_port(), tmp_path / "maildir").start()
+    yield server
+    server.stop()
+
+
+def queue_emails(session, count: int) -> list[int]:
+    with session.begin():
+        messages = [enqueue(session, channel=Channel.EMAIL, recipient=f"u{n}@example.invalid", subject=f"s{n}",
+                            body="b") for n in range(count)]
+    return [m.id for m in messages]
+
+
+def delivered(server: SmtpServer) -> list[int]:
+    """The outbox ids of every e-mail the server received, one entry per copy."""
+    return sorted(int(m[MESSAGE_ID_HEADER]) for m in server.messages())
+
+
+def smtp_calling(after_send) -> type[smtplib.SMTP]:
+    """The real SMTP client, calling ``after_send(outbox id)`` once the server accepted each message."""
+
+    class Smtp(smtplib.SMTP):
+        def send_message(self, msg, *args, **kwargs):
+            answer = super().send_message(msg, *args, **kwargs)
+            after_send(int(msg[MESSAGE_ID_HEADER]))
+            return answer
+
+    return Smtp
+
+
+@pytest.mark.slow
+def test_a_slow_batch_keeps_its_claims_so_a_second_deliverer_sends_nothing_twice(session, new_session,
+                                                                                   smtp_server):
+    ids = queue_emails(session, 5)
+    config = settings(smtp_server.port, OUTBOX_LEASE_SECONDS=LEASE)
+    timeline = Timeline(clock.now())
+    second = []
+
+    def slow(message_id: int) -> None:
+        timeline.advance(25)  # each message takes 25 s: the batch outlasts the 60 s lease it was claimed with
+        if message_id == ids[3]:  # 100 s after the claim, while the 4th is still being sent
+            second.append(OutboxDelivery(new_session(), config).deliver_due())
+
+    try:
+        first = OutboxDelivery(session, config, smtp_factory=smtp_calling(slow)).deliver_due()
+    finally:
+        timeline.close()
+    assert delivered(smtp_server) == ids
+    assert (first.sent, first.lost, second[0].sent) == (5, 0, 0)
+    assert statuses(session) == [(OutboxStatus.SENT, 1)] * 5
+
+
+@pytest.mark.slow
+def test_a_claim_that_ran_out_is_skipped_by_its_first_deliverer_once_another_took_it(session, new_session,
+                                                                                       smtp_server):
+    ids = queue_emails(session, 3)
+    config = settings(smtp_server.port, OUTBOX_LEASE_SECONDS=LEASE)
+    start = clock.now()
+    timeline = Timeline(start)
+    second = []
+
+    def slow(message_id: int) -> None:
+        if message_id == ids[0]:
+            timeline.advance(24)
+        elif message_id == ids[1]:  # the 2nd hangs past the lease the rest was claimed with: another one runs
+            timeline.go(start + timedelta(seconds=LEASE + 6))
+            second.append(OutboxDelivery(new_session(), config).deliver_due())
+
+    try:
+        first = OutboxDelivery(session, config, smtp_factory=smtp_calling(slow)).deliver_due()
+    finally:
+        timeline.close()
+    assert delivered(smtp_server) == ids
+    assert (first.sent, first.lost, second[0].sent) == (2, 1, 1)
+    assert statuses(session) == [(OutboxStatus.SENT, 1), (OutboxStatus.SENT, 1), (OutboxStatus.SENT, 2)]
+
+
+class _Died(BaseException):
+    """The deliverer's process ends here (killed): nothing after this line runs, nothing is recorded."""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("handed_over", [False, True], ids=["before-the-server-had-it", "after"])
+def test_a_claim_whose_deliverer_died_is_delivered_after_its_lease(session, smtp_server, handed_over):
+    ids = queue_emails(session, 3)
+    config = settings(smtp_server.port, OUTBOX_LEASE_SECONDS=LEASE)
+    t = clock.now()
+
+    class DyingSmtp(smtplib.SMTP):
+        def send_message(self, msg, *args, **kwargs):
+            if int(msg[MESSAGE_ID_HEADER]) == ids[1]:
+                if handed_over:
+                    super().send_message(msg, *args, **kwargs)
+                raise _Died
+            return super().send_message(msg, *args, **kwargs)
+
+    with pytest.raises(_Died), clock.frozen(t):
+        OutboxDelivery(session, config, smtp_factory=DyingSmtp).deliver_due()
+    assert statuses(session) == [(OutboxStatus.SENT, 1), (OutboxStatus.PENDING, 1), (OutboxStatus.PENDING, 1)]
+    assert deliver(session, config, t + timedelta(seconds=LEASE - 1)).sent == 0  # still claimed
+    assert deliver(session, config, t + timedelta(seconds=LEASE)).sent == 2
+    # At least once: a message the server already had when its deliverer died arrives twice.
+    assert delivered(smtp_server) == sorted([*ids, ids[1]] if handed_over else ids)
+    assert statuses(session) == [(OutboxStatus.SENT, 1), (OutboxStatus.SENT, 2), (OutboxStatus.SENT, 2)]

@@ -2,13 +2,22 @@
 
 Claiming: a batch of due ``pending`` rows is claimed in one short transaction — on PostgreSQL
 the rows are picked ``FOR UPDATE SKIP LOCKED``; on both databases each is taken by a
-conditional ``UPDATE … SET attempts = attempts + 1, next_attempt_at = <lease>
+conditional ``UPDATE … SET attempts = attempts + 1, next_attempt_at = <lease end>
 WHERE id = ? AND status = 'pending' AND attempts = ?``, so of two schedulers exactly one gets
-a row. Sending happens outside any transaction (a slow mail server never holds a lock), and
-each outcome is recorded in its own transaction: ``sent``; or ``pending`` again after an
-exponential backoff; or ``dead`` after the last attempt. A process that dies between claim and
-outcome leaves the row to come due again when its lease (the backoff) ends: delivery is
-at-least-once in that case, so webhook receivers should dedupe on ``X-Socorg-Message-Id``.
+a row. A claim is the pair (attempts, lease end) its holder last wrote: another deliverer can
+only take the row once the lease has ended, and taking it changes both.
+
+Sending happens outside any transaction (a slow mail server never holds a lock), one message
+after another. Right before each send the deliverer re-checks its claim and extends it with a
+conditional ``UPDATE`` (a message whose claim is no longer ours is skipped: another deliverer
+has it), and it renews the leases of the rest of its batch whenever less than half is left, so
+a batch may take far longer than one lease (``OUTBOX_LEASE_SECONDS``) without any message being
+claimed twice. Each outcome is recorded in its own transaction: ``sent``; or ``pending`` again
+after an exponential backoff; or ``dead`` after the last attempt. A deliverer that dies stops
+renewing: its rows come due again when their lease ends, so delivery is at-least-once in that
+case (a message the server had already accepted goes again) and webhook receivers should dedupe
+on ``X-Socorg-Message-Id``. The one other way to send twice is a single send outlasting a whole
+lease, which the SMTP and webhook timeouts keep far below the default lease.
 
 Webhook signature: ``X-Socorg-Signature: sha256=<hex>`` is HMAC-SHA256 with the shared secret
 (``SOCORG_WEBHOOK_SECRET``) over ``<X-Socorg-Timestamp> + "." + <raw body bytes>``; see
@@ -27,6 +36,7 @@ import ssl
 import time
 import urllib.error
 import urllib.request
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -79,13 +89,17 @@ class DeliverySettings:
     max_attempts: int = 8
     backoff_seconds: int = 60
     backoff_max_seconds: int = 6 * 3600
+    # How long a claim holds without renewal: well above one message's send (a few SMTP round trips,
+    # each bounded by smtp_timeout); also how long a message waits after its deliverer died.
+    lease_seconds: int = 300
     batch: int = 100
     max_batches: int = 20
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> DeliverySettings:
         """Build from ``SMTP_HOST``/``SMTP_PORT``/``SMTP_USER``/``SMTP_PASSWORD``/``SMTP_FROM``/``SMTP_STARTTLS``,
-        ``WEBHOOK_URLS`` (comma-separated)/``WEBHOOK_SECRET``, ``OUTBOX_MAX_ATTEMPTS``/``OUTBOX_BACKOFF_SECONDS``."""
+        ``WEBHOOK_URLS`` (comma-separated)/``WEBHOOK_SECRET``, ``OUTBOX_MAX_ATTEMPTS``/``OUTBOX_BACKOFF_SECONDS``/
+        ``OUTBOX_LEASE_SECONDS``."""
         d = cls()
         urls = _setting(config, "WEBHOOK_URLS", "")
         if isinstance(urls, str):
@@ -103,7 +117,13 @@ class DeliverySettings:
             webhook_timeout=_setting(config, "WEBHOOK_TIMEOUT", d.webhook_timeout),
             max_attempts=max(1, _setting(config, "OUTBOX_MAX_ATTEMPTS", d.max_attempts)),
             backoff_seconds=max(1, _setting(config, "OUTBOX_BACKOFF_SECONDS", d.backoff_seconds)),
+            lease_seconds=max(2, _setting(config, "OUTBOX_LEASE_SECONDS", d.lease_seconds)),
         )
+
+    @property
+    def lease(self) -> timedelta:
+        """How long a claim holds unless its deliverer renews it."""
+        return timedelta(seconds=self.lease_seconds)
 
     def backoff(self, attempts: int) -> timedelta:
         """Wait after the ``attempts``-th failed attempt: base · 2^(attempts−1), capped."""
@@ -144,16 +164,28 @@ class _Claimed:
 
 
 @dataclass
+class _Batch:
+    """The claimed messages a run has not started to send yet, all leased until ``lease_until``."""
+
+    waiting: deque[_Claimed]
+    lease_until: datetime  # exactly as written to their next_attempt_at: half of each claim's identity
+    size: int
+
+
+@dataclass
 class DeliveryResult:
     """What one delivery run did."""
 
     sent: int = 0
     retrying: int = 0
     dead: int = 0
+    lost: int = 0  # claims that lapsed and were taken over by another deliverer before this one got to them
     errors: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         text = f"{self.sent} sent, {self.retrying} to retry, {self.dead} dead"
+        if self.lost:
+            text += f", {self.lost} taken over by another deliverer"
         return text + (f" (last error: {self.errors[-1]})" if self.errors else "")
 
 
@@ -174,18 +206,19 @@ class OutboxDelivery:
         """Send every message due by the clock, batch by batch (bounded per run)."""
         result = DeliveryResult()
         for _ in range(self.settings.max_batches):
-            claimed = self._claim()
-            if not claimed:
+            batch = self._claim()
+            if batch is None:
                 break
-            self._send_batch(claimed, result)
-            if len(claimed) < self.settings.batch:
+            self._send_batch(batch, result)
+            if batch.size < self.settings.batch:
                 break
         return result
 
-    # -- claiming and recording ----------------------------------------------------------------
+    # -- claiming, holding and recording ----------------------------------------------------------
 
-    def _claim(self) -> list[_Claimed]:
+    def _claim(self) -> _Batch | None:
         now = clock.now()
+        lease_until = now + self.settings.lease
         with unit_of_work(self.session):
             query = (select(OutboxMessage.id, OutboxMessage.attempts)
                      .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
@@ -196,60 +229,94 @@ class OutboxDelivery:
             for message_id, attempts in self.session.execute(query).all():
                 if attempts >= self.settings.max_attempts:
                     # Claimed for its last attempt by a process that died before recording the outcome.
-                    self._finish(message_id, attempts, OutboxStatus.DEAD, "no outcome recorded for the last attempt")
+                    self._set(message_id, {"status": OutboxStatus.DEAD,
+                                           "last_error": "no outcome recorded for the last attempt"}, attempts=attempts)
                     continue
-                taken = self.session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING,
-                           OutboxMessage.attempts == attempts)
-                    .values(attempts=attempts + 1, next_attempt_at=now + self.settings.backoff(attempts + 1)),
-                    execution_options={"synchronize_session": False},
-                ).rowcount
-                if taken:
+                if self._set(message_id, {"attempts": attempts + 1, "next_attempt_at": lease_until}, attempts=attempts):
                     ids.append(message_id)
             if not ids:
-                return []
+                return None
             rows = self.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))
                                         .order_by(OutboxMessage.id)).all()
-            return [_Claimed(r.id, r.channel, r.recipient, r.subject, r.body, dict(r.payload or {}), r.attempts)
-                    for r in rows]
+            claimed = [_Claimed(r.id, r.channel, r.recipient, r.subject, r.body, dict(r.payload or {}), r.attempts)
+                       for r in rows]
+        return _Batch(deque(claimed), lease_until, len(claimed))
 
-    def _finish(self, message_id: int, attempts: int, status: OutboxStatus, error: str | None,
-                retry_at: datetime | None = None) -> None:
-        values: dict[str, Any] = {"status": status, "last_error": error}
-        if status is OutboxStatus.SENT:
-            values["sent_at"] = clock.now()
-        if retry_at is not None:
-            values["next_attempt_at"] = retry_at
-        self.session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.attempts == attempts)
-            .values(**values),
-            execution_options={"synchronize_session": False},
-        )
+    def _set(self, message_id: int, values: dict[str, Any], *, attempts: int | None = None,
+             lease_until: datetime | None = None) -> bool:
+        """Write ``values`` to the row if it is still pending — at ``attempts`` and leased until ``lease_until``
+        when given, that is while the claim they identify still holds it; say whether it was."""
+        where = [OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING]
+        if attempts is not None:
+            where.append(OutboxMessage.attempts == attempts)
+        if lease_until is not None:
+            where.append(OutboxMessage.next_attempt_at == lease_until)
+        return bool(self.session.execute(update(OutboxMessage).where(*where).values(**values),
+                                         execution_options={"synchronize_session": False}).rowcount)
 
-    def _record(self, message: _Claimed, error: str | None, result: DeliveryResult) -> None:
+    def _hold(self, batch: _Batch, message: _Claimed, result: DeliveryResult) -> datetime | None:
+        """Right before sending ``message`` (just taken off ``batch``): check the claim is still ours and extend it
+        to a full lease; return the new lease end, or None when another deliverer took the message over.
+
+        The rest of the batch is renewed whenever less than half its lease is left, so it stays ours for
+        as long as this run keeps going; a row whose lease lapsed anyway and was taken is dropped."""
+        now = clock.now()
+        renewed = now + self.settings.lease
+        held = batch.lease_until
         with unit_of_work(self.session):
-            if error is None:
-                self._finish(message.id, message.attempts, OutboxStatus.SENT, None)
-                result.sent += 1
-            elif message.attempts >= self.settings.max_attempts:
-                self._finish(message.id, message.attempts, OutboxStatus.DEAD, error[:2000])
-                result.dead += 1
-                log.error("outbox message %s is dead after %s attempts: %s", message.id, message.attempts, error)
-            else:
-                retry_at = clock.now() + self.settings.backoff(message.attempts)
-                self._finish(message.id, message.attempts, OutboxStatus.PENDING, error[:2000], retry_at)
-                result.retrying += 1
+            if batch.lease_until - now < self.settings.lease / 2:
+                kept = [m for m in batch.waiting
+                        if self._set(m.id, {"next_attempt_at": renewed}, attempts=m.attempts,
+                                     lease_until=batch.lease_until)]
+                result.lost += len(batch.waiting) - len(kept)
+                batch.waiting, batch.lease_until = deque(kept), renewed
+            ours = self._set(message.id, {"next_attempt_at": renewed}, attempts=message.attempts, lease_until=held)
+        if not ours:
+            result.lost += 1
+            log.info("outbox message %s was taken over by another deliverer (its lease ran out)", message.id)
+            return None
+        return renewed
+
+    def _record(self, message: _Claimed, lease_until: datetime, error: str | None, result: DeliveryResult) -> None:
         if error is not None:
             result.errors.append(error)
+        with unit_of_work(self.session):
+            if error is None:
+                # It went out: record that even if the lease ran out during the send, so that a deliverer
+                # that took the row over in the meantime skips it instead of sending it again.
+                recorded = self._set(message.id, {"status": OutboxStatus.SENT, "last_error": None,
+                                                  "sent_at": clock.now()})
+                result.sent += 1
+            elif message.attempts >= self.settings.max_attempts:
+                recorded = self._set(message.id, {"status": OutboxStatus.DEAD, "last_error": error[:2000]},
+                                     attempts=message.attempts, lease_until=lease_until)
+            else:
+                retry_at = clock.now() + self.settings.backoff(message.attempts)
+                recorded = self._set(message.id, {"last_error": error[:2000], "next_attempt_at": retry_at},
+                                     attempts=message.attempts, lease_until=lease_until)
+        if not recorded:
+            # The send outlasted the whole lease and another deliverer took the row over: its outcome counts.
+            log.warning("outbox message %s: the lease ran out during the send (%s) and another deliverer has it",
+                        message.id, "sent anyway" if error is None else error)
+            if error is not None:
+                result.lost += 1
+        elif error is not None and message.attempts >= self.settings.max_attempts:
+            result.dead += 1
+            log.error("outbox message %s is dead after %s attempts: %s", message.id, message.attempts, error)
+        elif error is not None:
+            result.retrying += 1
 
     # -- sending -------------------------------------------------------------------------------
 
-    def _send_batch(self, claimed: list[_Claimed], result: DeliveryResult) -> None:
+    def _send_batch(self, batch: _Batch, result: DeliveryResult) -> None:
         smtp: smtplib.SMTP | None = None
         smtp_error: str | None = None
         try:
-            for message in claimed:
+            while batch.waiting:
+                message = batch.waiting.popleft()
+                lease_until = self._hold(batch, message, result)
+                if lease_until is None:
+                    continue
                 error: str | None = None
                 if message.channel is Channel.EMAIL:
                     if smtp is None and smtp_error is None:
@@ -262,7 +329,7 @@ class OutboxDelivery:
                     error = self._post_webhook(message)
                 else:
                     error = f"unknown channel {message.channel!r}"
-                self._record(message, error, result)
+                self._record(message, lease_until, error, result)
         finally:
             if smtp is not None:
                 try:
