@@ -4,13 +4,17 @@ Recipients: ``to_users`` (usernames), ``to_group`` (+ ``region_code``, default t
 the group's members in that region, else in the nearest region above that has any), and
 ``to_organization`` (the users of the case's organization). Each recipient with an e-mail
 address gets one message; its dedupe key is built from the case, the service task and the
-address, so a retried handler never sends twice. With ``NOTIFY_WEBHOOK_URL`` configured,
-one webhook message per call carries the same content.
+address, so a retried handler never sends twice. Each webhook endpoint configured for the
+outbox (``WEBHOOK_URLS`` / ``SOCORG_WEBHOOK_URLS``, the setting alerts use too) gets one message
+per call with the same content, deduplicated the same way (case, service task, URL).
+``NOTIFY_WEBHOOK_URL`` is a deprecated alias that still adds its one URL.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import logging
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -19,8 +23,11 @@ from sqlalchemy import select
 from handlers import HandlerContext
 from handlers.support import USERNAME_RE, boolean, fail, handler, region_code, task_id, text, text_list
 from workflow_app.directory.models import Region, User, user_groups
+from workflow_app.notifications.delivery import webhook_urls
 from workflow_app.notifications.models import Channel
 from workflow_app.notifications.outbox import enqueue
+
+log = logging.getLogger(__name__)
 
 
 def _dedupe(context: HandlerContext, recipient: str, subject: str) -> str:
@@ -28,6 +35,22 @@ def _dedupe(context: HandlerContext, recipient: str, subject: str) -> str:
     step = task_id(context) or "subject:" + subject
     digest = hashlib.sha256(f"{context.instance.id}|{step}|{recipient}".encode()).hexdigest()[:40]
     return f"notify:{context.instance.id}:{digest}"
+
+
+@functools.cache
+def _warn_deprecated_alias() -> None:
+    log.warning("NOTIFY_WEBHOOK_URL is deprecated: list the URL in WEBHOOK_URLS (SOCORG_WEBHOOK_URLS) instead")
+
+
+def _webhook_urls() -> tuple[str, ...]:
+    """The outbox's webhook endpoints, plus the deprecated ``NOTIFY_WEBHOOK_URL`` when an app sets it."""
+    config = current_app.config if has_app_context() else {}
+    urls = webhook_urls(config)
+    alias = str(config.get("NOTIFY_WEBHOOK_URL") or "").strip()
+    if not alias:
+        return urls
+    _warn_deprecated_alias()
+    return tuple(dict.fromkeys((*urls, alias)))
 
 
 def _group_members(context: HandlerContext, group: str, code: str) -> list[User]:
@@ -95,9 +118,8 @@ def send(context: HandlerContext, params: dict[str, Any]) -> dict[str, Any]:
                 payload={**payload, "username": username}, instance_id=context.instance.id,
                 dedupe_key=_dedupe(context, user.email, subject))
         queued += 1
-    webhook = current_app.config.get("NOTIFY_WEBHOOK_URL") if has_app_context() else None
-    if webhook:
-        enqueue(context.session, channel=Channel.WEBHOOK, recipient=str(webhook), subject=subject, body=body,
+    for url in _webhook_urls():
+        enqueue(context.session, channel=Channel.WEBHOOK, recipient=url, subject=subject, body=body,
                 payload={**payload, "recipients": sorted(recipients)}, instance_id=context.instance.id,
-                dedupe_key=_dedupe(context, str(webhook), subject))
+                dedupe_key=_dedupe(context, url, subject))
     return {"queued": queued, "recipients": sorted(recipients), "without_email": without_email}

@@ -5,9 +5,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from handlers import notify
+from tests.notifications.support import WebhookReceiver, free_port
 from workflow_app.db import unit_of_work
 from workflow_app.directory.models import User
+from workflow_app.notifications.delivery import DeliverySettings, OutboxDelivery
 from workflow_app.notifications.models import Channel, OutboxMessage
+
+SECRET = "s3cret-for-tests"
 
 
 def outbox(session) -> list[tuple[str, str]]:
@@ -51,11 +56,55 @@ def test_users_without_an_address_or_inactive_are_left_out(call, session):
     assert result == {"queued": 0, "recipients": ["window_prov"], "without_email": ["window_prov"]}
 
 
-def test_a_configured_webhook_gets_one_message_per_call(app, call, session):
-    app.config["NOTIFY_WEBHOOK_URL"] = "https://hooks.example.test/socorg"
+def webhooks(session) -> list[str]:
+    return [r for c, r in outbox(session) if c == Channel.WEBHOOK.value]
+
+
+def test_each_webhook_url_of_the_outbox_gets_one_message_per_call(app, call, session):
+    app.config["WEBHOOK_URLS"] = "https://hooks.example.test/a, https://hooks.example.test/b,"
+    params = {"to_users": ["window_prov", "reviewer_prov"], "subject": "s", "body": "b"}
+    call("notify.send", params)
+    assert webhooks(session) == ["https://hooks.example.test/a", "https://hooks.example.test/b"]
+    hook = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == Channel.WEBHOOK).limit(1)).one()
+    assert (hook.subject, hook.payload["recipients"]) == ("s", ["reviewer_prov", "window_prov"])
+    call("notify.send", params)  # the same step again: nothing new, neither e-mail nor webhook
+    assert len(outbox(session)) == 4
+
+
+def test_webhook_urls_come_from_the_environment_like_the_alerts_ones(call, session, monkeypatch):
+    monkeypatch.setenv("SOCORG_WEBHOOK_URLS", "https://hooks.example.test/env")
     call("notify.send", {"to_users": ["window_prov"], "subject": "s", "body": "b"})
-    assert ("webhook", "https://hooks.example.test/socorg") in outbox(session)
-    assert [c for c, _ in outbox(session)].count(Channel.WEBHOOK.value) == 1
+    assert webhooks(session) == ["https://hooks.example.test/env"]
+
+
+def test_without_webhook_urls_only_e_mails_are_queued(call, session, monkeypatch):
+    monkeypatch.delenv("SOCORG_WEBHOOK_URLS", raising=False)
+    call("notify.send", {"to_users": ["window_prov"], "subject": "s", "body": "b"})
+    assert [c for c, _ in outbox(session)] == [Channel.EMAIL.value]
+
+
+def test_the_deprecated_notify_webhook_url_still_adds_its_url_once(app, call, session, caplog):
+    notify._warn_deprecated_alias.cache_clear()
+    app.config["WEBHOOK_URLS"] = "https://hooks.example.test/a"
+    app.config["NOTIFY_WEBHOOK_URL"] = "https://hooks.example.test/old"
+    call("notify.send", {"to_users": ["window_prov"], "subject": "s", "body": "b"})
+    app.config["NOTIFY_WEBHOOK_URL"] = "https://hooks.example.test/a"  # also listed: one message, not two
+    call("notify.send", {"to_users": ["window_prov"], "subject": "s2", "body": "b"})
+    assert webhooks(session) == ["https://hooks.example.test/a", "https://hooks.example.test/old",
+                                 "https://hooks.example.test/a"]
+    assert [r.message for r in caplog.records].count(
+        "NOTIFY_WEBHOOK_URL is deprecated: list the URL in WEBHOOK_URLS (SOCORG_WEBHOOK_URLS) instead") == 1
+
+
+def test_the_webhook_is_delivered_signed_to_the_receiver_the_alerts_use(app, call, session):
+    with WebhookReceiver(SECRET) as receiver:
+        app.config.update(WEBHOOK_URLS=receiver.url, WEBHOOK_SECRET=SECRET)
+        call("notify.send", {"to_users": ["window_prov"], "subject": "请办理", "body": "b", "kind": "reminder"})
+        result = OutboxDelivery(session, DeliverySettings.from_config(
+            {**app.config, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": free_port(), "SMTP_TIMEOUT": 3})).deliver_due()
+    assert (result.sent, result.retrying) == (1, 1)  # the webhook went; no mail server here, the e-mail waits
+    [hook] = receiver.received
+    assert hook["valid"] and hook["body"]["kind"] == "reminder" and hook["body"]["recipients"] == ["window_prov"]
 
 
 @pytest.mark.parametrize(("params", "message"), [

@@ -72,6 +72,15 @@ def _setting(config: Mapping[str, Any], name: str, default: Any) -> Any:
     return raw
 
 
+def webhook_urls(config: Mapping[str, Any]) -> tuple[str, ...]:
+    """The configured webhook endpoints: ``WEBHOOK_URLS`` (a list, or comma-separated), else
+    ``$SOCORG_WEBHOOK_URLS``; every alert and ``notify.send`` message is posted to each."""
+    urls = _setting(config, "WEBHOOK_URLS", "")
+    if isinstance(urls, str):
+        urls = urls.split(",")
+    return tuple(dict.fromkeys(u.strip() for u in urls if u and u.strip()))
+
+
 @dataclass(frozen=True)
 class DeliverySettings:
     """Where and how messages go; read from the app config or ``SOCORG_*`` environment variables."""
@@ -101,9 +110,6 @@ class DeliverySettings:
         ``WEBHOOK_URLS`` (comma-separated)/``WEBHOOK_SECRET``, ``OUTBOX_MAX_ATTEMPTS``/``OUTBOX_BACKOFF_SECONDS``/
         ``OUTBOX_LEASE_SECONDS``."""
         d = cls()
-        urls = _setting(config, "WEBHOOK_URLS", "")
-        if isinstance(urls, str):
-            urls = [u.strip() for u in urls.split(",")]
         return cls(
             smtp_host=_setting(config, "SMTP_HOST", d.smtp_host),
             smtp_port=_setting(config, "SMTP_PORT", d.smtp_port),
@@ -112,7 +118,7 @@ class DeliverySettings:
             smtp_from=_setting(config, "SMTP_FROM", d.smtp_from),
             smtp_starttls=_setting(config, "SMTP_STARTTLS", d.smtp_starttls),
             smtp_timeout=_setting(config, "SMTP_TIMEOUT", d.smtp_timeout),
-            webhook_urls=tuple(u for u in urls if u),
+            webhook_urls=webhook_urls(config),
             webhook_secret=_setting(config, "WEBHOOK_SECRET", d.webhook_secret),
             webhook_timeout=_setting(config, "WEBHOOK_TIMEOUT", d.webhook_timeout),
             max_attempts=max(1, _setting(config, "OUTBOX_MAX_ATTEMPTS", d.max_attempts)),
