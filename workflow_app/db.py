@@ -80,6 +80,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
+    # 32 MiB of page cache (the default is 2 MiB): a million-row human_tasks keeps its inbox indexes
+    # warm, and an escalation pass writing 100,000 alerts does not spill pages mid-transaction.
+    cur.execute("PRAGMA cache_size=-32768")
+    cur.execute("PRAGMA temp_store=MEMORY")  # the sorters and IN-lists of inbox queries
     cur.close()
 
 

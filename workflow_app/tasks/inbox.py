@@ -11,11 +11,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select, union_all
 
 from workflow_app.directory.models import User
 from workflow_app.tasks.models import OPEN_STATUSES, HumanTask, TaskStatus
-from workflow_app.tasks.visibility import task_copied, task_group_inbox, task_mine, task_visible
+from workflow_app.tasks.visibility import (
+    any_branch,
+    branch_part,
+    task_copied,
+    task_group_inbox,
+    task_mine_branches,
+    task_visible_branches,
+)
 
 SCOPES = ("mine", "group", "all", "cc")
 STATUS_FILTERS = ("open", "ready", "claimed", "completed", "cancelled", "any")
@@ -49,17 +56,18 @@ class InboxQuery:
     per_page: int = 50
 
 
-def scope_condition(user: User, scope: str | None) -> ColumnElement[bool]:
-    """The tab's tasks: mine, group (unclaimed in my pool), all I may see, copied to me; default mine+group."""
+def scope_branches(user: User, scope: str | None) -> list[ColumnElement[bool]] | None:
+    """The tab's tasks as index-served branches (see :func:`visibility.any_branch`): mine, group
+    (unclaimed in my pool), all I may see (None: everything), copied to me; by default mine + group."""
     if scope == "mine":
-        return task_mine(user)
+        return task_mine_branches(user)
     if scope == "group":
-        return task_group_inbox(user)
+        return [task_group_inbox(user)]
     if scope == "all":
-        return task_visible(user)
+        return task_visible_branches(user)
     if scope == "cc":
-        return task_copied(user)
-    return or_(task_mine(user), task_group_inbox(user))
+        return [task_copied(user)]
+    return [*task_mine_branches(user), task_group_inbox(user)]
 
 
 def status_condition(status: str | None, scope: str | None) -> ColumnElement[bool] | None:
@@ -72,9 +80,9 @@ def status_condition(status: str | None, scope: str | None) -> ColumnElement[boo
     return HumanTask.status == TaskStatus(status)
 
 
-def conditions(user: User, query: InboxQuery, now: datetime) -> list[ColumnElement[bool]]:
-    """Every WHERE condition of the query, visibility first."""
-    where = [scope_condition(user, query.scope)]
+def filters(query: InboxQuery, now: datetime) -> list[ColumnElement[bool]]:
+    """The query's conditions besides the tab: status, overdue, process, text."""
+    where = []
     status = status_condition(query.status, query.scope)
     if status is not None:
         where.append(status)
@@ -88,6 +96,25 @@ def conditions(user: User, query: InboxQuery, now: datetime) -> list[ColumnEleme
     return where
 
 
+def conditions(user: User, query: InboxQuery, now: datetime) -> ColumnElement[bool]:
+    """Every row of the tab that the query's filters keep (for the total)."""
+    return any_branch(scope_branches(user, query.scope), *filters(query, now))
+
+
+def page_condition(user: User, query: InboxQuery, now: datetime) -> ColumnElement[bool]:
+    """The rows that can be on the query's page: each branch's first ``page × per_page`` rows in the sort
+    order (the page's rows are among them), so a broad branch — a supervisor's whole province — is read
+    along an index for a page instead of gathered whole."""
+    branches = scope_branches(user, query.scope)
+    where = filters(query, now)
+    if branches is None or len(branches) <= 1:
+        return any_branch(branches, *where)
+    depth = query.page * query.per_page
+    firsts = [branch_part(branch, *where).order_by(*order_by(query.sort)).limit(depth).subquery()
+              for branch in branches]
+    return HumanTask.id.in_(union_all(*(select(first.c.id) for first in firsts)))
+
+
 def order_by(sort: str) -> list[Any]:
     """The ORDER BY of a sort key; the id last so pages never overlap."""
     column = HumanTask.due_at if sort.lstrip("-") == "due_at" else HumanTask.created_at
@@ -96,16 +123,18 @@ def order_by(sort: str) -> list[Any]:
 
 
 def counts_statement(user: User, now: datetime) -> Select[Any]:
-    """One query for the tab counts {mine, group, all, overdue, cc} (the same rules as the lists)."""
+    """One query for the tab counts {mine, group, all, overdue, cc} (the same rules as the lists), each
+    an index-served count of its own."""
     is_open = HumanTask.status.in_(OPEN_STATUSES)
-    mine = and_(is_open, task_mine(user))
-    group = and_(is_open, task_group_inbox(user))
-    visible = and_(is_open, task_visible(user))
-    copied = task_copied(user)
+    mine, group = task_mine_branches(user), task_group_inbox(user)
+
+    def count(branches: list[ColumnElement[bool]] | None, *where: ColumnElement[bool]) -> Any:
+        return select(func.count()).select_from(HumanTask).where(any_branch(branches, *where)).scalar_subquery()
+
     return select(
-        func.count().filter(mine).label("mine"),
-        func.count().filter(group).label("group"),
-        func.count().filter(visible).label("all"),
-        func.count().filter(and_(or_(mine, group), HumanTask.due_at < now)).label("overdue"),
-        func.count().filter(copied).label("cc"),
-    ).where(or_(visible, copied))
+        count(mine, is_open).label("mine"),
+        count([group], is_open).label("group"),
+        count(task_visible_branches(user), is_open).label("all"),
+        count([*mine, group], is_open, HumanTask.due_at < now).label("overdue"),
+        count([task_copied(user)]).label("cc"),
+    )

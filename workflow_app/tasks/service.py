@@ -61,12 +61,13 @@ class TaskService(TaskRules):
 
     def inbox(self, user: User, query: inbox.InboxQuery) -> inbox.Page[TaskView]:
         """One page of the caller's inbox tab, filtered and sorted in SQL."""
-        where = inbox.conditions(user, query, clock.now())
-        total = self.session.scalar(select(func.count()).select_from(HumanTask).where(*where)) or 0
+        now = clock.now()
+        total = self.session.scalar(
+            select(func.count()).select_from(HumanTask).where(inbox.conditions(user, query, now))) or 0
         rows = self.session.execute(
             select(HumanTask, ProcessInstance.definition_id)
             .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-            .where(*where).order_by(*inbox.order_by(query.sort))
+            .where(inbox.page_condition(user, query, now)).order_by(*inbox.order_by(query.sort))
             .limit(query.per_page).offset((query.page - 1) * query.per_page)
         ).all()
         items = [TaskView(row, self._form(row, definition_id)) for row, definition_id in rows]

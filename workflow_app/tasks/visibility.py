@@ -13,9 +13,21 @@ the assignee or, while it is unclaimed, its pool (and admins) may act on it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, Select, and_, false, or_, select, true
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    and_,
+    false,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -56,17 +68,33 @@ def _any_array(element: InSubquery, compiler: SQLCompiler, **kw: Any) -> str:
     return f"{column} = ANY(ARRAY{compiler.process(element.subquery.scalar_subquery(), **kw)})"
 
 
+class CopiedTo(InSubquery):
+    """Tasks copied to a user (抄送): ``id IN (their task_copies)`` as a condition; as a part of
+    :func:`branch_union`, read from ``task_copies`` first — next to a status condition SQLite would
+    otherwise walk every open task and look each up in the copies."""
+
+    inherit_cache = True
+
+    def __init__(self, username: str) -> None:
+        super().__init__(HumanTask.id, select(TaskCopy.task_id).where(TaskCopy.username == username))
+        self.username = username
+
+
 def regions_below(user: User) -> ColumnElement[bool]:
     """Regions at or below the user's region, as a condition on a region-code column's subquery."""
     return Region.path.like(user.region.path + "%")
 
 
-def task_visible(user: User) -> ColumnElement[bool]:
-    """The condition a human_tasks row must meet to be visible to ``user``."""
+def task_visible_branches(user: User) -> list[ColumnElement[bool]] | None:
+    """The visibility rule as conditions that are each served by an index of their own (a task is
+    visible when it meets any); None when nothing is hidden from ``user`` (admins).
+
+    Lists and counts query them as a UNION (:func:`any_branch`): OR-ed together they defeat the
+    indexes on SQLite, which then reads every row of the table.
+    """
     if user.role is Role.ADMIN:
-        return true()
-    # Each branch has an index of its own, so PostgreSQL can OR bitmap scans instead of reading the table.
-    conditions: list[ColumnElement[bool]] = [
+        return None
+    branches: list[ColumnElement[bool]] = [
         HumanTask.assignee == user.username,
         HumanTask.completed_by == user.username,
         HumanTask.delegated_from == user.username,
@@ -74,20 +102,53 @@ def task_visible(user: User) -> ColumnElement[bool]:
     ]
     if user.role is Role.APPLICANT:
         if user.organization_id is not None:
-            conditions.append(and_(HumanTask.candidate_group == APPLICANT_GROUP,
-                                   HumanTask.organization_id == user.organization_id))
-        return or_(*conditions)
+            branches.append(and_(HumanTask.candidate_group == APPLICANT_GROUP,
+                                 HumanTask.organization_id == user.organization_id))
+        return branches
     groups = user.group_names
     if groups:
-        conditions.append(and_(HumanTask.candidate_group.in_(groups), HumanTask.region_code == user.region_code))
+        branches.append(and_(HumanTask.candidate_group.in_(groups), HumanTask.region_code == user.region_code))
     if user.role is Role.SUPERVISOR:
-        conditions.append(InSubquery(HumanTask.region_code, select(Region.code).where(regions_below(user))))
-    return or_(*conditions)
+        branches.append(InSubquery(HumanTask.region_code, select(Region.code).where(regions_below(user))))
+    return branches
+
+
+def task_visible(user: User) -> ColumnElement[bool]:
+    """The condition a human_tasks row must meet to be visible to ``user`` (for single rows; lists use
+    :func:`any_branch` over :func:`task_visible_branches`)."""
+    branches = task_visible_branches(user)
+    return true() if branches is None else or_(*branches)
+
+
+def branch_union(branches: Sequence[ColumnElement[bool]], *filters: ColumnElement[bool],
+                 column: Any = HumanTask.id) -> CompoundSelect:
+    """``SELECT column … WHERE branch AND filters UNION ALL …``: each part an index range of its own."""
+    return union_all(*(branch_part(branch, *filters, column=column) for branch in branches))
+
+
+def branch_part(branch: ColumnElement[bool], *filters: ColumnElement[bool], column: Any = HumanTask.id) -> Select[Any]:
+    """One branch's rows meeting ``filters``, as a SELECT of ``column``."""
+    if isinstance(branch, CopiedTo):
+        return (select(column).select_from(TaskCopy).join(HumanTask, HumanTask.id == TaskCopy.task_id)
+                .where(TaskCopy.username == branch.username, *filters))
+    return select(column).where(branch, *filters)
+
+
+def any_branch(branches: Sequence[ColumnElement[bool]] | None, *filters: ColumnElement[bool]) -> ColumnElement[bool]:
+    """human_tasks rows meeting ``filters`` and any of ``branches`` (None: no restriction), for lists and
+    counts: one branch stays a plain condition, several become ``id IN (`` :func:`branch_union` ``)``."""
+    if branches is None:
+        return and_(true(), *filters)
+    if not branches:
+        return false()
+    if len(branches) == 1 and not isinstance(branches[0], CopiedTo):
+        return and_(branches[0], *filters)
+    return HumanTask.id.in_(branch_union(branches, *filters))
 
 
 def task_copied(user: User) -> ColumnElement[bool]:
     """Tasks copied to ``user`` (抄送我的)."""
-    return InSubquery(HumanTask.id, select(TaskCopy.task_id).where(TaskCopy.username == user.username))
+    return CopiedTo(user.username)
 
 
 def task_pool(user: User) -> ColumnElement[bool]:
@@ -103,9 +164,9 @@ def task_pool(user: User) -> ColumnElement[bool]:
     return and_(HumanTask.candidate_group.in_(groups), HumanTask.region_code == user.region_code)
 
 
-def task_mine(user: User) -> ColumnElement[bool]:
+def task_mine_branches(user: User) -> list[ColumnElement[bool]]:
     """The 'mine' tab: tasks held by ``user`` and, among closed ones, those they completed (已办)."""
-    return or_(HumanTask.assignee == user.username, HumanTask.completed_by == user.username)
+    return [HumanTask.assignee == user.username, HumanTask.completed_by == user.username]
 
 
 def task_group_inbox(user: User) -> ColumnElement[bool]:
@@ -144,5 +205,6 @@ def instance_visible(user: User) -> ColumnElement[bool]:
         return false()
     in_scope = ProcessInstance.region_code.in_(select(Region.code).where(regions_below(user))) \
         if user.role is Role.SUPERVISOR else ProcessInstance.region_code == user.region_code
-    touched = ProcessInstance.id.in_(select(HumanTask.instance_id).where(task_visible(user)))
+    branches = task_visible_branches(user) or []
+    touched = ProcessInstance.id.in_(branch_union(branches, column=HumanTask.instance_id))
     return or_(in_scope, touched, ProcessInstance.started_by == user.username)
