@@ -155,23 +155,68 @@ def alert_rows(kind: AlertKind, task: Any, alert_id: int, level: int, region_cod
     return rows
 
 
-def digest_row(kind: AlertKind, entries: Sequence[tuple[Any, int]], person: Recipient,
-               directory: Directory) -> dict[str, Any]:
-    """One e-mail to ``person`` listing several alerts of one kind raised by the same scan."""
-    shown = entries[:DIGEST_LINES]
-    lines = [_LEADS[kind].replace("一项", f"{len(entries)} 项"), ""]
+def digest_row(kind: AlertKind, shown: Sequence[tuple[Any, int]], total: int, id_range: tuple[int, int],
+               person: Recipient, directory: Directory) -> dict[str, Any]:
+    """One e-mail to ``person`` about ``total`` alerts of one kind raised by the same scan (ids within
+    ``id_range``), listing the first of them (``shown``, at most DIGEST_LINES)."""
+    shown = shown[:DIGEST_LINES]
+    lines = [_LEADS[kind].replace("一项", f"{total} 项"), ""]
     for task, _alert_id in shown:
         region = directory.region_names.get(task.region_code or "", task.region_code or "—")
         lines.append(f"- {task.title}（{task.business_key or '—'}，{region}，期限 {_local(task.due_at)}）")
-    if len(entries) > len(shown):
-        lines.append(f"……另有 {len(entries) - len(shown)} 项，请登录平台查看预警列表。")
+    if total > len(shown):
+        lines.append(f"……另有 {total - len(shown)} 项，请登录平台查看预警列表。")
     lines += ["", "本邮件由社会组织业务协同平台自动发送，请勿回复。"]
-    ids = sorted(alert_id for _task, alert_id in entries)
+    first, last = id_range
     return {
         "channel": Channel.EMAIL, "recipient": person.email,
-        "subject": _DIGEST_SUBJECTS[kind].format(n=len(entries))[:255], "body": "\n".join(lines),
-        "payload": {"alert_ids": ids[:1000], "alerts": len(ids), "to_user": person.username},
+        "subject": _DIGEST_SUBJECTS[kind].format(n=total)[:255], "body": "\n".join(lines),
+        "payload": {"alert_ids": sorted(alert_id for _task, alert_id in shown), "alerts": total,
+                    "to_user": person.username},
         # Alert ids are new in the scan that raised them, so this key is unique and stable.
-        "dedupe_key": f"alerts:{kind.value}:{person.username}:{ids[0]}-{ids[-1]}:{len(ids)}",
+        "dedupe_key": f"alerts:{kind.value}:{person.username}:{first}-{last}:{total}",
         "instance_id": None,
     }
+
+
+@dataclass
+class _Letter:
+    person: Recipient
+    shown: list[Any]
+    total: int
+    first: int
+    last: int
+
+
+class Mailing:
+    """The e-mails of one rung, gathered per recipient: a single alert is sent as itself, several as a
+    digest. Fed with groups of alerts — each with its count, id range and first rows."""
+
+    def __init__(self, directory: Directory) -> None:
+        self.directory = directory
+        self.letters: dict[str, _Letter] = {}
+
+    def add(self, recipients: Sequence[Recipient], shown: Sequence[Any], total: int, first: int, last: int) -> None:
+        """``total`` alerts (ids ``first``…``last``, ``shown`` the first rows of them) for each recipient."""
+        for person in recipients:
+            letter = self.letters.get(person.username)
+            if letter is None:
+                self.letters[person.username] = _Letter(person, list(shown), total, first, last)
+            else:
+                letter.shown.extend(shown)
+                letter.total += total
+                letter.first, letter.last = min(letter.first, first), max(letter.last, last)
+
+    def rows(self, kind: AlertKind, level: int, created_at: datetime) -> list[dict[str, Any]]:
+        """The outbox rows: one per recipient."""
+        found = []
+        for letter in self.letters.values():
+            if letter.total == 1:
+                row = letter.shown[0]
+                found.extend(alert_rows(kind, row, row.alert_id, level, row.addressed, [letter.person], [],
+                                        self.directory, created_at))
+            else:
+                shown = sorted(letter.shown, key=lambda r: r.alert_id)[:DIGEST_LINES]
+                found.append(digest_row(kind, [(r, r.alert_id) for r in shown], letter.total,
+                                        (letter.first, letter.last), letter.person, self.directory))
+        return found

@@ -21,7 +21,9 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     and_,
+    case,
     false,
     func,
     insert,
@@ -36,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from workflow_app import clock
 from workflow_app.alerts.ladder import Ladder, LadderConfig, LadderConfigError
-from workflow_app.alerts.messages import Directory, alert_rows, digest_row
+from workflow_app.alerts.messages import DIGEST_LINES, Directory, Mailing, alert_rows
 from workflow_app.alerts.models import LEVELS, Alert, AlertKind, AlertStatus
 from workflow_app.calendar.service import CalendarService
 from workflow_app.db import unit_of_work
@@ -138,15 +140,16 @@ class EscalationService:
         calendar = CalendarService(self.session).calendar()
         groups = self._ladder_groups()
         directory = Directory(self.session)
+        earlier = self.session.scalar(select(func.coalesce(func.max(_ALERTS.c.id), 0)))
         self.session.rollback()  # the reads above must not hold a snapshot into the first write
         for ladder, in_group in groups:
             bounds = ladder.bounds(now, calendar)
-            for level, bound in ((1, bounds.reminder), (2, bounds.overdue), (3, bounds.escalated)):
-                if bound is not None:
-                    with unit_of_work(self.session):
-                        self._rung(level, in_group, bound, now, directory, result)
+            rungs = [(level, bound) for level, bound in ((1, bounds.reminder), (2, bounds.overdue),
+                                                          (3, bounds.escalated)) if bound is not None]
+            with unit_of_work(self.session):
+                self._ladder(rungs, in_group, now, directory, result)
         with unit_of_work(self.session):
-            result.closed = self._close_stale()
+            result.closed = self._close_stale(earlier)
         return result
 
     # -- internals -----------------------------------------------------------------------------
@@ -172,95 +175,140 @@ class EscalationService:
         groups.append((self.config.base, _TASKS.c.process_key.not_in(known) if known else true()))
         return groups
 
-    def _rung(self, level: int, in_group: ColumnElement[bool], bound: datetime, now: datetime,
-              directory: Directory, result: ScanResult) -> None:
-        """One rung for one ladder, inside the caller's transaction."""
+    def _ladder(self, rungs: list[tuple[int, datetime]], in_group: ColumnElement[bool], now: datetime,
+                directory: Directory, result: ScanResult) -> None:
+        """Every rung of one ladder, inside the caller's transaction: the alerts, then one pass raising
+        ``escalation_level`` to the highest rung each task reached, then per rung its audit and mail."""
         if self.session.get_bind().dialect.name == "postgresql":
             self.session.execute(select(func.pg_advisory_xact_lock(_PG_LOCK)))
-        before = self.session.scalar(select(func.coalesce(func.max(_ALERTS.c.id), 0)))
-        if not self._insert_alerts(level, in_group, bound, now):
+        connection = self.session.connection()
+        before = connection.scalar(select(func.coalesce(func.max(_ALERTS.c.id), 0)))
+        due = {level: self._due(level, in_group, bound, now) for level, bound in rungs}
+        raised_levels = [level for level in due if self._insert_alerts(level, due[level], now)]
+        if not raised_levels:
             return
+        # The tasks a rung alerted are exactly those its condition selects (escalation transactions are
+        # serialised), so one walk of the same index range raises each task's level once, to its highest
+        # rung — no lookup through the new alerts, no row written twice.
+        t = _TASKS
+        level_reached = case(*((due[level], level) for level in sorted(raised_levels, reverse=True)),
+                             else_=t.c.escalation_level)
+        widest = max(bound for level, bound in rungs if level in raised_levels)
+        connection.execute(update(t).where(t.c.status.in_(OPEN_STATUSES), t.c.due_at < widest,
+                                           or_(*(due[level] for level in raised_levels)))
+                           .values(escalation_level=level_reached))
+        for level in raised_levels:
+            self._announce(level, before, now, directory, result)
+
+    def _announce(self, level: int, before: int, now: datetime, directory: Directory, result: ScanResult) -> None:
+        """The audit events and outbox messages of the alerts at ``level`` with an id above ``before``."""
         kind = LEVELS[level]
         new = and_(_ALERTS.c.id > before, _ALERTS.c.level == level)
         t = _TASKS
-        self.session.execute(
-            update(t).where(t.c.id.in_(select(_ALERTS.c.task_id).where(new)), t.c.escalation_level < level)
-            .values(escalation_level=level))
-        self.session.execute(insert(_AUDIT).from_select(_AUDIT_COLUMNS, (
+        connection = self.session.connection()
+        connection.execute(insert(_AUDIT).from_select(_AUDIT_COLUMNS, (
             select(_ALERTS.c.instance_id, _ALERTS.c.task_id, t.c.title, literal("scheduler"), literal("alert"),
                    literal({"level": level, "kind": kind.value}, _AUDIT.c.details.type),
                    literal(now, _AUDIT.c.at.type))
             .select_from(_ALERTS.join(t, t.c.id == _ALERTS.c.task_id)).where(new))))
-        raised = self.session.execute(
-            select(_ALERTS.c.id.label("alert_id"), _ALERTS.c.region_code.label("addressed"), *_TASK_COLUMNS)
-            .select_from(_ALERTS.join(t, t.c.id == _ALERTS.c.task_id)).where(new).order_by(_ALERTS.c.id)).all()
-        result.raised[kind.value] += len(raised)
-        messages = self._messages(kind, level, raised, now, directory)
+        raised, messages = self._messages(kind, level, new, now, directory)
+        result.raised[kind.value] += raised
         if messages:
             self.session.execute(
                 _insert(self.session)(OutboxMessage.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"]),
                 [{**m, "created_at": now, "next_attempt_at": now} for m in messages])
             result.messages += len(messages)
 
-    def _insert_alerts(self, level: int, in_group: ColumnElement[bool], bound: datetime, now: datetime) -> int:
-        """Insert the missing alerts of one rung in one statement; return how many.
+    @staticmethod
+    def _due(level: int, in_group: ColumnElement[bool], bound: datetime, now: datetime) -> ColumnElement[bool]:
+        """The open tasks of the ladder's processes that reach rung ``level`` at ``now`` and have not yet.
 
-        No ORDER BY/LIMIT: one pass over the ``(status, due_at)`` index stays linear in the backlog."""
+        No ORDER BY/LIMIT where it is used: one pass over the ``(status, due_at)`` index stays linear
+        in the backlog."""
         t = _TASKS
         due = t.c.due_at < bound
         if level == 1:  # a task found already overdue skips the reminder: it would arrive after the fact
             due = and_(due, t.c.due_at >= now)
+        return and_(t.c.status.in_(OPEN_STATUSES), t.c.due_at.is_not(None), t.c.escalation_level < level,
+                    in_group, due)
+
+    def _insert_alerts(self, level: int, due: ColumnElement[bool], now: datetime) -> int:
+        """Insert the missing alerts of one rung in one statement; return how many."""
+        t = _TASKS
         addressed = func.coalesce(_PARENT.c.parent_code, t.c.region_code) if level == 3 else t.c.region_code
         source = t.outerjoin(_PARENT, _PARENT.c.code == t.c.region_code) if level == 3 else t
         query = (
             select(t.c.id, t.c.instance_id, literal(level), literal(LEVELS[level].value), addressed,
                    t.c.region_code, t.c.assignee if level == 1 else null(), t.c.due_at,
                    literal(AlertStatus.OPEN.value), literal(now, _ALERTS.c.created_at.type))
-            .select_from(source)
-            .where(t.c.status.in_(OPEN_STATUSES), t.c.due_at.is_not(None), t.c.escalation_level < level,
-                   in_group, due)
+            .select_from(source).where(due)
         )
         # escalation_level rises in the transaction that inserts the alert, so it already excludes the
         # tasks that have one; ON CONFLICT covers the rest (a reopened task keeps its level and alerts).
         # (A NOT EXISTS here tempted PostgreSQL, on fresh statistics, into a quadratic anti-join.)
         statement = (_insert(self.session)(_ALERTS).from_select(_ALERT_COLUMNS, query)
                      .on_conflict_do_nothing(index_elements=["task_id", "level"]))
-        return self.session.execute(statement).rowcount or 0
+        return self.session.connection().execute(statement).rowcount or 0
 
-    def _messages(self, kind: AlertKind, level: int, raised: Sequence[Any], now: datetime,
-                  directory: Directory) -> list[dict[str, Any]]:
-        """The outbox rows of the alerts one rung raised: an e-mail per alert and recipient — a digest for a
-        recipient with several (a backlog of thousands must not become thousands of e-mails) — and the
-        webhook calls."""
+    def _messages(self, kind: AlertKind, level: int, new: ColumnElement[bool], now: datetime,
+                  directory: Directory) -> tuple[int, list[dict[str, Any]]]:
+        """How many alerts one rung raised (``new``), and their outbox rows: an e-mail per alert and
+        recipient — a digest for a recipient with several (a backlog of thousands must not become
+        thousands of e-mails) — and a webhook call per alert and URL."""
+        connection = self.session.connection()
+        raised = connection.execute(select(func.count()).select_from(_ALERTS).where(new)).scalar_one()
         messages: list[dict[str, Any]] = []
-        mail: dict[str, list[Any]] = {}
-        people: dict[str, Any] = {}
-        for row in raised:
-            recipients = directory.reminder_recipients(row) if level == 1 else directory.supervisors_of(row.addressed)
-            for person in recipients:
-                people[person.username] = person
-                mail.setdefault(person.username, []).append(row)
-            if self.webhook_urls:
-                messages.extend(alert_rows(kind, row, row.alert_id, level, row.addressed, [], self.webhook_urls,
-                                           directory, now))
-        for username, rows in mail.items():
-            if len(rows) == 1:
-                row = rows[0]
-                messages.extend(alert_rows(kind, row, row.alert_id, level, row.addressed, [people[username]], [],
-                                           directory, now))
-            else:
-                messages.append(digest_row(kind, [(r, r.alert_id) for r in rows], people[username], directory))
-        return messages
+        rows = connection.execute(_raised_rows(new)).all() if level == 1 or self.webhook_urls else []
+        for row in rows if self.webhook_urls else ():
+            messages.extend(alert_rows(kind, row, row.alert_id, level, row.addressed, [], self.webhook_urls,
+                                       directory, now))
+        if level == 1:
+            mail = Mailing(directory)
+            for row in rows:
+                mail.add(directory.reminder_recipients(row), [row], 1, row.alert_id, row.alert_id)
+        else:
+            mail = self._supervisor_mailing(new, directory)
+        messages.extend(mail.rows(kind, level, now))
+        return raised, messages
 
-    def _close_stale(self) -> int:
-        """Close open alerts whose task is no longer open (a path that closed the task without the hook)."""
-        closed_tasks = select(HumanTask.id).where(HumanTask.status.not_in(OPEN_STATUSES))
-        outcome = self.session.execute(
-            update(Alert).where(Alert.status == AlertStatus.OPEN, Alert.task_id.in_(closed_tasks))
-            .values(status=AlertStatus.CLOSED, closed_at=clock.now()),
-            execution_options={"synchronize_session": False},
-        )
+    def _supervisor_mailing(self, new: ColumnElement[bool], directory: Directory) -> Mailing:
+        """Overdue and escalated alerts go to the supervisors of the region each addresses: built from
+        per-region counts and each region's first lines, so a backlog's rows never leave the database."""
+        connection = self.session.connection()
+        a = _ALERTS.c
+        per_region = connection.execute(
+            select(a.region_code, func.count(), func.min(a.id), func.max(a.id)).where(new).group_by(a.region_code))
+        ranked = select(a.id, a.task_id, a.region_code,
+                        func.row_number().over(partition_by=a.region_code, order_by=a.id).label("line")
+                        ).where(new).subquery()
+        firsts: dict[str | None, list[Any]] = {}
+        for row in connection.execute(_raised_rows(ranked.c.line <= DIGEST_LINES, ranked)):
+            firsts.setdefault(row.addressed, []).append(row)
+        mail = Mailing(directory)
+        for region, count, first, last in per_region:
+            mail.add(directory.supervisors_of(region), firsts.get(region, []), count, first, last)
+        return mail
+
+    def _close_stale(self, upto: int) -> int:
+        """Close open alerts whose task is no longer open (a path that closed the task without the hook).
+
+        Only alerts older than this scan (id ≤ ``upto``): the scan raised the others for open tasks, and
+        the next scan looks at them — a backlog just alerted is not walked twice."""
+        # Correlated, so the open alerts are walked once, each with a key lookup of its task (an
+        # IN-list would gather every closed task id of the table first).
+        closed = select(_TASKS.c.id).where(_TASKS.c.id == _ALERTS.c.task_id,
+                                            _TASKS.c.status.not_in(OPEN_STATUSES)).exists()
+        outcome = self.session.connection().execute(
+            update(_ALERTS).where(_ALERTS.c.status == AlertStatus.OPEN.value, _ALERTS.c.id <= upto, closed)
+            .values(status=AlertStatus.CLOSED.value, closed_at=clock.now()))
         return outcome.rowcount or 0
+
+
+def _raised_rows(where: ColumnElement[bool], alerts: Any = _ALERTS) -> Select[Any]:
+    """The alerts meeting ``where`` with their tasks' columns, oldest first (``alerts``: the table or a
+    subquery with its id, task_id and region_code)."""
+    return (select(alerts.c.id.label("alert_id"), alerts.c.region_code.label("addressed"), *_TASK_COLUMNS)
+            .select_from(alerts.join(_TASKS, _TASKS.c.id == alerts.c.task_id)).where(where).order_by(alerts.c.id))
 
 
 # -- the alerts API -----------------------------------------------------------------------------
