@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from workflow_app import clock
 from workflow_app.definitions.models import ProcessDefinition
-from workflow_app.directory.models import Group, Region
+from workflow_app.directory.models import Group, Region, Role, User
 from workflow_app.instances.models import InstanceStatus, ProcessInstance
 from workflow_app.services import instance_service
-from workflow_app.tasks.models import HumanTask, TaskStatus
+from workflow_app.tasks.models import HumanTask, TaskCopy, TaskStatus
 
 APPLICATION: dict[str, Any] = {
     "org_type": "social_group", "category": "科技类", "is_remote_chamber": False, "region_code": "220100",
@@ -64,17 +64,36 @@ def _chunks(rows: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str
         yield chunk
 
 
+def _pool_users(session: Session) -> dict[tuple[str, str], str]:
+    """(group, region) → a demo user working that lane there, to complete, hold and receive tasks."""
+    found: dict[tuple[str, str], str] = {}
+    for user in session.scalars(select(User).where(User.role != Role.APPLICANT, User.region_code.is_not(None))):
+        for group in user.group_names:
+            found.setdefault((group, user.region_code), user.username)
+    return found
+
+
 def million_tasks(session: Session, total: int, open_count: int, seed: int = 7) -> dict[str, int]:
-    """``total`` human-task rows (``open_count`` open and overdue) over every region, group and process."""
+    """``total`` human-task rows (``open_count`` open and overdue) over every region, group and process.
+
+    Laid out as a live system's table is: rows in the order they were created over the last 400 days,
+    the open ones among the newest (closed work is older). Each (group, region) lane's work is done by
+    its demo user where there is one (else a stand-in name), so inboxes have 已办 history, a third of
+    the open tasks are claimed, and one task in 200 is copied (抄送) to a lane's user.
+    """
     rng = random.Random(seed)
     regions = list(session.scalars(select(Region.code)))
     groups = [g for g in session.scalars(select(Group.name)) if g != "applicant"]
     definitions = {d.key: d.id for d in session.scalars(select(ProcessDefinition))}
     keys = [k for k in ("registration", "major_event", "party_building", "zombie_cleanup") if k in definitions]
+    pool_users = _pool_users(session)
     now = clock.now()
     per_case = 5
     instances = total // per_case
+    open_from = total - 2 * open_count  # the newest 2 × open_count rows: every other one is open
+    span = timedelta(days=400)
     engine = session.get_bind()
+    copies: list[dict[str, Any]] = []
 
     def instance_rows() -> Iterator[dict[str, Any]]:
         for n in range(instances):
@@ -85,23 +104,33 @@ def million_tasks(session: Session, total: int, open_count: int, seed: int = 7) 
                    "state_json": "{}", "updated_at": now, "version": 1, "clock_paused": False}
 
     def task_rows() -> Iterator[dict[str, Any]]:
-        open_every = max(1, total // max(open_count, 1))
         for n in range(total):
             case = n // per_case
-            is_open = n % open_every == 0 and n // open_every < open_count
-            created = now - timedelta(days=rng.randint(1, 400))
-            yield {"id": str(uuid.UUID(int=(1 << 64) + n)), "instance_id": str(uuid.UUID(int=case + 1)),
+            is_open = n >= open_from and (n - open_from) % 2 == 0
+            created = now - span * (total - n) / total
+            group, region = groups[rng.randrange(len(groups))], regions[case % len(regions)]
+            worker = pool_users.get((group, region), f"staff_{group}_{region}")
+            claimed = is_open and rng.random() < 1 / 3
+            task_id = str(uuid.UUID(int=(1 << 64) + n))
+            if rng.random() < 0.005:
+                copies.append({"task_id": task_id, "instance_id": str(uuid.UUID(int=case + 1)), "username": worker,
+                               "copied_by": "bench", "created_at": created})
+            yield {"id": task_id, "instance_id": str(uuid.UUID(int=case + 1)),
                    "process_key": keys[case % len(keys)], "business_key": f"BENCH-{case:07d}",
                    "name": f"step_{n % per_case}", "title": f"基准任务{n % per_case}",
-                   "candidate_group": groups[rng.randrange(len(groups))],
-                   "region_code": regions[case % len(regions)],
-                   "status": (TaskStatus.READY if is_open else TaskStatus.COMPLETED).value,
+                   "candidate_group": group, "region_code": region,
+                   "status": (TaskStatus.CLAIMED if claimed else TaskStatus.READY if is_open
+                              else TaskStatus.COMPLETED).value,
+                   "assignee": worker if claimed else None,
                    "created_at": created, "due_at": now - timedelta(days=rng.randint(1, 30)) if is_open else created,
-                   "completed_at": None if is_open else created + timedelta(days=1), "escalation_level": 0}
+                   "completed_at": None if is_open else created + timedelta(days=1),
+                   "completed_by": None if is_open else worker, "escalation_level": 0}
 
     with engine.begin() as conn:
         for chunk in _chunks(instance_rows(), 20_000):
             conn.execute(insert(ProcessInstance.__table__), chunk)
         for chunk in _chunks(task_rows(), 20_000):
             conn.execute(insert(HumanTask.__table__), chunk)
-    return {"instances": instances, "tasks": total, "open": open_count}
+        for chunk in _chunks(iter(copies), 20_000):
+            conn.execute(insert(TaskCopy.__table__), chunk)
+    return {"instances": instances, "tasks": total, "open": open_count, "copies": len(copies)}
