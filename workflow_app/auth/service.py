@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from workflow_app.auth import tokens
 from workflow_app.db import unit_of_work
@@ -50,7 +50,8 @@ class AuthService:
             claims = tokens.read(current_app.config["SECRET_KEY"], token, current_app.config["TOKEN_TTL_SECONDS"])
         except tokens.InvalidToken as exc:
             raise NotAuthenticated(str(exc)) from exc
-        user = self.session.get(User, claims.user_id)
+        # The groups come joined: every request reads them (visibility), so one statement, not two.
+        user = self.session.get(User, claims.user_id, options=[joinedload(User.groups)])
         if user is None or not user.active or user.token_version != claims.token_version:
             raise NotAuthenticated("the token has been revoked")
         return user

@@ -124,12 +124,14 @@ class InstanceService:
         return self._save(instance, workflow, actor=started_by, error=error)
 
     def complete_task(self, task_id: str, data: Mapping[str, Any], *, actor: str,
-                      opinion: str | None = None, guard: TaskGuard | None = None) -> Advance:
-        """Complete a ready human task with ``data`` and run the case to its next wait."""
+                      opinion: str | None = None, guard: TaskGuard | None = None,
+                      instance_id: str | None = None) -> Advance:
+        """Complete a ready human task with ``data`` and run the case to its next wait (``instance_id``:
+        the task's case, when the caller already read it)."""
         data = dict(data)
         _check_variables(data)
         with unit_of_work(self.session):
-            row, instance = self.lock_task(task_id)
+            row, instance = self.lock_task(task_id, instance_id)
             instance = self._running(instance.id)
             if not row.status.is_open:
                 raise TaskNotReady(f"task {task_id} is already {row.status.value}")
@@ -197,19 +199,22 @@ class InstanceService:
                 return dict(task.data)
         return self.engine.data(workflow)
 
-    def lock_task(self, task_id: str) -> tuple[HumanTask, ProcessInstance]:
-        """Inside the caller's transaction: lock the task's case, then read the task row as committed now."""
-        row = self.session.get(HumanTask, task_id)
-        if row is None:
-            raise TaskNotFound(f"no task {task_id}")
+    def lock_task(self, task_id: str, instance_id: str | None = None) -> tuple[HumanTask, ProcessInstance]:
+        """Inside the caller's transaction: lock the task's case, then read the task row as committed now
+        (``instance_id``: the task's case when known — a task never changes case)."""
+        if instance_id is None:
+            row = self.session.get(HumanTask, task_id)
+            if row is None:
+                raise TaskNotFound(f"no task {task_id}")
+            instance_id = row.instance_id
         # Every change to a task locks its case row first (one order everywhere, so no deadlocks);
         # on PostgreSQL a concurrent change waits here and then reads what the first one committed.
         # SQLite's BEGIN IMMEDIATE has already serialized writers.
         # The definition row comes joined (its large columns are deferred): the engine needs its key and hash.
-        instance = self.session.get(ProcessInstance, row.instance_id, with_for_update={"of": ProcessInstance},
+        instance = self.session.get(ProcessInstance, instance_id, with_for_update={"of": ProcessInstance},
                                     populate_existing=True)
         row = self.session.get(HumanTask, task_id, populate_existing=True)
-        if instance is None or row is None:
+        if instance is None or row is None or row.instance_id != instance.id:
             raise TaskNotFound(f"no task {task_id}")
         return row, instance
 

@@ -7,11 +7,12 @@ import math
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
 from workflow_app.directory.models import Role, User, user_groups
 from workflow_app.instances.errors import TaskNotFound, TaskNotReady
+from workflow_app.instances.models import ProcessInstance
 from workflow_app.notifications.models import Channel
 from workflow_app.notifications.outbox import enqueue
 from workflow_app.tasks.errors import (
@@ -51,6 +52,19 @@ class TaskRules:
             raise TaskNotFound(f"no task {task_id}")
         return row
 
+    def visible_to_work(self, user: User, task_id: str) -> tuple[HumanTask, int | None, bool]:
+        """The task if ``user`` may see it (else 404), its case's definition id, and whether ``user`` is
+        in its pool — one statement, for the operations that check all three."""
+        pool = true() if user.role is Role.ADMIN else task_pool(user)
+        found = self.session.execute(
+            select(HumanTask, ProcessInstance.definition_id, pool.label("eligible"))
+            .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+            .where(HumanTask.id == self.checked_id(task_id), task_visible(user))
+        ).first()
+        if found is None:
+            raise TaskNotFound(f"no task {task_id}")
+        return found[0], found[1], bool(found[2])
+
     def in_pool(self, user: User, row: HumanTask) -> bool:
         """True when ``user`` is a candidate for ``row`` (admins are candidates for every task)."""
         if user.role is Role.ADMIN:
@@ -59,14 +73,18 @@ class TaskRules:
             select(HumanTask.id).where(HumanTask.id == row.id, task_pool(user))
         ) is not None
 
-    def guard(self, user: User, row: HumanTask, *, no_delegate: bool = False) -> Guard:
-        """A check of the caller's right to work on the task now, to run again on the locked row."""
-        eligible = self.in_pool(user, row)
+    def guard(self, user: User, row: HumanTask, *, no_delegate: bool = False, eligible: bool | None = None) -> Guard:
+        """A check of the caller's right to work on the task now, to run again on the locked row
+        (``eligible``: whether the user is in the task's pool, when already known)."""
+        if eligible is None:
+            eligible = self.in_pool(user, row)
+        # Read now: the check runs inside the unit of work, whose fresh snapshot expires the user object.
+        username = user.username
 
         def check(locked: HumanTask) -> None:
             if not locked.status.is_open:
                 raise TaskNotReady(f"task {locked.id} is already {locked.status.value}")
-            if locked.assignee == user.username:
+            if locked.assignee == username:
                 if no_delegate:
                     self.not_delegate(user, locked)
                 return

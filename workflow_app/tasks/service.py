@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from workflow_app import clock, db
@@ -138,14 +138,17 @@ class TaskService(TaskRules):
 
     def complete(self, user: User, task_id: str, data: Mapping[str, Any], opinion: str | None) -> Completion:
         """办理: validate the form data and complete the task (a delegate's completion returns it instead)."""
-        row = self.visible(user, task_id)
-        guard = self.guard(user, row)
+        row, definition_id, eligible = self.visible_to_work(user, task_id)
+        guard = self.guard(user, row, eligible=eligible)
         guard(row)
-        data, opinion = self.validated(self._form(row), data, opinion)
+        data, opinion = self.validated(self._form(row, definition_id), data, opinion)
         if row.delegated_from and row.assignee == user.username:
             return self._complete_delegated(user, task_id, data, opinion)
-        advance = self.instances.complete_task(task_id, data, actor=user.username, opinion=opinion, guard=guard)
-        return self.completion(user, task_id, advance.new_tasks)
+        # Built now: the values it holds (name, groups, region) are read before the commit expires the user.
+        visible = task_visible(user)
+        advance = self.instances.complete_task(task_id, data, actor=user.username, opinion=opinion, guard=guard,
+                                               instance_id=row.instance_id)
+        return self.completion(user, task_id, advance.new_tasks, advance.instance.definition_id, visible)
 
     def _complete_delegated(self, user: User, task_id: str, data: dict[str, Any], opinion: str | None) -> Completion:
         with unit_of_work(self.session):
@@ -317,19 +320,21 @@ class TaskService(TaskRules):
 
     # -- helpers the API and the operations share --------------------------------------------------
 
-    def view(self, row: HumanTask) -> TaskView:
-        """The task with its form."""
-        definition_id = self.session.scalar(
-            select(ProcessInstance.definition_id).where(ProcessInstance.id == row.instance_id))
+    def view(self, row: HumanTask, definition_id: int | None = None) -> TaskView:
+        """The task with its form (``definition_id``: its case's definition, when known)."""
         return TaskView(row, self._form(row, definition_id))
 
-    def completion(self, user: User, task_id: str, new_tasks: Iterable[HumanTask]) -> Completion:
-        """The acted-on task and the new tasks the caller may see."""
+    def completion(self, user: User, task_id: str, new_tasks: Iterable[HumanTask],
+                   definition_id: int | None = None, visible: ColumnElement[bool] | None = None) -> Completion:
+        """The acted-on task and the new tasks the caller may see (all of one case: ``definition_id``;
+        ``visible``: :func:`task_visible` of the caller, when built already)."""
         new_tasks = list(new_tasks)
+        visible = task_visible(user) if visible is None else visible
         seen = set(self.session.scalars(select(HumanTask.id).where(
-            HumanTask.id.in_([t.id for t in new_tasks]), task_visible(user)))) if new_tasks else set()
+            HumanTask.id.in_([t.id for t in new_tasks]), visible))) if new_tasks else set()
         task = self.session.get(HumanTask, task_id)
-        return Completion(self.view(task), [self.view(t) for t in new_tasks if t.id in seen])
+        return Completion(self.view(task, definition_id),
+                          [self.view(t, definition_id) for t in new_tasks if t.id in seen])
 
     def _form(self, row: HumanTask, definition_id: int | None = None) -> Form:
         if definition_id is None:

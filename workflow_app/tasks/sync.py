@@ -54,7 +54,8 @@ def sync_tasks(session: Session, instance: ProcessInstance, ready: Iterable[Read
         row.due_at, row.due_warning = due_for(task.time_limit, now)
         session.add(row)
         created.append(row)
-    close_for_tasks(session, [row.id for row in closed])  # a task that left open status closes its alerts
+    # A task that left open status closes its alerts; one never escalated (level 0) has none.
+    close_for_tasks(session, [row.id for row in closed if row.escalation_level])
     return created, closed
 
 
