@@ -28,6 +28,16 @@ _cache: weakref.WeakKeyDictionary[Engine, tuple[tuple[Any, ...], WorkCalendar]] 
 _cache_lock = threading.Lock()
 
 
+# Built once: this runs for every new task with a time limit, and building the statement cost more
+# than running it.
+_CHANGE_KEY = select(
+    select(func.count()).select_from(CalendarDay).scalar_subquery(),
+    select(func.max(CalendarDay.updated_at)).scalar_subquery(),
+    select(func.count()).select_from(CalendarYear).scalar_subquery(),
+    select(func.coalesce(func.sum(CalendarYear.revision), 0)).scalar_subquery(),
+)
+
+
 class CalendarService:
     """Reads and edits the admin calendar; owns its transactions."""
 
@@ -104,15 +114,7 @@ class CalendarService:
     def _change_key(self) -> tuple[Any, ...]:
         # Row counts catch deletions; max(updated_at) catches edits made outside this service; the
         # revision sum moves on every change made through it, even under a frozen clock.
-        row = self.session.execute(
-            select(
-                select(func.count()).select_from(CalendarDay).scalar_subquery(),
-                select(func.max(CalendarDay.updated_at)).scalar_subquery(),
-                select(func.count()).select_from(CalendarYear).scalar_subquery(),
-                select(func.coalesce(func.sum(CalendarYear.revision), 0)).scalar_subquery(),
-            )
-        ).one()
-        return tuple(row)
+        return tuple(self.session.execute(_CHANGE_KEY).one())
 
     def _build(self) -> WorkCalendar:
         overrides = {day: kind for day, kind in self.session.execute(select(CalendarDay.day, CalendarDay.kind))}

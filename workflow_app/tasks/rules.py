@@ -7,7 +7,7 @@ import math
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, true
+from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
 
 from workflow_app.directory.models import Role, User, user_groups
@@ -52,14 +52,16 @@ class TaskRules:
             raise TaskNotFound(f"no task {task_id}")
         return row
 
-    def visible_to_work(self, user: User, task_id: str) -> tuple[HumanTask, int | None, bool]:
+    def visible_to_work(self, user: User, task_id: str,
+                        visible: ColumnElement[bool] | None = None) -> tuple[HumanTask, int | None, bool]:
         """The task if ``user`` may see it (else 404), its case's definition id, and whether ``user`` is
-        in its pool — one statement, for the operations that check all three."""
+        in its pool — one statement, for the operations that check all three (``visible``: the caller's
+        :func:`task_visible`, when built already)."""
         pool = true() if user.role is Role.ADMIN else task_pool(user)
         found = self.session.execute(
             select(HumanTask, ProcessInstance.definition_id, pool.label("eligible"))
             .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-            .where(HumanTask.id == self.checked_id(task_id), task_visible(user))
+            .where(HumanTask.id == self.checked_id(task_id), task_visible(user) if visible is None else visible)
         ).first()
         if found is None:
             raise TaskNotFound(f"no task {task_id}")

@@ -138,14 +138,15 @@ class TaskService(TaskRules):
 
     def complete(self, user: User, task_id: str, data: Mapping[str, Any], opinion: str | None) -> Completion:
         """办理: validate the form data and complete the task (a delegate's completion returns it instead)."""
-        row, definition_id, eligible = self.visible_to_work(user, task_id)
+        # Built once, now: it serves the check below and, after the commit has expired the user object,
+        # the choice of new tasks to show.
+        visible = task_visible(user)
+        row, definition_id, eligible = self.visible_to_work(user, task_id, visible)
         guard = self.guard(user, row, eligible=eligible)
         guard(row)
         data, opinion = self.validated(self._form(row, definition_id), data, opinion)
         if row.delegated_from and row.assignee == user.username:
             return self._complete_delegated(user, task_id, data, opinion)
-        # Built now: the values it holds (name, groups, region) are read before the commit expires the user.
-        visible = task_visible(user)
         advance = self.instances.complete_task(task_id, data, actor=user.username, opinion=opinion, guard=guard,
                                                instance_id=row.instance_id)
         return self.completion(user, task_id, advance.new_tasks, advance.instance.definition_id, visible)
