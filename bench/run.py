@@ -159,6 +159,19 @@ class Bench:
                 samples.append(timed(one))
         return p95(samples)
 
+    def supervisor_overview(self) -> float:
+        """p95 ms of the province supervisor's 'all' tab (every open task of the province) plus counts."""
+        headers = self.auth("supervisor_prov")
+        samples = []
+        with self.as_production():
+            for _ in range(self.sizes["overview_runs"]):
+                def one() -> None:
+                    page = self.client.get("/api/v1/tasks?scope=all&sort=due_at&per_page=50", headers=headers)
+                    counts = self.client.get("/api/v1/tasks/counts", headers=headers)
+                    assert page.status_code == 200 and counts.status_code == 200
+                samples.append(timed(one))
+        return p95(samples)
+
     def escalation(self) -> float:
         """Seconds of one escalation pass over the overdue open tasks."""
         from workflow_app.alerts.service import EscalationService
@@ -179,6 +192,7 @@ class Bench:
         seeded = seed.million_tasks(session, self.sizes["tasks"], self.sizes["open"])
         session.close()
         figures["inbox_p95_ms_1m"] = self.inbox()
+        figures["inbox_supervisor_all_p95_ms_1m"] = self.supervisor_overview()
         figures["escalation_scan_s_100k"] = self.escalation()
         figures["seeded_tasks"] = seeded["tasks"]
         figures["seeded_open_tasks"] = seeded["open"]
@@ -205,17 +219,24 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run, not comparable figures")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--skip-sqlite", action="store_true",
+                        help="only PostgreSQL (needs SOCORG_BENCH_POSTGRES_URL)")
     args = parser.parse_args()
-    sizes = ({"cases": 30, "engine_runs": 50, "starts": 30, "inbox_runs": 30, "tasks": 20_000, "open": 2_000}
+    sizes = ({"cases": 30, "engine_runs": 50, "starts": 30, "inbox_runs": 30, "overview_runs": 5, "tasks": 20_000,
+              "open": 2_000}
              if args.quick else
-             {"cases": 300, "engine_runs": 300, "starts": 300, "inbox_runs": 300, "tasks": 1_000_000,
+             {"cases": 300, "engine_runs": 300, "starts": 300, "inbox_runs": 300, "overview_runs": 40,
+              "tasks": 1_000_000,
               "open": 100_000})
     backends: list[tuple[str, str, Callable[[], None]]] = []
-    folder = tempfile.mkdtemp(prefix="socorg-bench-")
-    backends.append(("sqlite", f"sqlite:///{folder}/bench.sqlite3", lambda: None))
+    if not args.skip_sqlite:
+        folder = tempfile.mkdtemp(prefix="socorg-bench-")
+        backends.append(("sqlite", f"sqlite:///{folder}/bench.sqlite3", lambda: None))
     if os.environ.get("SOCORG_BENCH_POSTGRES_URL"):
         url, drop = postgres_database(os.environ["SOCORG_BENCH_POSTGRES_URL"])
         backends.append(("postgres", url, drop))
+    if not backends:
+        parser.error("--skip-sqlite needs SOCORG_BENCH_POSTGRES_URL")
     results = {}
     for name, url, cleanup in backends:
         print(f"# {name} ({'quick' if args.quick else 'full'} sizes)", flush=True)
