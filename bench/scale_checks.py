@@ -177,10 +177,12 @@ def _alerts(conn: Any, figures: dict[str, Any], problems: list[str]) -> None:
     figures["alerts_by_kind"] = dict(_rows(conn, "SELECT kind, count(*) FROM alerts GROUP BY kind ORDER BY kind"))
     figures["alerts_total"] = sum(figures["alerts_by_kind"].values())
     figures["check_alerts_duplicated"] = _scalar(conn, """
-        SELECT count(*) FROM (SELECT task_id, level FROM alerts GROUP BY task_id, level HAVING count(*) > 1) d""")
+        SELECT count(*) FROM (SELECT task_id, cycle, level FROM alerts GROUP BY task_id, cycle, level
+                              HAVING count(*) > 1) d""")
     figures["check_escalation_level_mismatch"] = _scalar(conn, """
-        SELECT count(*) FROM human_tasks t JOIN (SELECT task_id, max(level) AS top FROM alerts GROUP BY task_id) a
-          ON a.task_id = t.id WHERE t.escalation_level <> a.top""")
+        SELECT count(*) FROM human_tasks t
+          JOIN (SELECT task_id, cycle, max(level) AS top FROM alerts GROUP BY task_id, cycle) a
+          ON a.task_id = t.id AND a.cycle = t.cycle WHERE t.escalation_level <> a.top""")
     figures["alert_audit_events"] = _scalar(conn, "SELECT count(*) FROM audit_events WHERE action = 'alert'")
     # An alert raised while its task was being completed is closed by a later scan (the run ends with one).
     figures["check_open_alerts_of_closed_tasks"] = _scalar(conn, """

@@ -32,11 +32,12 @@ class AlertStatus(enum.StrEnum):
 
 
 class Alert(Base):
-    """An alert raised for a task at one level; the unique (task_id, level) makes each fire once."""
+    """An alert raised for a task at one level; the unique (task_id, cycle, level) makes each fire once per
+    round of work on the task (a task sent back to, 退回/撤回, starts a new cycle with a new time limit)."""
 
     __tablename__ = "alerts"
     __table_args__ = (
-        UniqueConstraint("task_id", "level"),
+        UniqueConstraint("task_id", "cycle", "level"),
         Index("ix_alerts_status_region", "status", "region_code"),
     )
 
@@ -44,6 +45,7 @@ class Alert(Base):
     task_id: Mapped[str] = mapped_column(ForeignKey("human_tasks.id", ondelete="CASCADE"))
     instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), index=True)
     level: Mapped[int]
+    cycle: Mapped[int] = mapped_column(default=0, server_default="0")  # the task's cycle when raised
     kind: Mapped[AlertKind] = mapped_column(enum_column(AlertKind))
     # The region whose people the alert addresses (the parent region for ``escalated``), and the task's own.
     region_code: Mapped[str | None] = mapped_column(String(12))

@@ -2,11 +2,11 @@
 
 The scan is set-based: for each ladder and rung, one transaction runs ``INSERT INTO alerts …
 SELECT … FROM human_tasks WHERE status is open AND due_at < <the rung's bound at now> AND no such
-alert yet … ON CONFLICT (task_id, level) DO NOTHING`` (the ``(status, due_at)`` index finds the
+alert yet … ON CONFLICT (task_id, cycle, level) DO NOTHING`` (the ``(status, due_at)`` index finds the
 tasks), then — only for the rows it inserted — raises ``human_tasks.escalation_level``, appends
 audit events and queues the outbox messages (with dedupe keys), all in that transaction.
 Escalation transactions are serialised (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: an advisory
-transaction lock), and the unique (task_id, level) stays the backstop: two schedulers scanning
+transaction lock), and the unique (task_id, cycle, level) stays the backstop: two schedulers scanning
 at once raise each (task, level) once.
 """
 
@@ -54,7 +54,7 @@ log = logging.getLogger(__name__)
 _TASK_COLUMNS = (
     HumanTask.id, HumanTask.instance_id, HumanTask.process_key, HumanTask.business_key, HumanTask.name,
     HumanTask.title, HumanTask.candidate_group, HumanTask.region_code, HumanTask.organization_id,
-    HumanTask.assignee, HumanTask.due_at, HumanTask.escalation_level,
+    HumanTask.assignee, HumanTask.due_at, HumanTask.escalation_level, HumanTask.cycle,
 )
 
 
@@ -109,7 +109,7 @@ _TASKS = HumanTask.__table__
 _ALERTS = Alert.__table__
 _AUDIT = AuditEvent.__table__
 _PARENT = Region.__table__.alias("parent_region")
-_ALERT_COLUMNS = ["task_id", "instance_id", "level", "kind", "region_code", "task_region_code", "assignee",
+_ALERT_COLUMNS = ["task_id", "instance_id", "cycle", "level", "kind", "region_code", "task_region_code", "assignee",
                   "due_at", "status", "created_at"]
 _AUDIT_COLUMNS = ["instance_id", "task_id", "task_name", "actor", "action", "details", "at"]
 MAX_ID = 2**63  # ids from the URL beyond a 64-bit integer cannot exist (and would overflow the driver)
@@ -238,16 +238,16 @@ class EscalationService:
         addressed = func.coalesce(_PARENT.c.parent_code, t.c.region_code) if level == 3 else t.c.region_code
         source = t.outerjoin(_PARENT, _PARENT.c.code == t.c.region_code) if level == 3 else t
         query = (
-            select(t.c.id, t.c.instance_id, literal(level), literal(LEVELS[level].value), addressed,
+            select(t.c.id, t.c.instance_id, t.c.cycle, literal(level), literal(LEVELS[level].value), addressed,
                    t.c.region_code, t.c.assignee if level == 1 else null(), t.c.due_at,
                    literal(AlertStatus.OPEN.value), literal(now, _ALERTS.c.created_at.type))
             .select_from(source).where(due)
         )
         # escalation_level rises in the transaction that inserts the alert, so it already excludes the
-        # tasks that have one; ON CONFLICT covers the rest (a reopened task keeps its level and alerts).
+        # tasks that have one; ON CONFLICT is the backstop (a reopened task starts a new cycle at level 0).
         # (A NOT EXISTS here tempted PostgreSQL, on fresh statistics, into a quadratic anti-join.)
         statement = (_insert(self.session)(_ALERTS).from_select(_ALERT_COLUMNS, query)
-                     .on_conflict_do_nothing(index_elements=["task_id", "level"]))
+                     .on_conflict_do_nothing(index_elements=["task_id", "cycle", "level"]))
         return self.session.connection().execute(statement).rowcount or 0
 
     def _messages(self, kind: AlertKind, level: int, new: ColumnElement[bool], now: datetime,

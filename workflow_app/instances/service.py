@@ -312,7 +312,8 @@ class InstanceService:
             now = clock.now()
             target.assignee, target.delegated_from = assignee, None
             target.status = TaskStatus.CLAIMED if assignee else TaskStatus.READY
-            target.created_at, target.escalation_level = now, 0
+            # A new cycle: its time limit is new, and the escalation ladder starts again for it.
+            target.created_at, target.escalation_level, target.cycle = now, 0, target.cycle + 1
             limit = (instance.definition.task_meta.get(target.name) or {}).get("time_limit")
             target.due_at, target.due_warning = self.due_for(limit, now)
             advance.new_tasks.append(target)

@@ -69,7 +69,10 @@ class HumanTask(Base):
     due_warning: Mapped[str | None] = mapped_column(String(255))
     completed_at: Mapped[datetime | None]
     completed_by: Mapped[str | None] = mapped_column(String(64))
-    escalation_level: Mapped[int] = mapped_column(default=0)
+    escalation_level: Mapped[int] = mapped_column(default=0)  # the highest alert level of this cycle
+    # Rounds of work on this task: a task sent back to (退回/撤回) reopens with a new time limit and
+    # climbs the escalation ladder afresh, so its alerts are unique per (task, cycle, level).
+    cycle: Mapped[int] = mapped_column(default=0, server_default="0")
     # 委派: who handed the task to the current assignee; the delegate's completion returns it to them.
     delegated_from: Mapped[str | None] = mapped_column(String(64))
 
