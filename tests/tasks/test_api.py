@@ -107,12 +107,13 @@ def test_counts_per_tab_follow_the_lists(flow, get, post):
     _, accept = flow.to("accept")
     flow.to("accept")
     counts = get("window_cc", "/counts").get_json()
-    assert counts == {"mine": 0, "group": 2, "all": 2, "overdue": 0, "cc": 0}
+    assert counts == {"mine": 0, "group": 2, "all": 2, "overdue": 0, "cc": 0, "done": 0}
     post("window_cc", f"{accept.id}/claim")
-    assert get("window_cc", "/counts").get_json() == {"mine": 1, "group": 1, "all": 2, "overdue": 0, "cc": 0}
+    assert get("window_cc", "/counts").get_json() == {"mine": 1, "group": 1, "all": 2, "overdue": 0, "cc": 0, "done": 0}
     with clock.frozen(clock.now() + timedelta(days=30)):
         assert get("window_cc", "/counts").get_json()["overdue"] == 2
-    assert get("supervisor_cc", "/counts").get_json() == {"mine": 0, "group": 0, "all": 2, "overdue": 0, "cc": 0}
+    assert get("supervisor_cc", "/counts").get_json() == {"mine": 0, "group": 0, "all": 2, "overdue": 0, "cc": 0,
+                                                          "done": 0}
     for tab in ("mine", "group", "all"):
         assert get("window_cc", scope=tab).get_json()["total"] == get("window_cc", "/counts").get_json()[tab]
 

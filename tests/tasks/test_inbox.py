@@ -22,7 +22,7 @@ def test_counts_take_one_statement(flow, session):
     window.group_names  # noqa: B018  # groups load with the user, as they do when a request authenticates
     statements = statements_during(lambda: task_service().counts(window))
     # One statement of index-served counts: each tab a scalar subquery of its own, never an OR-ed scan.
-    assert len(statements) == 1 and statements[0].count("SELECT count(*)") == 5
+    assert len(statements) == 1 and statements[0].count("SELECT count(*)") == 6
 
 
 def test_a_page_of_the_inbox_never_loads_a_workflow(flow, session, monkeypatch):
@@ -120,5 +120,6 @@ def test_union_pages_and_counts_match_the_plain_or_of_the_rules(flow, session):
             "all": naive(is_open, true() if visible is None else or_(*visible)),
             "overdue": naive(is_open, or_(*mine, *group), HumanTask.due_at < clock.now()),
             "cc": naive(*inbox.scope_branches(person, "cc")),
+            "done": naive(HumanTask.status == TaskStatus.COMPLETED, or_(*mine)),
         }, username
     assert checked > 500  # the rules matched plenty of rows: the comparison is not vacuous

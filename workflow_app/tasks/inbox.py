@@ -123,8 +123,8 @@ def order_by(sort: str) -> list[Any]:
 
 
 def counts_statement(user: User, now: datetime) -> Select[Any]:
-    """One query for the tab counts {mine, group, all, overdue, cc} (the same rules as the lists), each
-    an index-served count of its own."""
+    """One query for the tab counts {mine, group, all, overdue, cc, done} (the same rules as the lists),
+    each an index-served count of its own; ``done`` is 已办, the mine tab's completed tasks."""
     is_open = HumanTask.status.in_(OPEN_STATUSES)
     mine, group = task_mine_branches(user), task_group_inbox(user)
 
@@ -137,4 +137,5 @@ def counts_statement(user: User, now: datetime) -> Select[Any]:
         count(task_visible_branches(user), is_open).label("all"),
         count([*mine, group], is_open, HumanTask.due_at < now).label("overdue"),
         count([task_copied(user)]).label("cc"),
+        count(mine, HumanTask.status == TaskStatus.COMPLETED).label("done"),
     )

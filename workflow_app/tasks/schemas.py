@@ -154,13 +154,15 @@ class TaskPageSchema(PageSchema):
 
 
 class CountsSchema(Schema):
-    """Open tasks per inbox tab; ``cc`` counts every task copied to the caller."""
+    """Open tasks per inbox tab; ``cc`` counts every task copied to the caller, ``done`` the tasks they
+    completed (已办)."""
 
     mine = fields.Integer(required=True)
     group = fields.Integer(required=True)
     all = fields.Integer(required=True)
     overdue = fields.Integer(required=True)
     cc = fields.Integer(required=True)
+    done = fields.Integer(required=True)
 
 
 class InstanceSummarySchema(Schema):

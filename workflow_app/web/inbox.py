@@ -61,8 +61,7 @@ def index() -> ResponseReturnValue:
     result = service.inbox(user, InboxQuery(scope=scope, status=status, sort=sort, page=page, per_page=PER_PAGE,
                                             **filters))
     counts = service.counts(user)
-    done = service.inbox(user, InboxQuery(scope="mine", status="completed", per_page=1)).total
-    tab_counts = {"todo": counts["mine"] + counts["group"], "done": done, "cc": counts["cc"]}
+    tab_counts = {"todo": counts["mine"] + counts["group"], "done": counts["done"], "cc": counts["cc"]}
     tasks = [view.task for view in result.items]
     work_calendar = calendar()
     rows = [{"task": t, "left": time_left(t.due_at, work_calendar) if t.status.is_open else None,
