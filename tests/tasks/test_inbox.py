@@ -91,15 +91,19 @@ def test_union_pages_and_counts_match_the_plain_or_of_the_rules(flow, session):
         for scope in [None, "mine", "group", "all", "cc"]:
             branches = inbox.scope_branches(person, scope)
             rule = true() if branches is None else or_(*branches)
-            for status, sort, overdue in [(None, "due_at", False), ("completed", "-created_at", False),
-                                          ("any", "-due_at", False), (None, "created_at", True)]:
-                query = InboxQuery(scope=scope, status=status, sort=sort, overdue=overdue, per_page=7)
-                where = [rule, *inbox.filters(query, clock.now())]
-                expected = list(session.scalars(select(HumanTask.id).where(*where).order_by(*inbox.order_by(sort))))
+            for status, sort, overdue, extra in [
+                (None, "due_at", False, {}), ("completed", "-created_at", False, {}),
+                ("any", "-due_at", False, {"process_key": "approval_test"}), (None, "created_at", True, {}),
+                ("any", "due_at", False, {"q": "务1"}),
+            ]:
+                query = InboxQuery(scope=scope, status=status, sort=sort, overdue=overdue, per_page=7, **extra)
+                where = [rule, *inbox.filters(inbox.Shape.of(query))]
+                expected = list(session.scalars(select(HumanTask.id).where(*where).order_by(*inbox.order_by(sort)),
+                                                inbox.parameters(query, clock.now())))
                 got, page = [], 1
                 while True:
                     found = service.inbox(person, InboxQuery(scope=scope, status=status, sort=sort,
-                                                             overdue=overdue, page=page, per_page=7))
+                                                             overdue=overdue, page=page, per_page=7, **extra))
                     assert found.total == len(expected), (username, scope, status)
                     got += [view.task.id for view in found.items]
                     if len(found.items) < 7:

@@ -7,17 +7,21 @@ count is exact and a page is full.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, union_all
+from sqlalchemy import ColumnElement, Integer, Select, String, bindparam, or_, select, union_all
 
 from workflow_app.directory.models import User
+from workflow_app.instances.models import ProcessInstance
 from workflow_app.tasks.models import OPEN_STATUSES, HumanTask, TaskStatus
 from workflow_app.tasks.visibility import (
+    Viewer,
     any_branch,
     branch_part,
+    count_of,
     task_copied,
     task_group_inbox,
     task_mine_branches,
@@ -56,7 +60,7 @@ class InboxQuery:
     per_page: int = 50
 
 
-def scope_branches(user: User, scope: str | None) -> list[ColumnElement[bool]] | None:
+def scope_branches(user: User | Viewer, scope: str | None) -> list[ColumnElement[bool]] | None:
     """The tab's tasks as index-served branches (see :func:`visibility.any_branch`): mine, group
     (unclaimed in my pool), all I may see (None: everything), copied to me; by default mine + group."""
     if scope == "mine":
@@ -80,37 +84,76 @@ def status_condition(status: str | None, scope: str | None) -> ColumnElement[boo
     return HumanTask.status == TaskStatus(status)
 
 
-def filters(query: InboxQuery, now: datetime) -> list[ColumnElement[bool]]:
+# The query's values travel as bound parameters, so a statement depends only on the viewer and the
+# query's shape and is built once per pair (see :func:`statements`); :func:`parameters` gives the values.
+NOW = bindparam("now", type_=HumanTask.due_at.type)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What of an inbox query decides its SQL: the tab, the filters present, the sort."""
+
+    scope: str | None
+    status: str | None
+    overdue: bool
+    process: bool
+    text: bool
+    sort: str
+
+    @classmethod
+    def of(cls, query: InboxQuery) -> Shape:
+        return cls(query.scope, query.status, query.overdue, bool(query.process_key), bool(query.q), query.sort)
+
+
+def parameters(query: InboxQuery, now: datetime) -> dict[str, Any]:
+    """The bound values of the query's statements."""
+    values: dict[str, Any] = {"now": now, "depth": query.page * query.per_page, "per_page": query.per_page,
+                              "skip": (query.page - 1) * query.per_page}
+    if query.process_key:
+        values["process_key"] = query.process_key
+    if query.q:
+        escaped = query.q.replace("/", "//").replace("%", "/%").replace("_", "/_")
+        values["text"] = f"%{escaped}%"
+    return values
+
+
+def filters(shape: Shape) -> list[ColumnElement[bool]]:
     """The query's conditions besides the tab: status, overdue, process, text."""
     where = []
-    status = status_condition(query.status, query.scope)
+    status = status_condition(shape.status, shape.scope)
     if status is not None:
         where.append(status)
-    if query.overdue:
-        where.extend([HumanTask.status.in_(OPEN_STATUSES), HumanTask.due_at < now])
-    if query.process_key:
-        where.append(HumanTask.process_key == query.process_key)
-    if query.q:
-        where.append(or_(HumanTask.title.icontains(query.q, autoescape=True),
-                         HumanTask.business_key.icontains(query.q, autoescape=True)))
+    if shape.overdue:
+        where.extend([HumanTask.status.in_(OPEN_STATUSES), HumanTask.due_at < NOW])
+    if shape.process:
+        where.append(HumanTask.process_key == bindparam("process_key", type_=String))
+    if shape.text:
+        text = bindparam("text", type_=String)
+        where.append(or_(HumanTask.title.ilike(text, escape="/"), HumanTask.business_key.ilike(text, escape="/")))
     return where
 
 
-def conditions(user: User, query: InboxQuery, now: datetime) -> ColumnElement[bool]:
-    """Every row of the tab that the query's filters keep (for the total)."""
-    return any_branch(scope_branches(user, query.scope), *filters(query, now))
+@functools.lru_cache(maxsize=2048)
+def statements(viewer: Viewer, shape: Shape) -> tuple[Select[Any], Select[Any]]:
+    """(the count of the tab's rows that the filters keep, one page of them with their definition ids)."""
+    branches = scope_branches(viewer, shape.scope)
+    where = filters(shape)
+    total = count_of(branches, *where)
+    page = (select(HumanTask, ProcessInstance.definition_id)
+            .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+            .where(page_condition(branches, where, shape.sort)).order_by(*order_by(shape.sort))
+            .limit(bindparam("per_page", type_=Integer)).offset(bindparam("skip", type_=Integer)))
+    return total, page
 
 
-def page_condition(user: User, query: InboxQuery, now: datetime) -> ColumnElement[bool]:
-    """The rows that can be on the query's page: each branch's first ``page × per_page`` rows in the sort
-    order (the page's rows are among them), so a broad branch — a supervisor's whole province — is read
-    along an index for a page instead of gathered whole."""
-    branches = scope_branches(user, query.scope)
-    where = filters(query, now)
+def page_condition(branches: list[ColumnElement[bool]] | None, where: list[ColumnElement[bool]],
+                   sort: str) -> ColumnElement[bool]:
+    """The rows that can be on the query's page: each branch's first ``page × per_page`` (``depth``) rows
+    in the sort order (the page's rows are among them), so a broad branch — a supervisor's whole
+    province — is read along an index for a page instead of gathered whole."""
     if branches is None or len(branches) <= 1:
         return any_branch(branches, *where)
-    depth = query.page * query.per_page
-    firsts = [branch_part(branch, *where).order_by(*order_by(query.sort)).limit(depth).subquery()
+    firsts = [branch_part(branch, *where).order_by(*order_by(sort)).limit(bindparam("depth", type_=Integer)).subquery()
               for branch in branches]
     return HumanTask.id.in_(union_all(*(select(first.c.id) for first in firsts)))
 
@@ -122,20 +165,22 @@ def order_by(sort: str) -> list[Any]:
     return [first, HumanTask.created_at.asc(), HumanTask.id.asc()]
 
 
-def counts_statement(user: User, now: datetime) -> Select[Any]:
+@functools.lru_cache(maxsize=1024)
+def counts_statement(user: Viewer) -> Select[Any]:
     """One query for the tab counts {mine, group, all, overdue, cc, done} (the same rules as the lists),
-    each an index-served count of its own; ``done`` is 已办, the mine tab's completed tasks."""
+    each an index-served count of its own; ``done`` is 已办, the mine tab's completed tasks. Bound
+    parameter: ``now``."""
     is_open = HumanTask.status.in_(OPEN_STATUSES)
     mine, group = task_mine_branches(user), task_group_inbox(user)
 
     def count(branches: list[ColumnElement[bool]] | None, *where: ColumnElement[bool]) -> Any:
-        return select(func.count()).select_from(HumanTask).where(any_branch(branches, *where)).scalar_subquery()
+        return count_of(branches, *where).scalar_subquery()
 
     return select(
         count(mine, is_open).label("mine"),
         count([group], is_open).label("group"),
         count(task_visible_branches(user), is_open).label("all"),
-        count([*mine, group], is_open, HumanTask.due_at < now).label("overdue"),
+        count([*mine, group], is_open, HumanTask.due_at < NOW).label("overdue"),
         count([task_copied(user)]).label("cc"),
         count(mine, HumanTask.status == TaskStatus.COMPLETED).label("done"),
     )

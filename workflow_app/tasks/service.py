@@ -46,7 +46,7 @@ from workflow_app.tasks.forms import OPINION_FIELD, Form, FormCatalog
 from workflow_app.tasks.models import HumanTask, TaskComment, TaskCopy, TaskStatus, TaskUrge
 from workflow_app.tasks.rules import URGE_INTERVAL, TaskRules
 from workflow_app.tasks.views import Completion, CopyResult, TaskDetail, TaskView, UrgeResult
-from workflow_app.tasks.visibility import task_visible
+from workflow_app.tasks.visibility import Viewer, task_visible
 
 
 class TaskService(TaskRules):
@@ -61,22 +61,17 @@ class TaskService(TaskRules):
 
     def inbox(self, user: User, query: inbox.InboxQuery) -> inbox.Page[TaskView]:
         """One page of the caller's inbox tab, filtered and sorted in SQL."""
-        now = clock.now()
-        total = self.session.scalar(
-            select(func.count()).select_from(HumanTask).where(inbox.conditions(user, query, now))) or 0
-        rows = self.session.execute(
-            select(HumanTask, ProcessInstance.definition_id)
-            .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-            .where(inbox.page_condition(user, query, now)).order_by(*inbox.order_by(query.sort))
-            .limit(query.per_page).offset((query.page - 1) * query.per_page)
-        ).all()
+        total_statement, page_statement = inbox.statements(Viewer.of(user), inbox.Shape.of(query))
+        values = inbox.parameters(query, clock.now())
+        total = self.session.scalar(total_statement, values) or 0
+        rows = self.session.execute(page_statement, values).all()
         items = [TaskView(row, self._form(row, definition_id)) for row, definition_id in rows]
         return inbox.Page(items, total, query.page, query.per_page)
 
     def counts(self, user: User) -> dict[str, int]:
         """Open tasks per inbox tab {mine, group, all, overdue}, every copy to the caller (cc), and the
         tasks they completed (done, 已办)."""
-        row = self.session.execute(inbox.counts_statement(user, clock.now())).one()
+        row = self.session.execute(inbox.counts_statement(Viewer.of(user)), {"now": clock.now()}).one()
         return {name: int(value or 0) for name, value in row._mapping.items()}
 
     def detail(self, user: User, task_id: str) -> TaskDetail:

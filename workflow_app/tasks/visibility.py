@@ -14,6 +14,7 @@ the assignee or, while it is unclaimed, its pool (and admins) may act on it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -23,6 +24,8 @@ from sqlalchemy import (
     Select,
     and_,
     false,
+    func,
+    not_,
     or_,
     select,
     true,
@@ -37,6 +40,33 @@ from workflow_app.instances.models import ProcessInstance
 from workflow_app.tasks.models import HumanTask, TaskCopy
 
 APPLICANT_GROUP = "applicant"
+
+
+@dataclass(frozen=True)
+class RegionPath:
+    """The one thing of a region the rules read: its path (province → city → county)."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What the visibility rules read of a user, frozen and hashable: statements built from it can be
+    cached per viewer (building them costs more than running them), and it outlives the session."""
+
+    username: str
+    role: Role
+    organization_id: int | None
+    region_code: str | None
+    region: RegionPath | None
+    group_names: tuple[str, ...]
+
+    @classmethod
+    def of(cls, user: User) -> Viewer:
+        """The viewer of a loaded user."""
+        region = RegionPath(user.region.path) if user.region_code and user.region is not None else None
+        return cls(user.username, user.role, user.organization_id, user.region_code, region,
+                   tuple(user.group_names))
 
 
 class InSubquery(ColumnElement[bool]):
@@ -80,12 +110,12 @@ class CopiedTo(InSubquery):
         self.username = username
 
 
-def regions_below(user: User) -> ColumnElement[bool]:
+def regions_below(user: User | Viewer) -> ColumnElement[bool]:
     """Regions at or below the user's region, as a condition on a region-code column's subquery."""
     return Region.path.like(user.region.path + "%")
 
 
-def task_visible_branches(user: User) -> list[ColumnElement[bool]] | None:
+def task_visible_branches(user: User | Viewer) -> list[ColumnElement[bool]] | None:
     """The visibility rule as conditions that are each served by an index of their own (a task is
     visible when it meets any); None when nothing is hidden from ``user`` (admins).
 
@@ -113,7 +143,7 @@ def task_visible_branches(user: User) -> list[ColumnElement[bool]] | None:
     return branches
 
 
-def task_visible(user: User) -> ColumnElement[bool]:
+def task_visible(user: User | Viewer) -> ColumnElement[bool]:
     """The condition a human_tasks row must meet to be visible to ``user`` (for single rows; lists use
     :func:`any_branch` over :func:`task_visible_branches`)."""
     branches = task_visible_branches(user)
@@ -146,12 +176,23 @@ def any_branch(branches: Sequence[ColumnElement[bool]] | None, *filters: ColumnE
     return HumanTask.id.in_(branch_union(branches, *filters))
 
 
-def task_copied(user: User) -> ColumnElement[bool]:
+def count_of(branches: Sequence[ColumnElement[bool]] | None, *filters: ColumnElement[bool]) -> Select[Any]:
+    """``SELECT count(*)`` of the rows :func:`any_branch` gives, without gathering their ids: the parts
+    are made disjoint — each leaves out the rows of the parts before it — so a plain UNION ALL counts
+    each row once (no hashing, no lookup of every id)."""
+    if branches is None or len(branches) <= 1:
+        return select(func.count()).select_from(HumanTask).where(any_branch(branches, *filters))
+    parts = [branch_part(branch, *filters, *(not_(func.coalesce(earlier, false())) for earlier in branches[:n]))
+             for n, branch in enumerate(branches)]
+    return select(func.count()).select_from(union_all(*parts).subquery())
+
+
+def task_copied(user: User | Viewer) -> ColumnElement[bool]:
     """Tasks copied to ``user`` (抄送我的)."""
     return CopiedTo(user.username)
 
 
-def task_pool(user: User) -> ColumnElement[bool]:
+def task_pool(user: User | Viewer) -> ColumnElement[bool]:
     """Tasks whose candidates include ``user``: their groups in their region, or their organization's
     applicant-lane tasks. Says nothing of who holds the task now."""
     if user.role is Role.APPLICANT:
@@ -164,17 +205,17 @@ def task_pool(user: User) -> ColumnElement[bool]:
     return and_(HumanTask.candidate_group.in_(groups), HumanTask.region_code == user.region_code)
 
 
-def task_mine_branches(user: User) -> list[ColumnElement[bool]]:
+def task_mine_branches(user: User | Viewer) -> list[ColumnElement[bool]]:
     """The 'mine' tab: tasks held by ``user`` and, among closed ones, those they completed (已办)."""
     return [HumanTask.assignee == user.username, HumanTask.completed_by == user.username]
 
 
-def task_group_inbox(user: User) -> ColumnElement[bool]:
+def task_group_inbox(user: User | Viewer) -> ColumnElement[bool]:
     """The 'group' tab: unclaimed tasks of ``user``'s pool, waiting for someone to take them."""
     return and_(task_pool(user), HumanTask.assignee.is_(None))
 
 
-def task_actionable(user: User) -> ColumnElement[bool]:
+def task_actionable(user: User | Viewer) -> ColumnElement[bool]:
     """The condition for tasks the user may work (claim, complete): assigned to them, or of their groups."""
     if user.role is Role.ADMIN:
         return true()
@@ -192,7 +233,7 @@ def task_actionable(user: User) -> ColumnElement[bool]:
     return or_(*conditions)
 
 
-def instance_visible(user: User) -> ColumnElement[bool]:
+def instance_visible(user: User | Viewer) -> ColumnElement[bool]:
     """The condition a process_instances row must meet to be visible to ``user``."""
     if user.role is Role.ADMIN:
         return true()
