@@ -133,9 +133,16 @@ def million_tasks(session: Session, total: int, open_count: int, seed: int = 7) 
             conn.execute(insert(HumanTask.__table__), chunk)
         for chunk in _chunks(iter(copies), 20_000):
             conn.execute(insert(TaskCopy.__table__), chunk)
-    if engine.dialect.name == "sqlite":
-        # A bulk load leaves the rows in the write-ahead log, where every later read must look pages
-        # up; a database at rest has them in its main file.
-        with engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    # Bring the database to rest, as it would be some minutes after such a load: on SQLite the rows
+    # leave the write-ahead log for the main file (where reads need no WAL lookups; our own read
+    # snapshot would hold the checkpoint back, so it ends first); PostgreSQL's autovacuum would have
+    # analyzed the tables.
+    session.rollback()
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        if engine.dialect.name == "sqlite":
+            busy, _log, _done = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+            if busy:
+                raise RuntimeError("the WAL checkpoint after the bulk load was blocked by a reader")
+        else:
+            conn.exec_driver_sql("ANALYZE human_tasks, task_copies, process_instances")
     return {"instances": instances, "tasks": total, "open": open_count, "copies": len(copies)}
