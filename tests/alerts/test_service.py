@@ -208,3 +208,28 @@ def test_many_overdue_tasks_are_scanned_without_a_query_per_task(session, case, 
         ("supervisor_cc@demo.socorg.local", 39), ("supervisor_prov@demo.socorg.local", 39)]
     assert digests[0].subject == "【超期预警】本辖区39项待办已超过办理期限"
     assert "受理材料（ESC-" in digests[0].body
+
+
+def test_a_task_closed_while_the_scan_runs_keeps_a_level_matching_its_alerts(session, case, new_session,
+                                                                             monkeypatch):
+    """PostgreSQL reads each statement at its own snapshot: a completion committed between the scan's
+    INSERT of the alerts and its UPDATE of the levels must not leave the two apart."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite's BEGIN IMMEDIATE keeps every other writer out of the scan's transaction")
+    from workflow_app.tasks.models import HumanTask, TaskStatus
+
+    _, task_id = case
+    original = EscalationService._insert_alerts
+
+    def insert_then_someone_completes(self, level, due, now):
+        inserted = original(self, level, due, now)
+        if inserted:
+            other = new_session()
+            with other.begin():  # another server completes the task meanwhile (a plain column update)
+                other.get(HumanTask, task_id).status = TaskStatus.COMPLETED
+        return inserted
+
+    monkeypatch.setattr(EscalationService, "_insert_alerts", insert_then_someone_completes)
+    scan(session, DUE + SECOND)
+    assert alert_levels(session) == [(2, "overdue")]
+    assert task_level(session, task_id) == 2

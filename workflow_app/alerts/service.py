@@ -23,7 +23,6 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
-    case,
     false,
     func,
     insert,
@@ -187,16 +186,15 @@ class EscalationService:
         raised_levels = [level for level in due if self._insert_alerts(level, due[level], now)]
         if not raised_levels:
             return
-        # The tasks a rung alerted are exactly those its condition selects (escalation transactions are
-        # serialised), so one walk of the same index range raises each task's level once, to its highest
-        # rung — no lookup through the new alerts, no row written twice.
+        # Each alerted task's level rises once, to the highest rung it reached — read from the alerts just
+        # inserted, not from the rungs' conditions: on PostgreSQL each statement sees what others have
+        # committed since, so a task completed meanwhile would no longer match them.
+        reached = (select(_ALERTS.c.task_id, _ALERTS.c.cycle, func.max(_ALERTS.c.level).label("top"))
+                   .where(_ALERTS.c.id > before).group_by(_ALERTS.c.task_id, _ALERTS.c.cycle).subquery())
         t = _TASKS
-        level_reached = case(*((due[level], level) for level in sorted(raised_levels, reverse=True)),
-                             else_=t.c.escalation_level)
-        widest = max(bound for level, bound in rungs if level in raised_levels)
-        connection.execute(update(t).where(t.c.status.in_(OPEN_STATUSES), t.c.due_at < widest,
-                                           or_(*(due[level] for level in raised_levels)))
-                           .values(escalation_level=level_reached))
+        connection.execute(update(t).where(t.c.id == reached.c.task_id, t.c.cycle == reached.c.cycle,
+                                           t.c.escalation_level < reached.c.top)
+                           .values(escalation_level=reached.c.top))
         for level in raised_levels:
             self._announce(level, before, now, directory, result)
 
@@ -247,7 +245,8 @@ class EscalationService:
         # tasks that have one; ON CONFLICT is the backstop (a reopened task starts a new cycle at level 0).
         # (A NOT EXISTS here tempted PostgreSQL, on fresh statistics, into a quadratic anti-join.)
         statement = (_insert(self.session)(_ALERTS).from_select(_ALERT_COLUMNS, query)
-                     .on_conflict_do_nothing(index_elements=["task_id", "cycle", "level"]))
+                     .on_conflict_do_nothing(index_elements=["task_id", "cycle", "level"])
+                     .execution_options(preserve_rowcount=True))  # psycopg reports -1 for an INSERT otherwise
         return self.session.connection().execute(statement).rowcount or 0
 
     def _messages(self, kind: AlertKind, level: int, new: ColumnElement[bool], now: datetime,
