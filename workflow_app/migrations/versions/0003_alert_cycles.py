@@ -29,9 +29,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM alerts WHERE cycle > 0")  # later cycles' alerts cannot be told apart without it
     with op.batch_alter_table("alerts") as batch:
         batch.drop_constraint("uq_alerts_task_id_cycle_level", type_="unique")
-        batch.execute("DELETE FROM alerts WHERE cycle > 0")
         batch.create_unique_constraint("uq_alerts_task_id_level", ["task_id", "level"])
         batch.drop_column("cycle")
     with op.batch_alter_table("human_tasks") as batch:
