@@ -1,6 +1,6 @@
 """The escalation scan, and the alerts supervisors list and acknowledge.
 
-The scan is set-based: for each ladder and rung, one transaction runs ``INSERT INTO alerts …
+The scan is set-based: for each ladder, one transaction runs per rung ``INSERT INTO alerts …
 SELECT … FROM human_tasks WHERE status is open AND due_at < <the rung's bound at now> AND no such
 alert yet … ON CONFLICT (task_id, cycle, level) DO NOTHING`` (the ``(status, due_at)`` index finds the
 tasks), then — only for the rows it inserted — raises ``human_tasks.escalation_level``, appends
@@ -119,8 +119,8 @@ _PG_LOCK = 0x50C0E5CA
 class EscalationService:
     """Raises the ladder's alerts for open tasks with a due time; owns its transactions.
 
-    Set-based: per ladder and rung, one transaction with one ``INSERT INTO alerts … SELECT … FROM
-    human_tasks WHERE due_at < bound`` (the bounds are the ladder's exact rule at ``now``), then
+    Set-based: per ladder one transaction, with one ``INSERT INTO alerts … SELECT … FROM human_tasks
+    WHERE due_at < bound`` per rung (the bounds are the ladder's exact rule at ``now``), then
     set-based follow-ups over the alerts it inserted — those with an id above the largest before
     it, which is exact because escalation transactions are serialised (SQLite: ``BEGIN IMMEDIATE``;
     PostgreSQL: a transaction-level advisory lock). Python only composes the e-mails.
