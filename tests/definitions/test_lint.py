@@ -296,6 +296,30 @@ def test_bad_time_limit_is_reported(bundle: Bundle, limit: str) -> None:
     assert f"timeLimit {limit!r} is not a time limit" in problem.message
 
 
+def set_process_property(bundle: Bundle, name: str, value: str) -> None:
+    """Give the main process its own spiffworkflow property ``name`` (before its first child)."""
+    process = bundle.element("registration")
+    extensions = etree.Element(f"{{{BPMN_NS}}}extensionElements")
+    properties = etree.SubElement(extensions, f"{{{NS['spiff']}}}properties")
+    etree.SubElement(properties, f"{{{NS['spiff']}}}property", name=name, value=value)
+    process.insert(0, extensions)
+
+
+@pytest.mark.parametrize("setting", ["escalationReminderBefore", "escalationParentAfter"])
+@pytest.mark.parametrize("value", ["1wd", "3", "PT8H", "2d", "off"])
+def test_valid_escalation_settings_pass(bundle: Bundle, setting: str, value: str) -> None:
+    set_process_property(bundle, setting, value)
+    assert bundle.lint() == []
+
+
+@pytest.mark.parametrize("setting", ["escalationReminderBefore", "escalationParentAfter"])
+@pytest.mark.parametrize("value", ["soon", "5 days", "P", "-1wd"])
+def test_bad_escalation_setting_is_reported_at_deploy(bundle: Bundle, setting: str, value: str) -> None:
+    set_process_property(bundle, setting, value)
+    problem = the_problem(bundle.lint(), MAIN, "registration")
+    assert problem.message.startswith(f"{setting}: ") and "working days (1wd)" in problem.message
+
+
 # -- references between files ----------------------------------------------------------------------
 
 

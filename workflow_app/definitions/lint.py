@@ -20,6 +20,7 @@ from jsonschema.exceptions import SchemaError
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
+from workflow_app.alerts.ladder import PARENT_PROPERTY, REMINDER_PROPERTY, LadderConfigError, parse_setting
 from workflow_app.definitions.errors import Problem
 from workflow_app.definitions.lint_base import FileLint
 from workflow_app.definitions.lint_dmn import DmnLint
@@ -130,6 +131,7 @@ class _BpmnLint(FileLint):
         for process in self.xpath("//bpmn:process"):
             self.check_lanes(process)
             self.check_flows(process)
+            self.check_escalation(process)
         return self.problems
 
     def check_scripts(self) -> None:
@@ -218,6 +220,17 @@ class _BpmnLint(FileLint):
                 self.add(call, "call activity has no calledElement")
             elif ref not in self.process_ids:
                 self.add(call, f"called process {ref!r} is not in the bundle")
+
+    def check_escalation(self, process: etree._Element) -> None:
+        """The ladder's settings among the process's own properties parse (else the scan would fall back
+        to the defaults at run time, with only a log line to say so)."""
+        for name, value in _properties(process).items():
+            if name in (REMINDER_PROPERTY, PARENT_PROPERTY):
+                try:
+                    parse_setting(value, name=name)
+                except LadderConfigError as exc:
+                    self.add(process, f"{exc}: write working days (1wd), calendar days (2d), an ISO 8601 "
+                                      "duration (PT4H) or off")
 
     def check_lanes(self, process: etree._Element) -> None:
         lane_of: dict[str, etree._Element] = {}
