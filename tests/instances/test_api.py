@@ -358,3 +358,13 @@ def test_a_case_in_error_can_be_cancelled_by_its_starter(client, auth, deploy_sc
     assert response.status_code == 200
     assert response.get_json()["status"] == "cancelled"
     assert client.post(f"{URL}/{case['id']}/retry", headers=auth("admin")).status_code == 409
+
+
+def test_mine_lists_only_the_cases_the_caller_started(client, auth, registration):
+    own = started(client, auth("window_cc"), region="220100", business_key="CC-OWN")
+    started(client, auth("admin"), region="220100", business_key="CC-OTHER")
+    headers = auth("window_cc")
+    assert client.get(URL, headers=headers).get_json()["total"] == 2  # the region's cases
+    mine = client.get(f"{URL}?mine=true", headers=headers).get_json()
+    assert mine["total"] == 1 and [i["id"] for i in mine["items"]] == [own["id"]]
+    assert client.get(f"{URL}?mine=maybe", headers=headers).status_code == 422

@@ -18,6 +18,7 @@ from tests.web.support import (
     user,
 )
 from workflow_app import db
+from workflow_app.instances.models import ProcessInstance
 from workflow_app.instances.queries import InstanceAccess
 from workflow_app.services import instance_service
 from workflow_app.tasks.models import HumanTask, TaskStatus
@@ -210,3 +211,14 @@ def test_acting_on_a_task_someone_else_holds_is_flashed_in_chinese(web, at_accep
 def test_unknown_operation_is_404(web, at_accept):
     _case, task_id = at_accept
     assert Pages(web, "window_cc").post(f"/tasks/{task_id}/explode").status_code == 404
+
+
+def test_case_list_can_show_only_the_cases_one_started(web):
+    deploy_registration()
+    case_id, _ = registration_at_accept()
+    key = db.session().get(ProcessInstance, case_id).business_key
+    window = Pages(web, "window_cc")
+    assert key in text(window.get("/cases"))  # a case of the window's region, started by the applicant
+    only_mine = window.get("/cases?mine=1")
+    assert key not in text(only_mine) and 'name="mine" value="1" checked' in only_mine.get_data(as_text=True)
+    assert key in text(Pages(web, "applicant").get("/cases?mine=1"))

@@ -80,9 +80,12 @@ class InstanceAccess:
     # -- reads ---------------------------------------------------------------------------------
 
     def list(self, *, page: int, per_page: int, process_key: str | None = None, status: str | None = None,
-             organization_id: int | None = None) -> Page:
-        """The visible cases, newest first; items carry their open tasks but no variables."""
+             organization_id: int | None = None, mine: bool = False) -> Page:
+        """The visible cases, newest first (``mine``: only those the user started); items carry their open
+        tasks but no variables."""
         query = select(ProcessInstance).where(instance_visible(self.user))
+        if mine:
+            query = query.where(ProcessInstance.started_by == self.user.username)
         if process_key is not None:
             query = query.where(ProcessInstance.process_key == process_key)
         if status is not None:

@@ -45,6 +45,8 @@ class InstanceListArgsSchema(PageArgsSchema):
     process_key = _key_field()
     status = fields.String(validate=validate.OneOf([s.value for s in InstanceStatus]))
     organization_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    mine = fields.Boolean(load_default=False,
+                          metadata={"description": "only the cases the caller started (我发起的)"})
 
 
 class StartInstanceSchema(Schema):

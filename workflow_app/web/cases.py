@@ -88,19 +88,22 @@ def new() -> ResponseReturnValue:
 @bp.get("/cases")
 @login_required(*WORKERS)
 def index() -> ResponseReturnValue:
-    """我发起的 (applicants: their organization's cases) / 案件 (staff: the cases of their region)."""
+    """我发起的 (applicants: their organization's cases) / 案件 (staff: the cases of their region); ``mine=1``:
+    only the cases the user started."""
     user = current_web_user()
     page = page_number()
     process_key = query_text("process_key", 64)
     status = request.args.get("status", "").strip()
     status = status if status in {s.value for s in InstanceStatus} else None
-    result = _access().list(page=page, per_page=PER_PAGE, process_key=process_key, status=status)
+    mine = request.args.get("mine") == "1"
+    result = _access().list(page=page, per_page=PER_PAGE, process_key=process_key, status=status, mine=mine)
     work_calendar = calendar()
     rows = [{"case": c, "clock": time_left(c["due_at"], work_calendar)
              if c["due_at"] and c["status"] == "running" and not c["clock_paused"] else None} for c in result.items]
     return render_template(
         "cases/index.html", rows=rows, total=result.total, page=page,
         last_page=max((result.total + PER_PAGE - 1) // PER_PAGE, 1), process_key=process_key, status=status,
+        mine=mine,
         statuses={s.value: label for s, label in INSTANCE_STATUS.items()},
         processes={d.key: d.name for d in definition_service().list()},
         regions=region_names(db.session(), [c["region"] for c in result.items]),
