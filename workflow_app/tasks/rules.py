@@ -75,11 +75,16 @@ class TaskRules:
             select(HumanTask.id).where(HumanTask.id == row.id, task_pool(user))
         ) is not None
 
-    def guard(self, user: User, row: HumanTask, *, no_delegate: bool = False, eligible: bool | None = None) -> Guard:
-        """A check of the caller's right to work on the task now, to run again on the locked row
-        (``eligible``: whether the user is in the task's pool, when already known)."""
-        if eligible is None:
-            eligible = self.in_pool(user, row)
+    def working(self, user: User, task_id: str, *, no_delegate: bool = False,
+                visible: ColumnElement[bool] | None = None) -> tuple[HumanTask, int | None, Guard]:
+        """For an operation on a task: the task if ``user`` may see it (else 404), its case's definition
+        id, and the guard of ``user``'s right to work on it, from one read (:meth:`visible_to_work`)."""
+        row, definition_id, eligible = self.visible_to_work(user, task_id, visible)
+        return row, definition_id, self.guard(user, eligible, no_delegate=no_delegate)
+
+    def guard(self, user: User, eligible: bool, *, no_delegate: bool = False) -> Guard:
+        """A check of the caller's right to work on the task now, to run on the row as read and again on
+        the locked row (``eligible``: whether the user is in the task's pool)."""
         # Read now: the check runs inside the unit of work, whose fresh snapshot expires the user object.
         username = user.username
 

@@ -97,7 +97,7 @@ class TaskService(TaskRules):
 
     def claim(self, user: User, task_id: str) -> TaskView:
         """签收: take an unclaimed task of the caller's pool (idempotent for its holder)."""
-        guard = self.guard(user, self.visible(user, task_id))
+        _row, _definition_id, guard = self.working(user, task_id)
         with unit_of_work(self.session):
             row, instance = self.instances.lock_task(task_id)
             guard(row)  # open, and held by the caller or free in their pool
@@ -109,7 +109,7 @@ class TaskService(TaskRules):
 
     def unclaim(self, user: User, task_id: str) -> TaskView:
         """Release a held task to its pool; a delegate releasing it declines, and it goes back to the delegator."""
-        eligible = self.in_pool(user, self.visible(user, task_id))
+        _row, _definition_id, eligible = self.visible_to_work(user, task_id)
         with unit_of_work(self.session):
             row, instance = self.instances.lock_task(task_id)
             if not row.status.is_open:
@@ -137,8 +137,7 @@ class TaskService(TaskRules):
         # Built once, now: it serves the check below and, after the commit has expired the user object,
         # the choice of new tasks to show.
         visible = task_visible(user)
-        row, definition_id, eligible = self.visible_to_work(user, task_id, visible)
-        guard = self.guard(user, row, eligible=eligible)
+        row, definition_id, guard = self.working(user, task_id, visible=visible)
         guard(row)
         data, opinion = self.validated(self._form(row, definition_id), data, opinion)
         if row.delegated_from and row.assignee == user.username:
@@ -182,8 +181,7 @@ class TaskService(TaskRules):
 
     def delegate(self, user: User, task_id: str, to: str, opinion: str | None = None) -> TaskView:
         """委派: hand the task to a colleague; when they complete it, it comes back to the caller."""
-        row = self.visible(user, task_id)
-        guard = self.guard(user, row)
+        row, _definition_id, guard = self.working(user, task_id)
         guard(row)
         self.not_delegate(user, row)
         target = self.colleague(to, row)
@@ -202,8 +200,7 @@ class TaskService(TaskRules):
 
     def transfer(self, user: User, task_id: str, to: str, opinion: str | None = None) -> TaskView:
         """转办: hand the task over for good to someone of its pool."""
-        row = self.visible(user, task_id)
-        guard = self.guard(user, row)
+        row, _definition_id, guard = self.working(user, task_id)
         guard(row)
         self.not_delegate(user, row)
         target = self.user_named(to, "to")
@@ -294,8 +291,7 @@ class TaskService(TaskRules):
 
     def return_to(self, user: User, task_id: str, opinion: str, to_task: str | None = None) -> Completion:
         """退回: send the case back to an earlier step of this task (default: the one just before)."""
-        row = self.visible(user, task_id)
-        guard = self.guard(user, row, no_delegate=True)
+        row, _definition_id, guard = self.working(user, task_id, no_delegate=True)
         guard(row)
         advance = self.instances.return_task(task_id, actor=user.username, opinion=opinion, to_task=to_task,
                                              guard=guard)
