@@ -21,7 +21,8 @@ def alert(alert_id: int, region: str) -> SimpleNamespace:
     return SimpleNamespace(
         alert_id=alert_id, addressed=region, id=f"t{alert_id}", instance_id=f"i{alert_id}", process_key="registration",
         business_key=f"B-{alert_id}", name="review", title=f"审查{alert_id}", candidate_group="reviewer",
-        region_code=region, organization_id=None, assignee=None, due_at=DUE, escalation_level=0)
+        region_code=region, organization_id=None, assignee=None, due_at=DUE, escalation_level=0,
+        cycle=0)
 
 
 def test_groups_for_one_recipient_merge_into_one_digest_in_alert_order():

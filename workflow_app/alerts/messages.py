@@ -141,8 +141,7 @@ def alert_rows(kind: AlertKind, task: Any, alert_id: int, level: int, region_cod
     """The outbox rows of one alert: an e-mail per recipient and a webhook call per configured URL."""
     subject, body, payload = compose(kind, task, alert_id, level, region_code, directory, created_at)
     # A later cycle of the task (sent back to, 退回) is a new alert: its key must differ from the first's.
-    cycle = getattr(task, "cycle", 0) or 0
-    base = f"alert:{task.id}:{level}" if not cycle else f"alert:{task.id}:{cycle}:{level}"
+    base = f"alert:{task.id}:{level}" if not task.cycle else f"alert:{task.id}:{task.cycle}:{level}"
     rows = [{
         "channel": Channel.EMAIL, "recipient": person.email, "subject": subject[:255], "body": body,
         "payload": {"alert_id": alert_id, "to_user": person.username},
