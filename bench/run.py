@@ -16,7 +16,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,10 +23,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench import seed  # noqa: E402
+from bench.databases import throwaway_database  # noqa: E402
 from workflow_app import clock, create_app, db, migrations  # noqa: E402
 
 
@@ -199,22 +197,6 @@ class Bench:
         return figures
 
 
-def postgres_database(base_url: str) -> tuple[str, Callable[[], None]]:
-    """A throwaway PostgreSQL database next to ``base_url``'s, and how to drop it."""
-    admin_url = make_url(base_url)
-    name = f"socorg_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return admin_url.set(database=name).render_as_string(hide_password=False), drop
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run, not comparable figures")
@@ -233,7 +215,7 @@ def main() -> int:
         folder = tempfile.mkdtemp(prefix="socorg-bench-")
         backends.append(("sqlite", f"sqlite:///{folder}/bench.sqlite3", lambda: None))
     if os.environ.get("SOCORG_BENCH_POSTGRES_URL"):
-        url, drop = postgres_database(os.environ["SOCORG_BENCH_POSTGRES_URL"])
+        url, drop = throwaway_database(os.environ["SOCORG_BENCH_POSTGRES_URL"], "socorg_bench")
         backends.append(("postgres", url, drop))
     if not backends:
         parser.error("--skip-sqlite needs SOCORG_BENCH_POSTGRES_URL")

@@ -43,6 +43,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench import scale_scenarios as scenarios  # noqa: E402
+from bench.databases import throwaway_database  # noqa: E402
 from bench.load_driver import API, Api, Driver, Stats  # noqa: E402
 from bench.scale_checks import run_checks  # noqa: E402
 from bench.scale_services import Gunicorn, Monitor, Processes, TickRunner, cli, tool  # noqa: E402
@@ -57,22 +58,6 @@ def percentile(samples: list[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..100)."""
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, max(0, int(round(q / 100 * len(ordered) + 0.5)) - 1))]
-
-
-def create_database(base_url: str) -> tuple[str, Any]:
-    """A throwaway database next to ``base_url``'s, and how to drop it."""
-    admin_url = make_url(base_url)
-    name = f"socorg_scale_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return admin_url.set(database=name).render_as_string(hide_password=False), drop
 
 
 def clock_target(start: datetime) -> tuple[datetime, Any]:
@@ -187,7 +172,7 @@ def main() -> int:
 
     run_started = time.monotonic()
     base_url = os.environ.get("SOCORG_SCALE_POSTGRES_URL", DEFAULT_URL)
-    url, drop = create_database(base_url)
+    url, drop = throwaway_database(base_url, "socorg_scale")
     database = make_url(url).database or ""
     workdir = Path(tempfile.mkdtemp(prefix="socorg-scale-"))
     received: Counter[str] = Counter()
