@@ -320,6 +320,17 @@ def test_bad_escalation_setting_is_reported_at_deploy(bundle: Bundle, setting: s
     assert problem.message.startswith(f"{setting}: ") and "working days (1wd)" in problem.message
 
 
+def test_start_variables_listing_names_pass(bundle: Bundle) -> None:
+    set_process_property(bundle, "startVariables", "inspection_year, source，note")
+    assert bundle.lint() == []
+
+
+def test_start_variables_that_are_no_names_are_reported(bundle: Bundle) -> None:
+    set_process_property(bundle, "startVariables", "year, 2nd, org-name")
+    problem = the_problem(bundle.lint(), MAIN, "registration")
+    assert problem.message == "startVariables lists names that are no variable name: 2nd, org-name"
+
+
 # -- references between files ----------------------------------------------------------------------
 
 

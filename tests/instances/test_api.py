@@ -70,9 +70,27 @@ def test_applicant_starts_a_case_for_their_organization_with_the_start_form_as_f
     assert task["id"] in visible
 
 
-def test_start_with_variables_keeps_them(client, auth, registration):
-    body = started(client, auth("applicant"), variables={"title": "年会", "amount": 2000})
+def test_staff_start_with_declared_variables_keeps_them(client, auth, registration):
+    body = started(client, auth("window_cc"), variables={"title": "年会", "amount": 2000})
     assert body["variables"] == {"title": "年会", "amount": 2000}
+
+
+def test_an_applicant_may_not_pass_start_variables(client, auth, registration, session):
+    response = start(client, auth("applicant"), variables={"title": "年会", "event_class": "filing"})
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "invalid_variables" and list(error["details"]["fields"]) == ["variables"]
+    assert session.scalar(select(func.count()).select_from(ProcessInstance)) == 0
+    assert started(client, auth("applicant"), variables={})["variables"] == {}  # nothing passed is fine
+
+
+def test_staff_may_pass_only_the_start_variables_the_process_declares(client, auth, registration, session):
+    response = start(client, auth("supervisor_prov"), variables={"title": "年会", "late_report": False,
+                                                                 "decision": "approve"})
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert set(error["details"]["fields"]) == {"variables.decision", "variables.late_report"}
+    assert session.scalar(select(func.count()).select_from(ProcessInstance)) == 0
 
 
 def test_staff_starter_gets_the_applicant_start_form_in_their_inbox(client, auth, registration, session):
@@ -204,8 +222,8 @@ def test_changchun_caseworker_never_sees_a_jilin_city_case(client, auth, registr
 
 
 def test_detail_has_tasks_forms_and_variables(client, auth, registration):
-    body = started(client, auth("applicant"), variables={"note": "初次"})
-    detail = client.get(f"{URL}/{body['id']}", headers=auth("applicant")).get_json()
+    body = started(client, auth("window_cc"), variables={"note": "初次"})
+    detail = client.get(f"{URL}/{body['id']}", headers=auth("window_cc")).get_json()
     assert detail == body
     assert detail["active_tasks"][0]["form"]["schema"]["required"] == ["title", "amount"]
 

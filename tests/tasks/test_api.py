@@ -159,7 +159,8 @@ def test_form_data_is_checked_against_the_schema_with_field_details(flow, post, 
     assert response.status_code == 422
     error = response.get_json()["error"]
     assert error["code"] == "form_invalid"
-    assert set(error["details"]["fields"]) == {"title", "amount", "data", "contact.phone"}
+    assert set(error["details"]["fields"]) == {"title", "amount", "surprise", "contact.phone"}
+    assert error["details"]["fields"]["surprise"] == ["此字段不属于本表单，不能提交（not a field of this form）"]
     response = post("applicant", f"{apply.id}/complete", {"data": {"amount": 5, "contact": {}}})
     assert set(response.get_json()["error"]["details"]["fields"]) == {"title", "contact.phone"}
     assert flow.open(instance_id).id == apply.id

@@ -36,9 +36,11 @@ def test_a_form_is_read_from_the_definition_once(approval, session):
     assert not catalog.form(session, definition_id, "accept", "accept.json").is_decision
 
 
-def test_a_task_without_a_form_file_accepts_any_object(approval, session):
+def test_a_task_without_a_form_file_accepts_only_an_empty_submission(approval, session):
     form = FormCatalog().form(session, 10**6, "ghost", None)
     assert form.schema == {"type": "object"} and form.as_body() == {"schema": {"type": "object"}}
+    assert form.errors({}) == {}
+    assert set(form.errors({"decision": "approve"})) == {"decision"}
 
 
 def test_errors_are_keyed_by_the_path_of_the_field(approval, session):
@@ -46,7 +48,7 @@ def test_errors_are_keyed_by_the_path_of_the_field(approval, session):
     form = FormCatalog().form(session, definition_id, "apply", "apply.json")
     assert form.errors({"title": "年会", "amount": 1}) == {}
     errors = form.errors({"amount": -1, "contact": {"phone": "abc"}, "x": 1})
-    assert set(errors) == {"title", "amount", "contact.phone", "data"}
+    assert set(errors) == {"title", "amount", "contact.phone", "x"}
     assert any("pattern" in m or "match" in m for m in errors["contact.phone"])
     assert form.errors([1, 2]) == {"data": ["[1, 2] is not of type 'object'"]}
 
@@ -57,3 +59,31 @@ def test_formats_are_checked():
     schema = {"type": "object", "properties": {"day": {"type": "string", "format": "date"}}}
     form = Form(schema, validator=Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER))
     assert form.errors({"day": "2026-02-30"}) and not form.errors({"day": "2026-02-28"})
+
+
+def _form(schema: dict) -> Form:
+    from jsonschema import Draft202012Validator
+
+    return Form(schema, validator=Draft202012Validator(schema))
+
+
+def test_only_declared_fields_may_be_submitted_whatever_additional_properties_says():
+    open_schema = {"type": "object", "additionalProperties": True, "properties": {"opinion": {"type": "string"}}}
+    errors = _form(open_schema).errors({"opinion": "同意", "event_class": "filing", "late_report": False})
+    assert set(errors) == {"event_class", "late_report"}
+    assert errors["event_class"] == ["此字段不属于本表单，不能提交（not a field of this form）"]
+
+
+def test_fields_of_conditional_branches_are_declared():
+    schema = {
+        "type": "object",
+        "properties": {"decision": {"enum": ["approve", "reject"]}},
+        "allOf": [{"if": {"properties": {"decision": {"const": "reject"}}},
+                   "then": {"properties": {"reason": {"type": "string"}}, "required": ["reason"]},
+                   "else": {"properties": {"note": {"type": "string"}}}}],
+        "dependentSchemas": {"note": {"properties": {"note_date": {"type": "string"}}}},
+        "anyOf": [{"properties": {"a": {}}}, {"properties": {"b": {}}}],
+    }
+    form = _form(schema)
+    assert form.fields == {"decision", "reason", "note", "note_date", "a", "b"}
+    assert set(form.errors({"decision": "reject", "reason": "材料不全", "org_name": "改名"})) == {"org_name"}

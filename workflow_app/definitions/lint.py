@@ -24,6 +24,7 @@ from workflow_app.alerts.ladder import PARENT_PROPERTY, REMINDER_PROPERTY, Ladde
 from workflow_app.definitions.errors import Problem
 from workflow_app.definitions.lint_base import FileLint
 from workflow_app.definitions.lint_dmn import DmnLint
+from workflow_app.definitions.properties import START_VARIABLES_PROPERTY, invalid_start_variable_names
 from workflow_app.engine.helpers import reserved_names
 from workflow_app.engine.sandbox import compile_expression, compile_script
 
@@ -231,6 +232,9 @@ class _BpmnLint(FileLint):
                 except LadderConfigError as exc:
                     self.add(process, f"{exc}: write working days (1wd), calendar days (2d), an ISO 8601 "
                                       "duration (PT4H) or off")
+            elif name == START_VARIABLES_PROPERTY and invalid_start_variable_names(value):
+                bad = ", ".join(invalid_start_variable_names(value))
+                self.add(process, f"startVariables lists names that are no variable name: {bad}")
 
     def check_lanes(self, process: etree._Element) -> None:
         lane_of: dict[str, etree._Element] = {}

@@ -31,11 +31,12 @@ from sqlalchemy.orm import Session, defer, lazyload
 
 from workflow_app.db import unit_of_work
 from workflow_app.definitions.models import ProcessDefinition
+from workflow_app.definitions.properties import start_variables
 from workflow_app.directory.models import Region, Role, User
 from workflow_app.errors import Forbidden, InvalidInput
 from workflow_app.ids import is_uuid
 from workflow_app.instances.audit import record
-from workflow_app.instances.errors import InstanceNotFound
+from workflow_app.instances.errors import InstanceNotFound, InvalidVariables
 from workflow_app.instances.models import AuditEvent, InstanceStatus, ProcessInstance
 from workflow_app.instances.service import InstanceService
 from workflow_app.organizations.models import Organization
@@ -136,6 +137,7 @@ class InstanceAccess:
               region: str | None = None) -> dict[str, Any]:
         """Start a case as the user, under the start policy above; return its detail."""
         self._check_may_start(process_key)
+        self._check_start_variables(process_key, variables)
         organization = self._organization_for_start(organization_id)
         region_code = self._region_for_start(region, organization)
         with unit_of_work(self.session):
@@ -175,6 +177,27 @@ class InstanceAccess:
         if exists is None:
             raise InvalidInput(f"no process definition with key '{process_key}'",
                                details={"fields": {"process_key": ["no such process is deployed"]}})
+
+    def _check_start_variables(self, process_key: str, variables: Mapping[str, Any] | None) -> None:
+        """An organization starts with its start form, never with variables; staff pass only the variables
+        the process declares in its ``startVariables`` property (docs/bpmn-conventions.md)."""
+        if not variables:
+            return
+        if self.user.role is Role.APPLICANT:
+            raise InvalidVariables(
+                "发起业务时不能直接提交数据，请在发起后填写申请表（an organization starts a case with its start "
+                "form, not with variables）",
+                details={"fields": {"variables": ["申请人不能在发起时提交变量（not allowed for applicants）"]}})
+        properties = self.session.scalar(
+            select(ProcessDefinition.properties).where(ProcessDefinition.key == process_key)
+            .order_by(ProcessDefinition.version.desc()).limit(1))
+        accepted = start_variables(properties or {})
+        refused = sorted(str(name) for name in variables if name not in accepted)
+        if refused:
+            raise InvalidVariables(
+                "流程不接受这些发起变量：" + "、".join(refused) + "（the process does not accept these start variables）",
+                details={"fields": {f"variables.{name}": ["本流程未声明此发起变量（not a declared start variable）"]
+                                    for name in refused}})
 
     def _organization_for_start(self, organization_id: int | None) -> Organization | None:
         if self.user.role is Role.APPLICANT:

@@ -12,6 +12,7 @@ import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -25,6 +26,10 @@ from workflow_app.definitions.models import ProcessDefinition
 DECISION_FIELD = "decision"
 OPINION_FIELD = "opinion"
 _ANY_OBJECT: dict[str, Any] = {"type": "object"}
+UNDECLARED_MESSAGE = "此字段不属于本表单，不能提交（not a field of this form）"
+# Keywords whose subschemas describe the same object as their parent (so their properties are declared too).
+_SAME_OBJECT_LISTS = ("allOf", "anyOf", "oneOf")
+_SAME_OBJECT_SCHEMAS = ("if", "then", "else")
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,11 @@ class Form:
     schema: dict[str, Any]
     ui: dict[str, Any] | None = None
     validator: Any = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.validator is None:
+            object.__setattr__(self, "validator", Draft202012Validator(
+                self.schema, format_checker=Draft202012Validator.FORMAT_CHECKER))
 
     @property
     def is_decision(self) -> bool:
@@ -54,13 +64,48 @@ class Form:
             body["ui"] = self.ui
         return body
 
+    @cached_property
+    def fields(self) -> frozenset[str]:
+        """The top-level fields the form declares, conditional branches (if/then/else, allOf…) included."""
+        return declared_fields(self.schema)
+
     def errors(self, data: Any) -> dict[str, list[str]]:
-        """Field-level messages for ``data`` ({} when valid), keyed by the field's path within the data."""
+        """Field-level messages for ``data`` ({} when valid), keyed by the field's path within the data.
+
+        A submission may set only the fields its form declares, whatever the schema says about
+        ``additionalProperties``: anything else would overwrite case data the step does not own."""
         found: dict[str, list[str]] = {}
+        if isinstance(data, dict):
+            declared = self.fields
+            for name in sorted(str(key) for key in data if key not in declared):
+                found[name] = [UNDECLARED_MESSAGE]
         for error in sorted(self.validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
+            if error.validator == "additionalProperties" and not error.absolute_path:
+                continue  # named field by field above
             for key in _keys(error):
                 found.setdefault(key, []).append(error.message)
         return found
+
+
+def declared_fields(schema: Any) -> frozenset[str]:
+    """Names under ``properties`` of an object schema and of the subschemas that apply to the same object."""
+    names: set[str] = set()
+    pending = [schema]
+    while pending:
+        node = pending.pop()
+        if not isinstance(node, dict):
+            continue
+        properties = node.get("properties")
+        if isinstance(properties, dict):
+            names.update(str(name) for name in properties)
+        for keyword in _SAME_OBJECT_LISTS:
+            if isinstance(node.get(keyword), list):
+                pending.extend(node[keyword])
+        for keyword in _SAME_OBJECT_SCHEMAS:
+            pending.append(node.get(keyword))
+        if isinstance(node.get("dependentSchemas"), dict):
+            pending.extend(node["dependentSchemas"].values())
+    return frozenset(names)
 
 
 def _keys(error: ValidationError) -> list[str]:

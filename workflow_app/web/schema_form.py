@@ -252,6 +252,26 @@ def _read(item: Field, form: MultiDict, data: dict[str, Any], shown: dict[str, A
             data[item.key] = _scalar(item, text.strip() if item.kind not in ("textarea", "json") else text)
 
 
+# Posted names that belong to the page rather than to the form's data.
+PAGE_NAMES = frozenset({"csrf_token", "opinion"})
+
+
+def unknown_names(fields: list[Field], form: MultiDict) -> list[str]:
+    """Posted names that are no field of the form: a form sets only the fields it declares."""
+    names = {item.name for item in fields}
+    tables = [re.compile(re.escape(item.name) + r"\.\d{1,4}\.(.+)") for item in fields if item.kind == "table"]
+    columns = {item.name: {c.key for c in item.columns} for item in fields if item.kind == "table"}
+    found = []
+    for key in form.keys():
+        if key in names or key in PAGE_NAMES:
+            continue
+        match = next((m for pattern in tables if (m := pattern.fullmatch(key))), None)
+        table = key.split(".", 1)[0] if match else None
+        if match is None or match.group(1) not in columns.get(table, ()):
+            found.append(key)
+    return found
+
+
 def parse(fields: list[Field], form: MultiDict) -> tuple[dict[str, Any], dict[str, Any]]:
     """The form data to submit, and the typed values to show again if the service refuses them."""
     data: dict[str, Any] = {}

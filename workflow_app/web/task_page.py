@@ -94,6 +94,10 @@ def complete(task_id: str) -> ResponseReturnValue:
     fields = schema_form.build(detail.form.schema)
     data, shown = schema_form.parse(fields, request.form)
     opinion = request.form.get("opinion")
+    strangers = schema_form.unknown_names(fields, request.form)
+    if strangers:
+        return _page(detail, shown=shown, opinion=opinion, status=422,
+                     general=["提交的内容含有本表单没有的字段：" + "、".join(strangers[:20])])
     # 委派: a delegate's completion goes back to the delegator (read now: the service refreshes the row).
     delegator = detail.task.delegated_from if detail.task.assignee == user.username else None
     try:
