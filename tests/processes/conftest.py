@@ -22,6 +22,7 @@ from workflow_app import clock
 from workflow_app.instances import audit
 from workflow_app.instances.models import InstanceStatus, ProcessInstance
 from workflow_app.services import definition_service, instance_service
+from workflow_app.tasks.forms import FormCatalog
 from workflow_app.tasks.models import OPEN_STATUSES, HumanTask
 
 BPMN = Path(__file__).resolve().parents[2] / "bpmn"
@@ -89,8 +90,12 @@ class Case:
 
     def complete(self, name: str, data: dict[str, Any] | None = None, *, actor: str = "test",
                  opinion: str | None = None) -> Case:
-        """Complete the open task ``name`` with ``data``."""
+        """Complete the open task ``name`` with ``data``, fields its form declares (as through the API and web)."""
         task = self.task(name)
+        form = FormCatalog().form(self.session, self.instance.definition_id, task.name, None)
+        # Some tests skip the schema on purpose (the gateways hold the rule anyway); undeclared fields never.
+        undeclared = set(data or {}) - form.fields
+        assert not undeclared, f"the form of {name!r} declares no {sorted(undeclared)}"
         instance_service().complete_task(task.id, data or {}, actor=actor, opinion=opinion)
         assert self.status is not InstanceStatus.ERROR, self.instance.error
         return self

@@ -29,12 +29,15 @@ from workflow_app import clock
 from workflow_app.definitions.models import ProcessDefinition
 from workflow_app.definitions.service import compiled
 from workflow_app.demo_data import APPLICANT_ORG
+from workflow_app.directory.models import User
 from workflow_app.documents.models import Document
 from workflow_app.engine import get_engine
 from workflow_app.instances import audit
 from workflow_app.instances.models import InstanceStatus
 from workflow_app.notifications.models import OutboxMessage
 from workflow_app.organizations.models import Organization
+from workflow_app.tasks.errors import FormInvalid
+from workflow_app.tasks.service import task_service
 
 BPMN_FILE = BPMN / "major_event.bpmn"
 FORMS = BPMN / "forms"
@@ -704,3 +707,41 @@ def test_bpmn_names_no_file_outside_this_process() -> None:
     text = BPMN_FILE.read_text(encoding="utf-8")
     forms = set(re.findall(r'value="(major_event_\w+\.json)"', text))
     assert forms == {p.name for p in FORMS.glob("major_event_*.json")}
+
+
+# -- what a form may change (the trust boundary) -----------------------------------------------------
+
+
+def _submit_as(session: Session, username: str, case: Report, task: str, data: dict[str, Any]) -> Any:
+    """Submit ``data`` to the open task ``task`` as ``username`` would through the API or a page."""
+    user = session.scalars(select(User).where(User.username == username)).one()
+    return task_service().complete(user, case.case.task(task).id, data, data.get("opinion"))
+
+
+def test_an_organization_cannot_reclassify_its_report_through_the_sponsor_opinion_form(
+        report: Any, session: Session) -> None:
+    case = report(ELECTION, sponsor_name="", sponsor_opinion="")
+    before = {k: case.vars[k] for k in ("event_class", "late_report")}
+    with pytest.raises(FormInvalid) as refused:
+        _submit_as(session, "applicant", case, "provide_sponsor_opinion", {
+            "sponsor_name": "长春市工业和信息化局", "sponsor_opinion": "同意换届。",
+            "sponsor_document_no": "长工信函〔2026〕8号", "event_class": "filing", "late_report": False})
+    assert set(refused.value.details["fields"]) == {"event_class", "late_report"}
+    session.rollback()
+    assert case.open == ["provide_sponsor_opinion"]
+    assert {k: case.vars[k] for k in ("event_class", "late_report")} == before == \
+        {"event_class": "approval", "late_report": before["late_report"]}
+
+
+def test_an_organization_cannot_override_a_stop_order_when_confirming_it(report: Any, session: Session) -> None:
+    case = report(FESTIVAL)
+    case.do("review_filing", {"decision": "object", "opinion": "与重大活动安保冲突。", "objection_action": "stop",
+                              "objection_reasons": "同期有重大活动安保任务，不宜举办。"})
+    with pytest.raises(FormInvalid) as refused:
+        _submit_as(session, "applicant", case, "confirm_objection", {
+            "response": "adjust", "objection_action": "adjust", "adjustment": "照常举办。",
+            "adjusted_event_date": "2026-11-27", "org_name": "改过名的协会"})
+    assert set(refused.value.details["fields"]) == {"objection_action", "org_name"}
+    session.rollback()
+    assert case.vars["objection_action"] == "stop" and "改过名的协会" not in case.vars.values()
+    assert case.open == ["confirm_objection"]
