@@ -3,6 +3,7 @@
 from workflow_app.alerts.models import Alert, AlertKind, AlertStatus
 from workflow_app.announcements.models import Announcement
 from workflow_app.calendar.models import CalendarDay, CalendarYear, DayKind
+from workflow_app.casefile.models import Submission
 from workflow_app.db import Base
 from workflow_app.definitions.models import ProcessDefinition
 from workflow_app.directory.models import Group, Region, RegionLevel, Role, User, user_groups
@@ -14,7 +15,7 @@ from workflow_app.organizations.models import Organization, OrgStatus, OrgType, 
 from workflow_app.tasks.models import HumanTask, TaskComment, TaskCopy, TaskStatus, TaskUrge
 
 __all__ = [
-    "Announcement", "Document", "NumberSequence",
+    "Announcement", "Document", "NumberSequence", "Submission",
     "Alert", "AlertKind", "AlertStatus", "AuditEvent", "Base", "Channel", "OutboxMessage", "OutboxStatus", "CalendarDay", "CalendarYear", "DayKind", "Group", "HumanTask", "InstanceStatus", "OrgStatus", "OrgType", "Organization",
     "PartyOrgStatus", "ProcessDefinition", "ProcessInstance", "Region", "RegionLevel", "Role", "TaskComment", "TaskCopy", "TaskStatus", "TaskUrge",
     "User", "user_groups",

@@ -79,6 +79,19 @@ def test_decision_needs_an_opinion_and_keeps_the_decision(web, at_accept):
     assert errors_of(text(response), "missing_items") == ["此项必填"]
 
 
+def test_a_posted_field_the_form_does_not_declare_is_refused_by_name(web, at_accept):
+    case_id, task_id = at_accept
+    window = Pages(web, "window_cc")
+    before = instance_service().variables(db.session().get(ProcessInstance, case_id))["org_name"]
+    response = window.post(f"/tasks/{task_id}/complete", {"decision": "accept", "opinion": OPINION,
+                                                         "org_name": "被改掉的名称", "founders.0.name": "张三"})
+    assert response.status_code == 422
+    assert "提交的内容含有本表单没有的字段：org_name、founders.0.name" in text(response)
+    assert task_row(task_id).status is TaskStatus.READY
+    db.session().expire_all()
+    assert instance_service().variables(db.session().get(ProcessInstance, case_id))["org_name"] == before
+
+
 def test_window_accepts_and_the_flash_says_where_the_case_went(web, at_accept):
     _case, task_id = at_accept
     window = Pages(web, "window_cc")

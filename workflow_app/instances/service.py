@@ -23,6 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from handlers import HandlerContext, HandlerRegistry
 from workflow_app import clock
+from workflow_app.casefile import submissions
 from workflow_app.db import unit_of_work
 from workflow_app.definitions.service import DefinitionService, compiled
 from workflow_app.engine import Engine, EngineError, UnknownTask
@@ -114,6 +115,7 @@ class InstanceService:
         self.session.flush()  # the id exists before handlers run
         audit.record(self.session, instance.id, action="start", actor=started_by,
                      details={"process_key": definition.key, "version": definition.version})
+        submissions.record_start(self.session, instance, variables, actor=started_by)
         workflow = self.engine.create(compiled(definition, self.engine), variables,
                                       self._service_caller(instance, started_by))
         error = None
@@ -141,6 +143,7 @@ class InstanceService:
             # Recorded first so the history reads in order: the completion, then what it triggered.
             audit.record(self.session, instance.id, action="complete", actor=actor, task_id=task_id,
                          task_name=row.title, opinion=opinion, details={"data": data})
+            submissions.record_step(self.session, instance, row, data, opinion=opinion, actor=actor)
             error = None
             try:
                 self.engine.complete(workflow, task_id, data)
