@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from handlers import HandlerContext
-from handlers.support import case_variables, fail, handler, mapping, task_name, text
+from handlers.support import case_variables, fail, handler, mapping, task_id, task_name, text
 from workflow_app.documents.service import DocumentService, TemplateProblem, check_template_name
 from workflow_app.numbering.service import check_series
 
@@ -28,7 +28,8 @@ def render_document(context: HandlerContext, params: dict[str, Any]) -> dict[str
     try:
         document = DocumentService(context.session).issue(
             context.instance, template=template, title=title, variables=case_variables(context), extra=extra,
-            number_series=series, number_prefix=prefix, actor=context.actor, task_name=task_name(context))
+            number_series=series, number_prefix=prefix, actor=context.actor, task_name=task_name(context),
+            task_id=task_id(context))
     except TemplateProblem as exc:
         raise fail(op, "文书生成失败", str(exc)) from None
     return {"document_id": document.id, "number": document.number, "title": document.title}

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from workflow_app import clock
 from workflow_app.db import unit_of_work
 from workflow_app.documents.service import DocumentService
 from workflow_app.services import instance_service
@@ -68,3 +69,62 @@ def test_an_id_that_is_not_a_uuid_is_a_404_before_any_query(client, auth):
                  "/api/v1/process-instances/%00x/documents"]:
         response = client.get(path, headers=headers)
         assert response.status_code == 404, path
+
+
+# -- a document's life: served (送达) or void (作废) -------------------------------------------------
+
+
+def _post(client, auth, who: str, path: str, body: dict):
+    return client.post(f"/api/v1/documents/{path}", json=body, headers=auth(who))
+
+
+def test_service_is_recorded_once_with_its_method_day_and_receipt(documents, client, auth):
+    case_id, [_, doc_id] = documents
+    today = clock.local_now().date().isoformat()
+    response = _post(client, auth, "window_prov", f"{doc_id}/service",
+                     {"method": "mail", "served_at": today, "receipt": "9b2f0000-0000-0000-0000-000000000001",
+                      "note": "EMS 1234567890"})
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert (body["status"], body["served_at"], body["service_method"]) == ("served", today, "mail")
+    assert body["service_receipt"] == "9b2f0000-0000-0000-0000-000000000001"
+    again = _post(client, auth, "window_prov", f"{doc_id}/service", {"method": "direct", "served_at": today})
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "document_already_served"
+    listed = client.get(f"/api/v1/process-instances/{case_id}/documents", headers=auth("window_prov")).get_json()
+    assert [(d["status"], d["served_at"]) for d in listed["items"]] == [("issued", None), ("served", today)]
+
+
+@pytest.mark.parametrize("body,field", [
+    ({"method": "electronic"}, "consent"),
+    ({"method": "direct", "served_at": "2999-01-01"}, "served_on"),
+    ({"method": "direct", "served_at": "2000-01-01"}, "served_on"),
+])
+def test_service_records_that_cannot_be_true_are_422(documents, client, auth, body, field):
+    _, [doc_id, _] = documents
+    body = {"served_at": clock.local_now().date().isoformat(), **body}
+    response = _post(client, auth, "window_prov", f"{doc_id}/service", body)
+    assert response.status_code == 422
+    assert field in response.get_json()["error"]["details"]["fields"]
+
+
+def test_only_the_office_records_service(documents, client, auth):
+    _, [doc_id, _] = documents
+    today = clock.local_now().date().isoformat()
+    response = _post(client, auth, "applicant", f"{doc_id}/service", {"method": "direct", "served_at": today})
+    assert response.status_code == 403
+    assert _post(client, auth, "window_cc", f"{doc_id}/service",  # a city clerk cannot see a province case
+                 {"method": "direct", "served_at": today}).status_code == 404
+
+
+def test_a_supervisor_voids_a_document_with_a_reason_and_a_void_one_cannot_be_served(documents, client, auth,
+                                                                                     session):
+    _, [_, doc_id] = documents
+    assert _post(client, auth, "window_prov", f"{doc_id}/void", {"reason": "写错了"}).status_code == 403
+    assert _post(client, auth, "supervisor_prov", f"{doc_id}/void", {"reason": ""}).status_code == 422
+    response = _post(client, auth, "supervisor_prov", f"{doc_id}/void", {"reason": "文书事项填写错误"})
+    assert response.status_code == 200
+    assert (response.get_json()["status"], response.get_json()["void_reason"]) == ("void", "文书事项填写错误")
+    assert _post(client, auth, "supervisor_prov", f"{doc_id}/void", {"reason": "再次"}).status_code == 409
+    served = _post(client, auth, "window_prov", f"{doc_id}/service",
+                   {"method": "direct", "served_at": clock.local_now().date().isoformat()})
+    assert served.status_code == 409 and served.get_json()["error"]["code"] == "document_void"

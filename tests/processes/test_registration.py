@@ -25,7 +25,7 @@ from tests.processes.layout import NS
 from workflow_app import clock
 from workflow_app.announcements.models import Announcement
 from workflow_app.definitions.errors import DefinitionInvalid
-from workflow_app.documents.models import Document
+from workflow_app.documents.models import Document, DocumentStatus
 from workflow_app.instances.models import InstanceStatus, ProcessInstance
 from workflow_app.notifications.models import OutboxMessage
 from workflow_app.organizations.models import Organization, OrgStatus, OrgType, PartyOrgStatus
@@ -603,3 +603,28 @@ def test_each_authority_numbers_its_own_documents(registration, session):
     assert [c.instance.business_key for c in (first, second, third)] == [
         "登申〔2026〕1号", "登申〔2026〕2号", "登申〔2026〕1号"]
     assert session.scalar(select(func.count()).select_from(Document)) == 6
+
+
+# -- documents have a life: a 退回 voids what the dropped steps issued --------------------------------
+
+
+def test_a_return_to_acceptance_voids_the_first_acceptance_notice_and_the_second_gets_the_next_number(
+        registration: Any, session: Session) -> None:
+    case = accept(apply(registration))
+    first = documents(session, case)["受理通知书"]
+    assert (first.number, first.status) == ("社登受字〔2026〕1号", DocumentStatus.ISSUED)
+
+    instance_service().return_task(case.task("review").id, actor="reviewer_cc", opinion="受理时未核对住所证明",
+                                   to_task="accept")
+    session.expire_all()
+    voided = session.get(Document, first.id)
+    assert voided.status is DocumentStatus.VOID and voided.voided_at is not None
+    assert voided.void_reason == "案件退回至「受理审查」重新办理，本文书作废"
+    assert ("document_void", None) in case.history()
+
+    accept(case)
+    session.expire_all()
+    notices = session.scalars(select(Document).where(Document.instance_id == case.id, Document.title == "受理通知书")
+                              .order_by(Document.created_at)).all()
+    assert [(d.number, d.status) for d in notices] == [("社登受字〔2026〕1号", DocumentStatus.VOID),
+                                                       ("社登受字〔2026〕2号", DocumentStatus.ISSUED)]

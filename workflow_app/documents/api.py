@@ -7,7 +7,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from workflow_app import db
+from workflow_app.api.errors import documents_errors
 from workflow_app.auth.current import auth_required, current_user
+from workflow_app.documents.life import DocumentLife
+from workflow_app.documents.models import DocumentStatus, ServiceMethod
 from workflow_app.documents.service import DocumentService
 
 blp = Blueprint("documents", __name__, url_prefix="", description="Documents issued by cases (文书).")
@@ -35,6 +38,33 @@ class DocumentSchema(Schema):
     task_name = fields.String(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
     created_by = fields.String(dump_only=True, allow_none=True)
+    status = fields.Enum(DocumentStatus, by_value=True, dump_only=True,
+                         metadata={"description": "issued (出具), served (已送达) or void (已作废)"})
+    issued_at = fields.DateTime(attribute="created_at", dump_only=True)
+    served_at = fields.Date(attribute="served_on", dump_only=True, allow_none=True,
+                            metadata={"description": "the day the party received it"})
+    service_method = fields.Enum(ServiceMethod, by_value=True, dump_only=True, allow_none=True)
+    service_receipt = fields.String(dump_only=True, allow_none=True,
+                                    metadata={"description": "the attachment id of the 送达回证"})
+    voided_at = fields.DateTime(dump_only=True, allow_none=True)
+    void_reason = fields.String(dump_only=True, allow_none=True)
+
+
+class ServiceRecordSchema(Schema):
+    """送达: how and when the party received the document."""
+
+    method = fields.Enum(ServiceMethod, by_value=True, required=True)
+    served_at = fields.Date(required=True, metadata={"description": "the day the party received it"})
+    receipt = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36),
+                            metadata={"description": "the attachment id of the 送达回证 scan"})
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    consent = fields.Boolean(load_default=False, metadata={"description": "electronic service: the party agreed"})
+
+
+class VoidSchema(Schema):
+    """作废: the reason."""
+
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
 class DocumentDetailSchema(DocumentSchema):
@@ -81,3 +111,25 @@ def print_document(document_id: str) -> Response:
     response.headers["Content-Security-Policy"] = PRINT_CSP
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@blp.route("/documents/<string:document_id>/service", methods=["POST"])
+@auth_required()
+@blp.arguments(ServiceRecordSchema)
+@blp.response(200, DocumentSchema)
+@documents_errors(blp, 401, 403, 404, 409)
+def record_service(body: dict, document_id: str) -> object:
+    """送达: record the method, the day the party received the document and the 回证 (staff, once)."""
+    return DocumentLife(db.session()).record_service(
+        current_user(), document_id, method=body["method"], served_on=body["served_at"], receipt=body["receipt"],
+        note=body["note"], consent=body["consent"])
+
+
+@blp.route("/documents/<string:document_id>/void", methods=["POST"])
+@auth_required()
+@blp.arguments(VoidSchema)
+@blp.response(200, DocumentSchema)
+@documents_errors(blp, 401, 403, 404, 409)
+def void_document(body: dict, document_id: str) -> object:
+    """作废: a supervisor or an admin voids a document with a reason; its number is never reused."""
+    return DocumentLife(db.session()).void(current_user(), document_id, body["reason"])

@@ -98,7 +98,8 @@ class DocumentService:
 
     def issue(self, instance: ProcessInstance, *, template: str, title: str, variables: Mapping[str, Any],
               extra: Mapping[str, Any] | None = None, number_series: str | None = None,
-              number_prefix: str = "", actor: str | None = None, task_name: str | None = None) -> Document:
+              number_prefix: str = "", actor: str | None = None, task_name: str | None = None,
+              task_id: str | None = None) -> Document:
         """Number (when a series is given), render and store a document of ``instance`` in the current transaction."""
         check_template_name(template)
         number = None
@@ -109,7 +110,8 @@ class DocumentService:
         context = template_context(self.session, instance, variables, title=title, number=number, extra=extra)
         html = render(self._dir(), template, context)
         document = Document(instance_id=instance.id, template=template, kind=template.removesuffix(".html"),
-                            title=title, number=number, html=html, created_by=actor, task_name=task_name)
+                            title=title, number=number, html=html, created_by=actor, task_name=task_name,
+                            task_id=task_id)
         self.session.add(document)
         self.session.flush()
         return document

@@ -26,6 +26,7 @@ from workflow_app import clock
 from workflow_app.casefile import submissions
 from workflow_app.db import unit_of_work
 from workflow_app.definitions.service import DefinitionService, compiled
+from workflow_app.documents.life import void_issued_by
 from workflow_app.engine import Engine, EngineError, UnknownTask
 from workflow_app.engine import TaskNotReady as EngineTaskNotReady
 from workflow_app.instances import audit
@@ -305,6 +306,9 @@ class InstanceService:
             removed = self.engine.reset_to(workflow, target.id)
         except (EngineTaskNotReady, UnknownTask) as exc:
             raise TaskNotReady(f"step {target.id} cannot be reopened: {exc}") from exc
+        # What the dropped steps issued is void; the steps issue anew (with new numbers) when they run again.
+        void_issued_by(self.session, instance.id, removed, actor=actor,
+                       reason=f"案件退回至「{target.title}」重新办理，本文书作废")
         error = None
         try:
             self.engine.run(workflow)
