@@ -34,6 +34,7 @@ def blueprints() -> list:
     from workflow_app.api import health
     from workflow_app.auth import api as auth_api
     from workflow_app.calendar import api as calendar_api
+    from workflow_app.casefile import api as casefile_api
     from workflow_app.definitions import api as definitions_api
     from workflow_app.documents import api as documents_api
     from workflow_app.instances import api as instances_api
@@ -41,7 +42,7 @@ def blueprints() -> list:
     from workflow_app.organizations import api as organizations_api
     from workflow_app.tasks import api as tasks_api
 
-    return [health.blp, auth_api.blp, definitions_api.blp, instances_api.blp, tasks_api.blp,
+    return [health.blp, auth_api.blp, definitions_api.blp, instances_api.blp, casefile_api.blp, tasks_api.blp,
             alerts_api.blp, calendar_api.blp, outbox_api.blp,
             organizations_api.blp, documents_api.blp, announcements_api.blp]
 

@@ -9,6 +9,18 @@ from sqlalchemy.orm import Session
 
 from workflow_app.instances.models import AuditEvent
 
+# How each audit action reads in the history (审批记录), on pages and in the archive.
+ACTION_LABELS = {
+    "start": "发起", "complete": "办理", "claim": "签收", "unclaim": "释放任务", "assign": "分派",
+    "return": "退回", "withdraw": "撤回", "delegate": "委派", "delegate_complete": "受托办理",
+    "delegate_decline": "拒绝委派", "transfer": "转办", "cc": "抄送", "urge": "催办", "comment": "批注",
+    "timer": "期限到达", "cancel": "撤销案件", "retry": "重新执行", "error": "流程出错", "end": "办结",
+    "clock_start": "法定期限开始计算", "clock_pause": "法定期限暂停", "clock_resume": "法定期限恢复",
+    "clock_stop": "法定期限停止", "registry_create": "登记库新增社会组织", "registry_update": "登记库更新",
+    "set_region": "确定登记管理机关", "start_process": "启动关联案件", "note": "记录",
+    "document_served": "文书送达", "document_void": "文书作废",
+}
+
 
 def record(session: Session, instance_id: str, *, action: str, actor: str | None,
            task_id: str | None = None, task_name: str | None = None, opinion: str | None = None,

@@ -19,6 +19,7 @@ from workflow_app.definitions.service import compiled
 from workflow_app.directory.models import Region, User
 from workflow_app.documents.models import Document
 from workflow_app.documents.service import DocumentService
+from workflow_app.instances.audit import ACTION_LABELS
 from workflow_app.instances.models import AuditEvent, InstanceStatus, ProcessInstance
 from workflow_app.instances.queries import InstanceAccess
 from workflow_app.organizations.models import Organization
@@ -37,15 +38,7 @@ INSTANCE_STATUS = {InstanceStatus.RUNNING: "办理中", InstanceStatus.COMPLETED
                    InstanceStatus.CANCELLED: "已撤销", InstanceStatus.ERROR: "流程出错"}
 TASK_STATUS = {TaskStatus.READY: "待签收", TaskStatus.CLAIMED: "办理中", TaskStatus.COMPLETED: "已完成",
                TaskStatus.CANCELLED: "已取消"}
-ACTIONS = {
-    "start": "发起", "complete": "办理", "claim": "签收", "unclaim": "释放任务", "assign": "分派",
-    "return": "退回", "withdraw": "撤回", "delegate": "委派", "delegate_complete": "受托办理",
-    "delegate_decline": "拒绝委派", "transfer": "转办", "cc": "抄送", "urge": "催办", "comment": "批注",
-    "timer": "期限到达", "cancel": "撤销案件", "retry": "重新执行", "error": "流程出错", "end": "办结",
-    "clock_start": "法定期限开始计算", "clock_pause": "法定期限暂停", "clock_resume": "法定期限恢复",
-    "clock_stop": "法定期限停止", "registry_create": "登记库新增社会组织", "registry_update": "登记库更新",
-    "set_region": "确定登记管理机关", "start_process": "启动关联案件", "note": "记录",
-}
+ACTIONS = ACTION_LABELS
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,113 @@
+"""The archive (卷宗) of a case: one ZIP with a summary page, every document and every attachment.
+
+The summary (``卷宗目录.html``) holds the case's particulars, every submission with its form's labels, the
+history with opinions, and the documents with their service records. Only staff who may see the case
+take an archive: it holds internal opinions an organization does not read.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import IO, Any
+
+from flask import render_template
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflow_app import clock
+from workflow_app.casefile.reading import SubmissionReader
+from workflow_app.directory.models import Region, Role, User
+from workflow_app.documents.life import SERVICE_METHOD_LABELS, STATUS_LABELS
+from workflow_app.documents.models import Document
+from workflow_app.errors import Forbidden
+from workflow_app.instances import audit
+from workflow_app.instances.models import ProcessInstance
+from workflow_app.organizations.models import Organization
+
+SUMMARY_NAME = "卷宗目录.html"
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+@dataclass(frozen=True)
+class ArchiveFile:
+    """A file to put in the archive besides the documents (an attachment): its name and a way to read it."""
+
+    name: str
+    open: Callable[[], IO[bytes]]
+
+
+# Attachments are added by the feature that stores them: a function from (session, instance id) to files.
+AttachmentSource = Callable[[Session, str], Iterable[ArchiveFile]]
+_attachment_sources: list[AttachmentSource] = []
+
+
+def add_attachment_source(source: AttachmentSource) -> None:
+    """Let a feature put its files of a case into the archive."""
+    if source not in _attachment_sources:
+        _attachment_sources.append(source)
+
+
+def safe_name(name: str, fallback: str = "文件") -> str:
+    """A file name that stays one entry in the ZIP on every system."""
+    cleaned = _UNSAFE.sub("_", name).strip(" .")
+    return (cleaned or fallback)[:120]
+
+
+class CaseArchive:
+    """Builds the archive of one case for a staff member who may see it."""
+
+    def __init__(self, session: Session, reader: SubmissionReader) -> None:
+        self.session = session
+        self.reader = reader
+
+    def build(self, user: User, instance: ProcessInstance) -> IO[bytes]:
+        """The ZIP as a file object positioned at its start (spooled to disk past a few MB)."""
+        if user.role is Role.APPLICANT:
+            raise Forbidden("the archive holds internal records; the organization reads its case page instead")
+        documents = list(self.session.scalars(select(Document).where(Document.instance_id == instance.id)
+                                              .order_by(Document.created_at, Document.id)))
+        files = [f for source in _attachment_sources for f in source(self.session, instance.id)]
+        document_names = [f"文书/{i:02d}-{safe_name(d.title)}{'-' + safe_name(d.number) if d.number else ''}.html"
+                          for i, d in enumerate(documents, start=1)]
+        attachment_names = [f"附件/{i:02d}-{safe_name(f.name)}" for i, f in enumerate(files, start=1)]
+        summary = self._summary(user, instance, documents, document_names, attachment_names)
+        out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(SUMMARY_NAME, summary)
+            for name, document in zip(document_names, documents, strict=True):
+                archive.writestr(name, document.html)
+            for name, file in zip(attachment_names, files, strict=True):
+                with file.open() as source, archive.open(name, "w") as target:
+                    while chunk := source.read(1024 * 1024):
+                        target.write(chunk)
+        out.seek(0)
+        return out
+
+    def _summary(self, user: User, instance: ProcessInstance, documents: list[Document],
+                 document_names: list[str], attachment_names: list[str]) -> str:
+        events = audit.history(self.session, instance.id)
+        names = dict(self.session.execute(select(User.username, User.display_name).where(
+            User.username.in_({e.actor for e in events if e.actor} | {instance.started_by or ""}))).all())
+        region = self.session.get(Region, instance.region_code) if instance.region_code else None
+        organization = self.session.get(Organization, instance.organization_id) if instance.organization_id else None
+        return render_template(
+            "casefile/archive.html", instance=instance, region=region, organization=organization,
+            submissions=self.reader.views(user, instance.id), events=events, names=names,
+            actions=audit.ACTION_LABELS, documents=list(zip(documents, document_names, strict=True)),
+            attachments=attachment_names, status_labels=STATUS_LABELS, method_labels=SERVICE_METHOD_LABELS,
+            made_at=clock.now(), made_by=names.get(user.username, user.display_name), show=_show)
+
+
+def _show(value: Any) -> str:
+    """A submitted value as text."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "；".join(_show(v) for v in value)
+    if isinstance(value, dict):
+        return "，".join(f"{k}：{_show(v)}" for k, v in value.items())
+    return "" if value is None else str(value)

@@ -1,0 +1,113 @@
+"""Submissions read back: each with its form's titles and enum labels, and what a later step changed.
+
+What a caller may read follows the case's disclosure rule: staff who may see the case read every
+submission; the organization (an applicant user) reads only its own lane's submissions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from workflow_app.casefile.models import Submission
+from workflow_app.casefile.submissions import submissions_of
+from workflow_app.directory.models import Role, User
+from workflow_app.tasks.forms import FormCatalog
+from workflow_app.tasks.visibility import APPLICANT_GROUP
+
+
+@dataclass(frozen=True)
+class FieldLabel:
+    """A field's title and, for a choice, the label of each value."""
+
+    title: str
+    values: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class SubmissionView:
+    """A submission as a later step reads it."""
+
+    submission: Submission
+    labels: dict[str, FieldLabel]
+    # field → (value before, value now) where an earlier submission of the case held another value
+    changes: dict[str, tuple[Any, Any]]
+
+    def label_of(self, name: str) -> str:
+        """The field's title (its name when the form gives none)."""
+        found = self.labels.get(name)
+        return found.title if found else name
+
+    def shown(self, name: str, value: Any) -> Any:
+        """A value as a person reads it: an enum value by its label, a list item by item."""
+        found = self.labels.get(name)
+        if found is None or not found.values:
+            return value
+        if isinstance(value, list):
+            return [found.values.get(str(v), v) for v in value]
+        return found.values.get(str(value), value)
+
+
+def labels_of(schema: Mapping[str, Any]) -> dict[str, FieldLabel]:
+    """Titles and enum labels of a form's top-level fields (conditional branches included)."""
+    found: dict[str, FieldLabel] = {}
+    pending: list[Any] = [schema]
+    while pending:
+        node = pending.pop()
+        if not isinstance(node, dict):
+            continue
+        for name, prop in (node.get("properties") or {}).items():
+            if isinstance(prop, dict) and name not in found:
+                found[str(name)] = FieldLabel(str(prop.get("title") or name), _values(prop))
+        for keyword in ("allOf", "anyOf", "oneOf"):
+            pending.extend(node.get(keyword) or [])
+        pending.extend(node.get(keyword) for keyword in ("if", "then", "else"))
+    return found
+
+
+def _values(prop: Mapping[str, Any]) -> dict[str, str]:
+    choices = prop.get("items") if isinstance(prop.get("items"), dict) else prop
+    labels = choices.get("x-labels") if isinstance(choices.get("x-labels"), dict) else {}
+    return {str(value): str(labels.get(str(value), value)) for value in choices.get("enum") or []}
+
+
+def readable_by(user: User, submissions: Iterable[Submission]) -> list[Submission]:
+    """The submissions ``user`` may read (the case's visibility is checked before)."""
+    if user.role is Role.APPLICANT:
+        return [s for s in submissions if s.candidate_group == APPLICANT_GROUP]
+    return list(submissions)
+
+
+class SubmissionReader:
+    """Read a case's submissions with labels and changes, for one session."""
+
+    def __init__(self, session: Session, forms: FormCatalog) -> None:
+        self.session = session
+        self.forms = forms
+
+    def views(self, user: User, instance_id: str) -> list[SubmissionView]:
+        """The case's submissions ``user`` may read, oldest first (the case must be visible to them)."""
+        everything = submissions_of(self.session, instance_id)
+        changes = _changes(everything)
+        return [SubmissionView(s, self._labels(s), changes.get(s.id, {})) for s in readable_by(user, everything)]
+
+    def _labels(self, submission: Submission) -> dict[str, FieldLabel]:
+        if not submission.task_name:
+            return {}
+        form = self.forms.form(self.session, submission.definition_id, submission.task_name, submission.form)
+        return labels_of(form.schema)
+
+
+def _changes(submissions: list[Submission]) -> dict[int, dict[str, tuple[Any, Any]]]:
+    """For each submission, the fields it set to a value other than the one an earlier submission gave."""
+    latest: dict[str, Any] = {}
+    found: dict[int, dict[str, tuple[Any, Any]]] = {}
+    for submission in submissions:
+        for name, value in (submission.data or {}).items():
+            if name in latest and latest[name] != value:
+                found.setdefault(submission.id, {})[name] = (latest[name], value)
+            latest[name] = value
+    return found
