@@ -139,6 +139,13 @@ def test_registration_from_application_to_approval(page, live_server, shipped):
     assert re.search(r"剩余 \d+ 个工作日|今日到期", page.locator("#tasks").inner_text())
     j.shot("window_inbox")
     j.open_task("受理审查")
+    # The window sees what was applied for, as entered, under the application form's titles.
+    application = page.locator("#submissions details[data-task=apply]")
+    assert application.get_attribute("open") is not None
+    shown = application.inner_text()
+    assert "吉林省长春市朝阳区人民大街1号" in shown and "李明" in shown and "吉林大学" in shown
+    assert "住所" in shown and "长春市人工智能产业促进会" in shown
+    j.shot("window_sees_application")
     page.check("input[name=decision][value=accept]")
     j.submit()  # no opinion: a decision needs one
     assert "此项必填" in page.locator("[data-field=opinion] .field-error").inner_text()

@@ -79,6 +79,38 @@ def test_decision_needs_an_opinion_and_keeps_the_decision(web, at_accept):
     assert errors_of(text(response), "missing_items") == ["此项必填"]
 
 
+def test_the_acceptance_page_shows_the_application_as_entered_with_the_forms_titles(web, at_accept):
+    _case, task_id = at_accept
+    html = text(Pages(web, "window_cc").get(f"/tasks/{task_id}"))
+    section = html[html.index('id="submissions"'):html.index('id="task-form"')]
+    assert "申请及前序环节提交内容" in section
+    assert 'data-task="apply"' in section and 'data-task="acknowledge"' in section
+    assert "吉林省长春市南关区人民大街2号" in section and "李明" in section and "吉林大学" in section
+    assert "住所" in section  # the form's title of `residence`, not the field name
+    assert "社会团体" in section  # an enum value shown by its label
+
+
+def test_the_case_page_shows_the_application_first_and_the_organization_only_its_own(web, at_accept):
+    case_id, task_id = at_accept
+    accept(task_id)
+    html = text(Pages(web, "reviewer_cc").get(f"/cases/{case_id}"))
+    steps = re.findall(r'data-task="(\w+)"', html[html.index('id="submissions"'):])
+    assert steps[:3] == ["apply", "acknowledge", "accept"]
+    own = text(Pages(web, "applicant").get(f"/cases/{case_id}"))
+    section = own[own.index('id="submissions"'):]
+    assert 'data-task="apply"' in section and 'data-task="accept"' not in section
+
+
+def test_a_later_page_does_not_repeat_the_steps_own_submission(web, at_accept):
+    case_id, task_id = at_accept
+    accept(task_id)
+    review = open_task(case_id, "review")
+    html = text(Pages(web, "reviewer_cc").get(f"/tasks/{review.id}"))
+    assert 'data-task="accept"' in html and "材料齐全，予以受理。" in html
+    done = text(Pages(web, "window_cc").get(f"/tasks/{task_id}"))
+    assert 'data-task="accept"' not in done[:done.index('id="task-form"')]
+
+
 def test_a_posted_field_the_form_does_not_declare_is_refused_by_name(web, at_accept):
     case_id, task_id = at_accept
     window = Pages(web, "window_cc")

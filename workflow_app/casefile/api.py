@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from flask import Response, current_app
+from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
@@ -16,7 +16,7 @@ from workflow_app.casefile.archive import CaseArchive
 from workflow_app.casefile.reading import SubmissionReader, SubmissionView
 from workflow_app.instances.queries import InstanceAccess
 from workflow_app.services import instance_service
-from workflow_app.tasks.forms import FormCatalog
+from workflow_app.tasks.forms import app_catalog
 
 blp = Blueprint("casefile", __name__, url_prefix="/process-instances",
                 description="The case file (电子卷宗): submissions as submitted, the archive.")
@@ -52,10 +52,6 @@ class SubmissionListSchema(Schema):
     items = fields.List(fields.Nested(SubmissionSchema))
 
 
-def _forms() -> FormCatalog:
-    return current_app.extensions.setdefault("socorg.task_forms", FormCatalog())
-
-
 def _body(view: SubmissionView) -> dict[str, Any]:
     s = view.submission
     return {
@@ -74,7 +70,7 @@ def submissions(instance_id: str) -> dict[str, Any]:
     """Each step's data as submitted, with labels; an organization reads only its own submissions."""
     user = current_user()
     instance = InstanceAccess(db.session(), user, instance_service()).visible(instance_id)
-    views = SubmissionReader(db.session(), _forms()).views(user, instance.id)
+    views = SubmissionReader(db.session(), app_catalog()).views(user, instance.id)
     return {"items": [_body(view) for view in views]}
 
 
@@ -87,7 +83,7 @@ def archive(instance_id: str) -> Response:
     """The archive (卷宗) of a case as one ZIP (staff who may see the case)."""
     user = current_user()
     instance = InstanceAccess(db.session(), user, instance_service()).visible(instance_id)
-    data = CaseArchive(db.session(), SubmissionReader(db.session(), _forms())).build(user, instance)
+    data = CaseArchive(db.session(), SubmissionReader(db.session(), app_catalog())).build(user, instance)
     name = f"卷宗-{instance.business_key or instance.id}.zip"
     response = Response(data, mimetype="application/zip", direct_passthrough=True)
     response.headers["Content-Disposition"] = f"attachment; filename=archive.zip; filename*=UTF-8''{quote(name)}"

@@ -12,14 +12,14 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO
 
 from flask import render_template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow_app import clock
-from workflow_app.casefile.reading import SubmissionReader
+from workflow_app.casefile.reading import SubmissionReader, as_text
 from workflow_app.directory.models import Region, Role, User
 from workflow_app.documents.life import SERVICE_METHOD_LABELS, STATUS_LABELS
 from workflow_app.documents.models import Document
@@ -99,15 +99,5 @@ class CaseArchive:
             submissions=self.reader.views(user, instance.id), events=events, names=names,
             actions=audit.ACTION_LABELS, documents=list(zip(documents, document_names, strict=True)),
             attachments=attachment_names, status_labels=STATUS_LABELS, method_labels=SERVICE_METHOD_LABELS,
-            made_at=clock.now(), made_by=names.get(user.username, user.display_name), show=_show)
+            made_at=clock.now(), made_by=names.get(user.username, user.display_name), show=as_text)
 
-
-def _show(value: Any) -> str:
-    """A submitted value as text."""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, list):
-        return "；".join(_show(v) for v in value)
-    if isinstance(value, dict):
-        return "，".join(f"{k}：{_show(v)}" for k, v in value.items())
-    return "" if value is None else str(value)

@@ -25,6 +25,7 @@ class FieldLabel:
 
     title: str
     values: dict[str, str] = field(default_factory=dict)
+    columns: dict[str, FieldLabel] = field(default_factory=dict)  # a table's columns (an array of objects)
 
 
 @dataclass
@@ -44,11 +45,19 @@ class SubmissionView:
     def shown(self, name: str, value: Any) -> Any:
         """A value as a person reads it: an enum value by its label, a list item by item."""
         found = self.labels.get(name)
-        if found is None or not found.values:
-            return value
-        if isinstance(value, list):
-            return [found.values.get(str(v), v) for v in value]
-        return found.values.get(str(value), value)
+        return _shown(found, value) if found is not None else value
+
+
+def _shown(label: FieldLabel, value: Any) -> Any:
+    if isinstance(value, list):
+        return [_shown(label, v) for v in value]
+    if isinstance(value, dict) and label.columns:
+        return {(label.columns[k].title if k in label.columns else k): (_shown(label.columns[k], v)
+                                                                        if k in label.columns else v)
+                for k, v in value.items()}
+    if label.values and not isinstance(value, dict | list):
+        return label.values.get(str(value), value)
+    return value
 
 
 def labels_of(schema: Mapping[str, Any]) -> dict[str, FieldLabel]:
@@ -61,7 +70,9 @@ def labels_of(schema: Mapping[str, Any]) -> dict[str, FieldLabel]:
             continue
         for name, prop in (node.get("properties") or {}).items():
             if isinstance(prop, dict) and name not in found:
-                found[str(name)] = FieldLabel(str(prop.get("title") or name), _values(prop))
+                items = prop.get("items") if isinstance(prop.get("items"), dict) else {}
+                columns = labels_of(items) if isinstance(items.get("properties"), dict) else {}
+                found[str(name)] = FieldLabel(str(prop.get("title") or name), _values(prop), columns)
         for keyword in ("allOf", "anyOf", "oneOf"):
             pending.extend(node.get(keyword) or [])
         pending.extend(node.get(keyword) for keyword in ("if", "then", "else"))
@@ -72,6 +83,17 @@ def _values(prop: Mapping[str, Any]) -> dict[str, str]:
     choices = prop.get("items") if isinstance(prop.get("items"), dict) else prop
     labels = choices.get("x-labels") if isinstance(choices.get("x-labels"), dict) else {}
     return {str(value): str(labels.get(str(value), value)) for value in choices.get("enum") or []}
+
+
+def as_text(value: Any) -> str:
+    """A submitted value as a person reads it in a table cell."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "；".join(as_text(v) for v in value)
+    if isinstance(value, dict):
+        return "，".join(f"{k}：{as_text(v)}" for k, v in value.items())
+    return "" if value is None else str(value)
 
 
 def readable_by(user: User, submissions: Iterable[Submission]) -> list[Submission]:

@@ -165,3 +165,10 @@ def _file(files: dict[str, Any] | None, ref: str | None) -> Any:
         return json.loads(text)
     except ValueError:  # deploy checks forms; a broken one must not break the inbox
         return None
+
+
+def app_catalog() -> FormCatalog:
+    """The current app's form catalog (one per app: two apps on two databases never share entries)."""
+    from flask import current_app
+
+    return current_app.extensions.setdefault("socorg.task_forms", FormCatalog())

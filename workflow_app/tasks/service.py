@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -42,7 +41,7 @@ from workflow_app.tasks.errors import (
     TaskClaimed,
     UserNotEligible,
 )
-from workflow_app.tasks.forms import OPINION_FIELD, Form, FormCatalog
+from workflow_app.tasks.forms import OPINION_FIELD, Form, FormCatalog, app_catalog
 from workflow_app.tasks.models import HumanTask, TaskComment, TaskCopy, TaskStatus, TaskUrge
 from workflow_app.tasks.rules import URGE_INTERVAL, TaskRules
 from workflow_app.tasks.views import Completion, CopyResult, TaskDetail, TaskView, UrgeResult
@@ -375,6 +374,5 @@ def task_service(session: Session | None = None) -> TaskService:
     from workflow_app.services import instance_service
 
     session = session or db.session()
-    forms = current_app.extensions.setdefault("socorg.task_forms", FormCatalog())
-    return TaskService(session, instance_service(session), forms)
+    return TaskService(session, instance_service(session), app_catalog())
 

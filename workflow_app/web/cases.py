@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from workflow_app import db
+from workflow_app.casefile.reading import as_text
 from workflow_app.directory.models import Region, Role, User
 from workflow_app.documents.api import PRINT_CSP
 from workflow_app.documents.service import DocumentService
@@ -21,6 +22,7 @@ from workflow_app.services import definition_service, instance_service
 from workflow_app.tasks.models import HumanTask
 from workflow_app.tasks.service import TaskService, task_service
 from workflow_app.web.case_context import INSTANCE_STATUS, calendar, case_view, region_names, time_left
+from workflow_app.web.casefile import submission_views
 from workflow_app.web.inbox import WORKERS, page_number, query_text
 from workflow_app.web.session import current_web_user, login_required
 
@@ -125,7 +127,8 @@ def show(instance_id: str) -> ResponseReturnValue:
     visible_tasks = {t.id for t in case.open_tasks if _visible_task(service, user, t.id) is not None}
     may_urge = user.role is Role.ADMIN or instance.started_by == user.username
     return render_template("cases/detail.html", case=case, visible_tasks=visible_tasks, calendar=calendar(),
-                           time_left=time_left, may_urge=may_urge and instance.status is InstanceStatus.RUNNING)
+                           time_left=time_left, may_urge=may_urge and instance.status is InstanceStatus.RUNNING,
+                           submissions=submission_views(user, instance.id), names=case.names, as_text=as_text)
 
 
 def _visible_task(service: TaskService, user: User, task_id: str) -> HumanTask | None:

@@ -17,6 +17,7 @@ from marshmallow import Schema, ValidationError
 from sqlalchemy import select
 
 from workflow_app import db
+from workflow_app.casefile.reading import as_text
 from workflow_app.directory.models import Role, User
 from workflow_app.errors import Conflict, DomainError, InvalidInput
 from workflow_app.instances.models import AuditEvent, InstanceStatus, ProcessInstance
@@ -36,6 +37,7 @@ from workflow_app.tasks.views import TaskDetail
 from workflow_app.tasks.visibility import APPLICANT_GROUP
 from workflow_app.web import schema_form
 from workflow_app.web.case_context import GROUP_LABELS, TASK_STATUS, calendar, case_view, people, time_left
+from workflow_app.web.casefile import submission_views
 from workflow_app.web.errors import flash_and_back
 from workflow_app.web.inbox import WORKERS
 from workflow_app.web.session import current_web_user, login_required
@@ -302,5 +304,6 @@ def _page(detail: TaskDetail, *, shown: dict[str, Any] | None = None, opinion: s
                                                         *detail.cc, *(c.author for c in comments)]) | case.names,
         targets=_return_targets(detail) if "return" in detail.actions else [],
         colleagues=_colleagues(task, user.username) if {"transfer", "delegate", "cc"} & set(detail.actions) else [],
-        op=op, op_values=op_values or {}, op_errors=op_errors or {},
+        op=op, op_values=op_values or {}, op_errors=op_errors or {}, as_text=as_text,
+        submissions=[v for v in submission_views(user, task.instance_id) if v.submission.task_id != task.id],
     ), status
