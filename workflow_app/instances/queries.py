@@ -151,7 +151,7 @@ class InstanceAccess:
     def cancel(self, instance_id: str, reason: str) -> dict[str, Any]:
         """Cancel (撤销) a visible case: the starter, an admin or a supervisor over its region may."""
         instance = self.visible(instance_id)
-        if not self._may_cancel(instance):
+        if not self.may_cancel(instance):
             raise Forbidden("only the person who started the case, a supervisor of its region or an admin "
                             "may cancel it")
         advance = self.service.cancel(instance.id, actor=self.user.username, reason=reason.strip())
@@ -238,7 +238,8 @@ class InstanceAccess:
                 record(self.session, instance.id, action="assign", actor=self.user.username, task_id=task.id,
                        task_name=task.title, details={"to": self.user.username, "why": "start form"})
 
-    def _may_cancel(self, instance: ProcessInstance) -> bool:
+    def may_cancel(self, instance: ProcessInstance) -> bool:
+        """The starter, an admin, or a supervisor over the case's region may cancel it (撤销)."""
         user = self.user
         if user.role is Role.ADMIN or instance.started_by == user.username:
             return True

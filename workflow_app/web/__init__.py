@@ -21,6 +21,7 @@ def _blueprints() -> list:
     from workflow_app.web import (
         admin,
         auth_views,
+        case_actions,
         cases,
         designer,
         home,
@@ -31,7 +32,7 @@ def _blueprints() -> list:
     )
 
     return [auth_views.bp, home.bp, vendor.bp, designer.bp, admin.bp, inbox.bp, task_page.bp, cases.bp,
-            supervisor.bp]
+            case_actions.bp, supervisor.bp]
 
 
 def init_app(app: Flask) -> None:

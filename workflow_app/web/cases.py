@@ -9,10 +9,11 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from workflow_app import db
+from workflow_app import clock, db
 from workflow_app.casefile.reading import as_text
 from workflow_app.directory.models import Region, Role, User
 from workflow_app.documents.api import PRINT_CSP
+from workflow_app.documents.life import SERVICE_METHOD_LABELS, STATUS_LABELS
 from workflow_app.documents.service import DocumentService
 from workflow_app.errors import Forbidden, InvalidInput
 from workflow_app.instances.errors import TaskNotFound
@@ -126,9 +127,14 @@ def show(instance_id: str) -> ResponseReturnValue:
     service = task_service()
     visible_tasks = {t.id for t in case.open_tasks if _visible_task(service, user, t.id) is not None}
     may_urge = user.role is Role.ADMIN or instance.started_by == user.username
+    open_case = instance.status in (InstanceStatus.RUNNING, InstanceStatus.ERROR)
     return render_template("cases/detail.html", case=case, visible_tasks=visible_tasks, calendar=calendar(),
                            time_left=time_left, may_urge=may_urge and instance.status is InstanceStatus.RUNNING,
-                           submissions=submission_views(user, instance.id), names=case.names, as_text=as_text)
+                           submissions=submission_views(user, instance.id), names=case.names, as_text=as_text,
+                           may_cancel=open_case and access.may_cancel(instance),
+                           may_retry=user.role is Role.ADMIN and instance.status is InstanceStatus.ERROR,
+                           service_methods=SERVICE_METHOD_LABELS, document_status=STATUS_LABELS,
+                           today=clock.local_now().date().isoformat())
 
 
 def _visible_task(service: TaskService, user: User, task_id: str) -> HumanTask | None:
