@@ -22,6 +22,7 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_ADDRESS_LIMIT": 50,
     # 1: the session cookie is Secure and pages send HSTS (set it when the site is served over TLS).
     "SECURE_COOKIES": False,
+    "SESSION_LIFETIME_SECONDS": 8 * 3600,  # a web login lasts at most this long
     # How many reverse proxies in front set X-Forwarded-For/-Proto (0: trust none; see docs/security-login.md).
     "TRUSTED_PROXIES": 0,
 }
@@ -36,6 +37,7 @@ _TYPES: dict[str, type] = {
     "LOGIN_ACCOUNT_LIMIT": int,
     "LOGIN_ADDRESS_LIMIT": int,
     "SECURE_COOKIES": bool,
+    "SESSION_LIFETIME_SECONDS": int,
     "TRUSTED_PROXIES": int,
 }
 
