@@ -138,3 +138,19 @@ def test_odd_usernames_are_counted_not_crashed_on(app, demo, at, username):
             service.login(username, "nope", "203.0.113.9")
     with pytest.raises(TooManyAttempts):
         service.login(username, "nope", "203.0.113.9")
+
+
+def test_an_admin_unlock_lifts_an_address_lock_and_is_recorded(app, client, demo, session, at):
+    from workflow_app.auth.throttle import LoginThrottle
+
+    for n in range(50):
+        attempt(client, f"guess{n % 10}")
+    throttle = LoginThrottle.from_config(session, app.config)
+    assert throttle.is_locked("address", "", "203.0.113.7")
+    assert throttle.unlock("address", "203.0.113.7", by="admin") == 50
+    assert not throttle.is_locked("address", "", "203.0.113.7")
+    assert attempt(client, "window_cc", "demo12345").status_code == 200
+    actions = [(e.action, e.details["scope"]) for e in session.scalars(select(SecurityEvent).order_by(SecurityEvent.id))]
+    assert actions == [("login_locked", "address"), ("login_unlocked", "address")]
+    with pytest.raises(ValueError):
+        throttle.unlock("everyone", "x", by="admin")

@@ -149,7 +149,29 @@ class LoginThrottle:
                      "window_seconds": int(self.window.total_seconds())}))
 
 
-def lockouts(session: Session, limit: int = 200) -> list[SecurityEvent]:
-    """The most recent lockouts, newest first (the admin's 安全事件 page)."""
-    return list(session.scalars(select(SecurityEvent).where(SecurityEvent.action == "login_locked")
-                                .order_by(SecurityEvent.id.desc()).limit(limit)))
+    def is_locked(self, scope: str, username: str, remote_addr: str) -> bool:
+        """Whether the account (scope "account") or the address (scope "address") is locked now."""
+        standing = self.standing(username, remote_addr)
+        until = standing.account_locked_until if scope == "account" else standing.address_locked_until
+        return until is not None
+
+    def unlock(self, scope: str, key: str, *, by: str) -> int:
+        """An admin lifts a lock: forget the account's (or address's) failures; return how many were dropped."""
+        if scope not in ("account", "address"):
+            raise ValueError(f"unknown lock scope {scope!r}")
+        column = LoginAttempt.username if scope == "account" else LoginAttempt.remote_addr
+        key = storable(key)
+        with unit_of_work(self.session):
+            dropped = self.session.execute(
+                delete(LoginAttempt).where(column == key, LoginAttempt.success.is_(False))).rowcount
+            self.session.add(SecurityEvent(
+                action="login_unlocked", username=key if scope == "account" else None,
+                remote_addr=key if scope == "address" else None,
+                details={"scope": scope, "by": by, "failures_dropped": dropped}))
+        log.warning("login unlocked (%s) %r by %s", scope, key, by)
+        return dropped
+
+
+def security_events(session: Session, limit: int = 200) -> list[SecurityEvent]:
+    """The most recent security events (lockouts and unlocks), newest first: the admin's 安全事件 page."""
+    return list(session.scalars(select(SecurityEvent).order_by(SecurityEvent.id.desc()).limit(limit)))
