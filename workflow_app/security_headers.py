@@ -35,11 +35,14 @@ COMMON = {
 
 
 def add_headers(response: Response) -> Response:
-    """Set the security headers a response lacks (a view may set its own on purpose)."""
+    """Set the security headers a response lacks; a view's own CSP (a printable document) stays, unframeable."""
     for name, value in COMMON.items():
         response.headers.setdefault(name, value)
-    response.headers.setdefault("Content-Security-Policy",
-                                API_CSP if request.path.startswith("/api/") else PAGE_CSP)
+    own = response.headers.get("Content-Security-Policy")
+    if own is None:
+        response.headers["Content-Security-Policy"] = API_CSP if request.path.startswith("/api/") else PAGE_CSP
+    elif "frame-ancestors" not in own:
+        response.headers["Content-Security-Policy"] = own.rstrip("; ") + "; frame-ancestors 'none'"
     return response
 
 

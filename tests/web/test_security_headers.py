@@ -105,3 +105,15 @@ def test_templates_have_no_inline_script_handler_or_style():
         found += [f"{path.name}: {m.group(0)}" for m in re.finditer(r"\s(on[a-z]+|style)\s*=", text)]
         found += [f"{path.name}: javascript: URL" for _ in re.finditer(r"javascript:", text, re.IGNORECASE)]
     assert found == []
+
+
+def test_a_views_own_csp_is_kept_and_made_unframeable(app):
+    from flask import Response
+
+    from workflow_app.security_headers import add_headers
+
+    with app.test_request_context("/api/v1/documents/x/print"):
+        response = Response("<p>x</p>", headers={"Content-Security-Policy": "default-src 'none'; img-src data:"})
+        policy = add_headers(response).headers["Content-Security-Policy"]
+    assert policy == "default-src 'none'; img-src data:; frame-ancestors 'none'"
+    assert response.headers["X-Frame-Options"] == "DENY"
