@@ -30,6 +30,8 @@ def test_each_revision_downgrades_and_upgrades_again(tmp_path):
         config.attributes["connection"] = connection
         command.downgrade(config, "0001")
     assert "cycle" not in {c["name"] for c in inspect(engine).get_columns("alerts")}
+    assert not {"login_attempts", "security_events"} & set(inspect(engine).get_table_names())
     migrations.upgrade(engine)
     assert "cycle" in {c["name"] for c in inspect(engine).get_columns("alerts")}
+    assert {"login_attempts", "security_events"} <= set(inspect(engine).get_table_names())
     engine.dispose()

@@ -18,7 +18,7 @@ class BoundedIntConverter(IntegerConverter):
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the Flask app: load configuration and wire each subsystem. Starts nothing."""
-    from workflow_app import api, db, engine, web
+    from workflow_app import api, db, engine, security_headers, web
     from workflow_app import config as configuration
 
     app = Flask(__name__, instance_relative_config=True)
@@ -30,4 +30,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     engine.init_app(app)
     api.init_app(app)
     web.init_app(app)
+    security_headers.init_app(app)
     return app

@@ -16,6 +16,15 @@ DEFAULTS: dict[str, Any] = {
     "TIMEZONE": "Asia/Shanghai",
     "BPMN_DIR": None,
     "SQL_ECHO": False,
+    # The password-guessing throttle (auth/throttle.py): failures per account / per address in a window.
+    "LOGIN_WINDOW_SECONDS": 15 * 60,
+    "LOGIN_ACCOUNT_LIMIT": 10,
+    "LOGIN_ADDRESS_LIMIT": 50,
+    # 1: the session cookie is Secure and pages send HSTS (set it when the site is served over TLS).
+    "SECURE_COOKIES": False,
+    "SESSION_LIFETIME_SECONDS": 8 * 3600,  # a web login lasts at most this long
+    # How many reverse proxies in front set X-Forwarded-For/-Proto (0: trust none; see docs/security-login.md).
+    "TRUSTED_PROXIES": 0,
 }
 
 # Values read from SOCORG_<NAME>; the type of the default decides the conversion.
@@ -24,6 +33,12 @@ _TYPES: dict[str, type] = {
     "MAX_UPLOAD_BYTES": int,
     "SCRIPT_TIME_LIMIT": float,
     "SQL_ECHO": bool,
+    "LOGIN_WINDOW_SECONDS": int,
+    "LOGIN_ACCOUNT_LIMIT": int,
+    "LOGIN_ADDRESS_LIMIT": int,
+    "SECURE_COOKIES": bool,
+    "SESSION_LIFETIME_SECONDS": int,
+    "TRUSTED_PROXIES": int,
 }
 
 

@@ -83,3 +83,13 @@ def test_vendor_route_serves_only_allowed_packages(web):
     assert web.get("/vendor/bpmn-js/bpmn-viewer.production.min.js").status_code in (200, 404)
     assert web.get("/vendor/bpmn-js/../../package.json").status_code == 404
     assert web.get("/vendor/lodash/index.js").status_code == 404
+
+
+def test_login_form_is_throttled_with_a_chinese_message(web):
+    for _ in range(10):
+        assert login(web, "reviewer_cc", "wrong-password").status_code == 401
+    response = login(web, "reviewer_cc")  # the right password, but the account is locked
+    assert response.status_code == 429
+    assert "登录失败次数过多，请 15 分钟后再试" in response.get_data(as_text=True)
+    assert 0 < int(response.headers["Retry-After"]) <= 900
+    assert web.get("/").status_code == 302  # no session was started

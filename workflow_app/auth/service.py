@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from workflow_app.auth import tokens
+from workflow_app.auth.throttle import LoginThrottle
 from workflow_app.db import unit_of_work
 from workflow_app.directory.models import User
 from workflow_app.directory.passwords import check_password, hash_password
@@ -33,13 +34,16 @@ class AuthService:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def login(self, username: str, password: str) -> tuple[str, User]:
-        """Check the credentials and return (token, user)."""
+    def login(self, username: str, password: str, remote_addr: str) -> tuple[str, User]:
+        """Check the credentials and return (token, user); TooManyAttempts while the account or address is locked."""
+        throttle = LoginThrottle.from_config(self.session, current_app.config)
+        standing = throttle.check(username, remote_addr)  # before the password: a lock holds even for the right one
         user = self.session.scalars(select(User).where(User.username == username)).first()
         try:
             valid = user is not None and user.active and check_password(user.password_hash, password)
         except ValueError:  # a stored hash with an unknown method: treat as a failed login
             valid = False
+        throttle.record(username, remote_addr, success=valid, before=standing)
         if not valid:
             raise BadCredentials("用户名或密码错误 (wrong username or password)")
         return self._issue(user), user

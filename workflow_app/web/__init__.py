@@ -41,8 +41,6 @@ def init_app(app: Flask) -> None:
 
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # checked below for pages only
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     csrf.init_app(app)
 
     @app.before_request

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from workflow_app import clock, db
+from workflow_app.auth.throttle import LoginThrottle, security_events
 from workflow_app.calendar.service import CalendarService
 from workflow_app.calendar.workdays import DayKind
 from workflow_app.directory.models import Role
@@ -120,3 +121,31 @@ def user(user_id: int) -> ResponseReturnValue:
                                    regions=service.regions(), groups=service.groups(), roles=list(Role)), 422
     return render_template("admin/user.html", user=found, form=form, errors=errors, regions=service.regions(),
                            groups=service.groups(), roles=list(Role))
+
+
+@bp.get("/security")
+@login_required(Role.ADMIN)
+def security() -> ResponseReturnValue:
+    """安全事件: login lockouts (who, from where, until when) and the locks an admin lifted."""
+    throttle = LoginThrottle.from_config(db.session(), current_app.config)
+    rows = []
+    for event in security_events(db.session()):
+        until = event.details.get("locked_until")
+        until = datetime.fromisoformat(until) if isinstance(until, str) else None
+        rows.append({"event": event, "until": until,
+                     "active": until is not None and until > clock.now() and throttle.is_locked(
+                         event.details.get("scope", ""), event.username or "", event.remote_addr or "")})
+    return render_template("admin/security.html", rows=rows)
+
+
+@bp.post("/security/unlock")
+@login_required(Role.ADMIN)
+def unlock() -> ResponseReturnValue:
+    """Lift an account's or an address's login lock (the person called; the failures were theirs)."""
+    scope, key = request.form.get("scope", ""), request.form.get("key", "").strip()
+    if scope not in ("account", "address") or not key:
+        flash("请选择要解除锁定的账号或地址", "error")
+        return redirect(url_for("web_admin.security"))
+    LoginThrottle.from_config(db.session(), current_app.config).unlock(scope, key, by=current_web_user().username)
+    flash(f"已解除{'账号' if scope == 'account' else '地址'} {key} 的登录锁定", "success")
+    return redirect(url_for("web_admin.security"))

@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from workflow_app import db
 from workflow_app.auth.service import AuthService, BadCredentials
+from workflow_app.auth.throttle import TooManyAttempts
 from workflow_app.web.session import current_web_user, login_user, logout_user
 
 bp = Blueprint("web_auth", __name__)
@@ -29,10 +30,14 @@ def login() -> ResponseReturnValue:
     username = request.form.get("username", "").strip()
     if request.method == "POST":
         try:
-            _token, user = AuthService(db.session()).login(username, request.form.get("password", ""))
+            _token, user = AuthService(db.session()).login(username, request.form.get("password", ""),
+                                                           request.remote_addr or "")
         except BadCredentials:
             flash("用户名或密码错误", "error")
             return render_template("login.html", username=username), 401
+        except TooManyAttempts as exc:
+            flash(f"登录失败次数过多，请 {-(-exc.retry_after // 60)} 分钟后再试", "error")
+            return render_template("login.html", username=username), 429, {"Retry-After": str(exc.retry_after)}
         login_user(user)
         return redirect(_safe_next(request.args.get("next")))
     return render_template("login.html", username=username)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from flask import Flask, abort, redirect, request, session, url_for
@@ -58,5 +59,15 @@ def login_required(*roles: Role) -> Callable[[F], F]:
 
 
 def init_app(app: Flask) -> None:
-    """Nothing to wire beyond Flask's own session; kept for symmetry with other subsystems."""
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", 8 * 3600)
+    """Harden Flask's session cookie: HttpOnly, SameSite=Lax, Secure over TLS, valid for 8 hours.
+
+    These are assignments, not ``setdefault``: Flask defines every ``SESSION_COOKIE_*`` key (SameSite None,
+    a 31-day lifetime), so a ``setdefault`` would silently keep Flask's values. The lifetime also bounds
+    a browser-session cookie: Flask checks its signature's age against it.
+    """
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    if app.config.get("SESSION_COOKIE_SAMESITE") is None:  # Flask's default; a deliberate "Strict" stays
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    if app.config.get("SECURE_COOKIES"):
+        app.config["SESSION_COOKIE_SECURE"] = True
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=app.config.get("SESSION_LIFETIME_SECONDS", 8 * 3600))
