@@ -12,9 +12,10 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO
 
-from flask import render_template
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -29,6 +30,8 @@ from workflow_app.instances.models import ProcessInstance
 from workflow_app.organizations.models import Organization
 
 SUMMARY_NAME = "卷宗目录.html"
+# A page inside the ZIP, never served by the app: self-contained, with its own print styles.
+SUMMARY_TEMPLATE = Path(__file__).with_name("archive_summary.html")
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
@@ -94,8 +97,9 @@ class CaseArchive:
             User.username.in_({e.actor for e in events if e.actor} | {instance.started_by or ""}))).all())
         region = self.session.get(Region, instance.region_code) if instance.region_code else None
         organization = self.session.get(Organization, instance.organization_id) if instance.organization_id else None
-        return render_template(
-            "casefile/archive.html", instance=instance, region=region, organization=organization,
+        template = current_app.jinja_env.from_string(SUMMARY_TEMPLATE.read_text(encoding="utf-8"))
+        return template.render(
+            instance=instance, region=region, organization=organization,
             submissions=self.reader.views(user, instance.id), events=events, names=names,
             actions=audit.ACTION_LABELS, documents=list(zip(documents, document_names, strict=True)),
             attachments=attachment_names, status_labels=STATUS_LABELS, method_labels=SERVICE_METHOD_LABELS,

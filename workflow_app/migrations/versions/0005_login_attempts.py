@@ -6,7 +6,7 @@ for pruning. security_events keeps what happened outside any case, e.g. a lockou
 audit trail needs an instance id).
 
 Revision ID: 0005
-Revises: 0003 (re-chained after 0004 at merge)
+Revises: 0004 
 Create Date: 2026-12-06
 """
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0005"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
