@@ -8,6 +8,7 @@ arithmetic of the statutory clock is visible in the expected dates.
 from __future__ import annotations
 
 import json
+import zipfile
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -24,12 +25,16 @@ from tests.processes.conftest import BPMN, Case, Timeline
 from tests.processes.layout import NS
 from workflow_app import clock
 from workflow_app.announcements.models import Announcement
+from workflow_app.casefile.archive import CaseArchive
+from workflow_app.casefile.reading import SubmissionReader
 from workflow_app.definitions.errors import DefinitionInvalid
+from workflow_app.directory.models import User
 from workflow_app.documents.models import Document, DocumentStatus
 from workflow_app.instances.models import InstanceStatus, ProcessInstance
 from workflow_app.notifications.models import OutboxMessage
 from workflow_app.organizations.models import Organization, OrgStatus, OrgType, PartyOrgStatus
 from workflow_app.services import instance_service
+from workflow_app.tasks.forms import app_catalog
 
 BPMN_FILE = BPMN / "registration.bpmn"
 FORMS = BPMN / "forms"
@@ -628,3 +633,29 @@ def test_a_return_to_acceptance_voids_the_first_acceptance_notice_and_the_second
                               .order_by(Document.created_at)).all()
     assert [(d.number, d.status) for d in notices] == [("社登受字〔2026〕1号", DocumentStatus.VOID),
                                                        ("社登受字〔2026〕2号", DocumentStatus.ISSUED)]
+
+
+# -- the archive (卷宗) of a finished registration ------------------------------------------------------
+
+
+def test_the_archive_of_a_finished_registration_holds_the_application_and_every_document(
+        registration_with_party_building: Any, session: Session) -> None:
+    case = accept(apply(registration_with_party_building))
+    submit(case, "review", REVIEW_PASS, "reviewer_cc")
+    approve(case)
+    submit(case, "deliver_certificate",
+           {"delivery_method": "in_person", "delivered_on": clock.local_now().date().isoformat(), "recipient": "李明"},
+           "window_cc")
+    assert case.status is InstanceStatus.COMPLETED
+    reviewer = session.scalars(select(User).where(User.username == "reviewer_cc")).one()
+    archive = zipfile.ZipFile(CaseArchive(session, SubmissionReader(session, app_catalog())).build(
+        reviewer, case.instance))
+    summary = archive.read("卷宗目录.html").decode()
+    for entered in (APPLICATION["org_name"], APPLICATION["residence"], "吉林大学", "同意登记。"):
+        assert entered in summary, entered
+    issued = [d.title for d in documents(session, case).values()]
+    kept = [name for name in archive.namelist() if name.startswith("文书/")]
+    assert len(kept) == len(issued) >= 4
+    for title in issued:
+        assert any(title in name for name in kept), title
+    assert all(archive.read(name).decode().lstrip().startswith("<") for name in kept)
