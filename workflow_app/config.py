@@ -16,6 +16,11 @@ DEFAULTS: dict[str, Any] = {
     "TIMEZONE": "Asia/Shanghai",
     "BPMN_DIR": None,
     "SQL_ECHO": False,
+    # Attachments (附件): the content-addressed store (default: files/ in the instance folder), the
+    # largest file accepted, and an optional clamd (host:port or a unix socket path) to scan with.
+    "FILE_STORE": None,
+    "MAX_ATTACHMENT_BYTES": 20 * 1024 * 1024,
+    "CLAMD_ADDRESS": None,
 }
 
 # Values read from SOCORG_<NAME>; the type of the default decides the conversion.
@@ -24,6 +29,7 @@ _TYPES: dict[str, type] = {
     "MAX_UPLOAD_BYTES": int,
     "SCRIPT_TIME_LIMIT": float,
     "SQL_ECHO": bool,
+    "MAX_ATTACHMENT_BYTES": int,
 }
 
 
@@ -52,6 +58,8 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
     if not config["BPMN_DIR"]:
         config["BPMN_DIR"] = str(Path(__file__).resolve().parent.parent / "bpmn")
     config["MAX_CONTENT_LENGTH"] = config["MAX_UPLOAD_BYTES"]
+    if not config["FILE_STORE"]:
+        config["FILE_STORE"] = str(Path(instance_path) / "files")
     return config
 
 
