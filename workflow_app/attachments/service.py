@@ -114,6 +114,15 @@ class AttachmentService:
         rows = self.session.scalars(self._visible(user).where(Attachment.id.in_(wanted)))
         return {row.id: row for row in rows}
 
+    def of_case(self, user: User, instance_id: str) -> list[tuple[Attachment, str]]:
+        """The files of a case ``user`` may download, with the title of the step each was uploaded to."""
+        query = self._visible(user).where(Attachment.instance_id == instance_id)
+        if user.role is not Role.APPLICANT:
+            query = query.join(HumanTask, HumanTask.id == Attachment.task_id)
+        rows = self.session.execute(query.add_columns(HumanTask.title)
+                                    .order_by(Attachment.uploaded_at, Attachment.id)).all()
+        return [(row[0], row[1]) for row in rows]
+
     def download(self, user: User, attachment_id: str) -> Download:
         """The file if ``user`` may see its case (404 otherwise)."""
         if not is_uuid(attachment_id):
