@@ -6,7 +6,7 @@ import hashlib
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from tests.attachments import samples
 from tests.attachments.conftest import attachment_count, stored_files
@@ -169,3 +169,24 @@ def test_completion_takes_only_files_uploaded_to_this_task_and_field(app, client
         assert list(answer.get_json()["error"]["details"]["fields"]) == ["charter_files"]
     done = client.post(f"/api/v1/tasks/{task}/complete", json={"data": data}, headers=auth("applicant"))
     assert done.status_code == 200, done.get_json()
+
+
+def test_an_organization_does_not_download_the_files_of_internal_steps(app, client, auth, upload):
+    from tests.web.support import accept, deploy_registration, open_task, registration_at_accept
+
+    deploy_registration()
+    case, accept_id = registration_at_accept("220100")
+    accept(accept_id)
+    review = open_task(case, "review").id
+    photo = upload(review, samples.png(), "现场.png", field="site_photos", user="reviewer_cc")
+    assert photo.status_code == 201, photo.get_json()
+    url = f"/api/v1/attachments/{photo.get_json()['id']}"
+    assert client.get(url, headers=auth("window_cc")).status_code == 200  # staff of the region
+    assert client.get(url, headers=auth("applicant")).status_code == 404  # an internal step's file
+    # The applicant's own materials stay readable to them.
+    from workflow_app import db
+
+    db.session().rollback()
+    charter = db.session().scalar(select(Attachment.id).where(Attachment.instance_id == case,
+                                                              Attachment.field == "charter_files"))
+    assert client.get(f"/api/v1/attachments/{charter}", headers=auth("applicant")).status_code == 200

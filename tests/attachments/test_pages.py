@@ -57,3 +57,15 @@ def test_application_uploads_its_files_with_the_form_and_a_bad_file_comes_back_n
     # The completed step shows its files as links.
     readonly = text(applicant.get(f"/tasks/{task_id}"))
     assert "住所.png" in readonly and "/files/" in readonly
+
+
+def test_a_form_post_may_carry_files_larger_than_other_request_bodies(web, session, app):
+    deploy_registration()
+    assert app.config["MAX_CONTENT_LENGTH"] < 6 * 1024 * 1024 < app.config["MAX_ATTACHMENT_BYTES"]
+    applicant = Pages(web, "applicant")
+    started = InstanceAccess(db.session(), user("applicant"), instance_service()).start("registration")
+    task_id = started["active_tasks"][0]["id"]
+    big = samples.pdf("big") + b"%" + b"z" * (6 * 1024 * 1024)
+    answer = applicant.post(f"/tasks/{task_id}/complete", {"charter_files": [(io.BytesIO(big), "章程.pdf")]})
+    assert answer.status_code == 422  # the rest of the form is missing; the file itself was taken
+    assert attachment_count(session) == 1
