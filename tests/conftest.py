@@ -83,6 +83,7 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
         "SECRET_KEY": "test-secret",
         "TESTING": True,
         "SCRIPT_TIME_LIMIT": 2.0,  # the production default: a tighter bound flakes on a loaded machine
+        "FILE_STORE": str(tmp_path / "files"),  # attachments of this test only, never the repository's instance/
     })
     with app.app_context():
         yield app

@@ -25,6 +25,11 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_LIFETIME_SECONDS": 8 * 3600,  # a web login lasts at most this long
     # How many reverse proxies in front set X-Forwarded-For/-Proto (0: trust none; see docs/security-login.md).
     "TRUSTED_PROXIES": 0,
+    # Attachments (附件): the content-addressed store (default: files/ in the instance folder), the
+    # largest file accepted, and an optional clamd (host:port or a unix socket path) to scan with.
+    "FILE_STORE": None,
+    "MAX_ATTACHMENT_BYTES": 20 * 1024 * 1024,
+    "CLAMD_ADDRESS": None,
 }
 
 # Values read from SOCORG_<NAME>; the type of the default decides the conversion.
@@ -39,6 +44,7 @@ _TYPES: dict[str, type] = {
     "SECURE_COOKIES": bool,
     "SESSION_LIFETIME_SECONDS": int,
     "TRUSTED_PROXIES": int,
+    "MAX_ATTACHMENT_BYTES": int,
 }
 
 
@@ -67,6 +73,8 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
     if not config["BPMN_DIR"]:
         config["BPMN_DIR"] = str(Path(__file__).resolve().parent.parent / "bpmn")
     config["MAX_CONTENT_LENGTH"] = config["MAX_UPLOAD_BYTES"]
+    if not config["FILE_STORE"]:
+        config["FILE_STORE"] = str(Path(instance_path) / "files")
     return config
 
 

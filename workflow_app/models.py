@@ -2,6 +2,7 @@
 
 from workflow_app.alerts.models import Alert, AlertKind, AlertStatus
 from workflow_app.announcements.models import Announcement
+from workflow_app.attachments.models import Attachment
 from workflow_app.auth.models import LoginAttempt, SecurityEvent
 from workflow_app.calendar.models import CalendarDay, CalendarYear, DayKind
 from workflow_app.casefile.models import Submission
@@ -16,7 +17,7 @@ from workflow_app.organizations.models import Organization, OrgStatus, OrgType, 
 from workflow_app.tasks.models import HumanTask, TaskComment, TaskCopy, TaskStatus, TaskUrge
 
 __all__ = [
-    "Announcement", "Document", "NumberSequence", "Submission",
+    "Announcement", "Attachment", "Document", "NumberSequence", "Submission",
     "Alert", "AlertKind", "AlertStatus", "AuditEvent", "Base", "Channel", "OutboxMessage", "OutboxStatus", "CalendarDay", "CalendarYear", "DayKind", "Group", "HumanTask", "InstanceStatus", "OrgStatus", "OrgType", "Organization",
     "PartyOrgStatus", "ProcessDefinition", "ProcessInstance", "Region", "RegionLevel", "Role", "TaskComment", "TaskCopy", "TaskStatus", "TaskUrge",
     "User", "user_groups", "LoginAttempt", "SecurityEvent",

@@ -7,6 +7,7 @@ demo user, completes tasks by their BPMN id and moves the application clock for 
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import datetime, timedelta
@@ -18,12 +19,18 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.attachments import samples
 from workflow_app import clock
+from workflow_app.attachments.fields import attachment_fields
+from workflow_app.attachments.service import attachment_service
+from workflow_app.directory.models import User
 from workflow_app.instances import audit
+from workflow_app.instances.errors import TaskNotFound
 from workflow_app.instances.models import InstanceStatus, ProcessInstance
 from workflow_app.services import definition_service, instance_service
 from workflow_app.tasks.forms import FormCatalog
 from workflow_app.tasks.models import OPEN_STATUSES, HumanTask
+from workflow_app.tasks.service import task_service
 
 BPMN = Path(__file__).resolve().parents[2] / "bpmn"
 
@@ -99,6 +106,38 @@ class Case:
         instance_service().complete_task(task.id, data or {}, actor=actor, opinion=opinion)
         assert self.status is not InstanceStatus.ERROR, self.instance.error
         return self
+
+    def upload(self, name: str, field: str, content: bytes, *, filename: str, actor: str) -> str:
+        """Upload a file to attachment field ``field`` of the open task ``name`` as ``actor``, through the
+        attachment service (its checks included); the new attachment's id."""
+        task = self.task(name)
+        user = self.session.scalar(select(User).where(User.username == actor))
+        if user is None or not self._may_work(user, task):
+            # Process tests name actors freely (cases start without an organization, in any region); who may
+            # upload is tested in tests/attachments. Such uploads go in as an admin, still through every check.
+            user = self.session.scalar(select(User).where(User.username == "admin"))
+        return attachment_service().upload(user, task.id, field, filename, io.BytesIO(content)).id
+
+    def _may_work(self, user: User, task: HumanTask) -> bool:
+        try:
+            _row, _definition, eligible = task_service().visible_to_work(user, task.id)
+        except TaskNotFound:
+            return False
+        return eligible or task.assignee == user.username
+
+    def with_uploads(self, name: str, data: dict[str, Any], *, actor: str) -> dict[str, Any]:
+        """``data`` with each attachment field it names filled by real uploads: one small file (a PDF, or a
+        PNG where only images are accepted) per item listed, whatever the item says."""
+        task = self.task(name)
+        form = FormCatalog().form(self.session, self.instance.definition_id, task.name, None)
+        data = dict(data)
+        for field, spec in attachment_fields(form.schema).items():
+            if field in data:
+                as_pdf = spec.accepts("pdf")
+                data[field] = [self.upload(name, field, samples.pdf(f"{field} {n}") if as_pdf else samples.png(),
+                                           filename=f"{spec.title}{n + 1}.{'pdf' if as_pdf else 'png'}", actor=actor)
+                               for n in range(len(data[field]))]
+        return data
 
     def variables(self) -> dict[str, Any]:
         """The case's current data."""

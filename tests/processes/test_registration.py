@@ -25,6 +25,7 @@ from tests.processes.conftest import BPMN, Case, Timeline
 from tests.processes.layout import NS
 from workflow_app import clock
 from workflow_app.announcements.models import Announcement
+from workflow_app.attachments.models import Attachment
 from workflow_app.casefile.archive import CaseArchive
 from workflow_app.casefile.reading import SubmissionReader
 from workflow_app.definitions.errors import DefinitionInvalid
@@ -60,6 +61,12 @@ APPLICATION: dict[str, Any] = {
     "materials": ALL_MATERIALS,
     "contact_phone": "0431-88886666",
 }
+# One placeholder per file: the walked paths upload a real small file for each (Case.with_uploads); the
+# schema-only tests read them as attachment ids.
+FILE = "00000000-0000-4000-8000-000000000000"
+MATERIAL_FILES = {"charter_files": [FILE], "founder_id_files": [FILE, FILE], "residence_proof_files": [FILE],
+                  "capital_proof_files": [FILE], "party_commitment_files": [FILE]}
+APPLICATION.update(MATERIAL_FILES)
 REVIEW_PASS = {"decision": "approve", "opinion": OPINION, "materials_verified": True,
                "charter_has_party_clause": True, "site_check": False}
 
@@ -118,6 +125,7 @@ def submit(case: Case, task: str, data: dict[str, Any], actor: str) -> Case:
     form = case.task(task).form
     assert form, f"task {task} has no form"
     assert form_errors(form, data) == [], f"{task}: the form refuses the test data"
+    data = case.with_uploads(task, data, actor=actor)
     return case.complete(task, data, actor=actor, opinion=data.get("opinion"))
 
 
@@ -260,9 +268,18 @@ def test_application_form_asks_consent_only_for_categories_that_need_a_superviso
     assert form_errors("registration_apply.json", APPLICATION) == []
     cultural = {**APPLICATION, "category": "文化类"}
     assert form_errors("registration_apply.json", cultural) == [
-        "'supervisor_consent_no' is a required property", "'supervisor_unit' is a required property"]
+        "'supervisor_approval_files' is a required property", "'supervisor_consent_no' is a required property",
+        "'supervisor_unit' is a required property"]
     consented = {**cultural, "supervisor_unit": "长春市文化广电和旅游局", "supervisor_consent_no": "长文旅函〔2026〕8号"}
-    assert form_errors("registration_apply.json", consented) == []
+    assert form_errors("registration_apply.json", consented) == ["'supervisor_approval_files' is a required property"]
+    assert form_errors("registration_apply.json", {**consented, "supervisor_approval_files": [FILE]}) == []
+
+
+def test_application_form_asks_for_each_material_the_law_requires_as_a_file():
+    for field in MATERIAL_FILES:
+        missing = {k: v for k, v in APPLICATION.items() if k != field}
+        assert form_errors("registration_apply.json", missing) == [f"'{field}' is a required property"]
+        assert form_errors("registration_apply.json", {**APPLICATION, field: []}) != []
 
 
 def test_application_form_keeps_remote_chambers_to_chambers_of_commerce_below_the_province():
@@ -306,7 +323,8 @@ def test_review_form_cannot_pass_a_charter_without_the_party_building_clause():
     assert form_errors("registration_review.json", amend) == []
     site = {**REVIEW_PASS, "site_check": True}
     assert form_errors("registration_review.json", site) == [
-        "'site_check_findings' is a required property", "'site_check_on' is a required property"]
+        "'site_check_findings' is a required property", "'site_check_on' is a required property",
+        "'site_photos' is a required property"]
 
 
 def test_registration_deploys_through_the_lint(deploy_processes):
@@ -321,6 +339,11 @@ def test_direct_registration_is_approved_registered_announced_and_handed_to_part
     case = registration_with_party_building()
     assert open_tasks(case) == [("apply", "applicant")]
     submit(case, "apply", APPLICATION, "applicant")
+    # The materials are real files in the case file, one slot each, and the case data holds their ids.
+    files = list(session.scalars(select(Attachment).where(Attachment.instance_id == case.id)))
+    assert {a.field for a in files} == set(MATERIAL_FILES) and len(files) == 6
+    assert all(a.content_type == "application/pdf" and a.filename.endswith(".pdf") for a in files)
+    assert case.variables()["founder_id_files"] == [a.id for a in files if a.field == "founder_id_files"]
 
     # Routed to the chosen authority, numbered, and the prior notice issued before anything else.
     assert case.instance.region_code == "220102"
@@ -405,7 +428,8 @@ def test_direct_registration_is_approved_registered_announced_and_handed_to_part
     assert case.status is InstanceStatus.RUNNING
     timeline.go(at(10, 19))
     submit(case, "deliver_certificate",
-           {"delivery_method": "in_person", "delivered_on": "2026-10-19", "recipient": "李明"}, "window_cc")
+           {"delivery_method": "in_person", "delivered_on": "2026-10-19", "recipient": "李明",
+            "receipt_scans": [FILE]}, "window_cc")
     assert case.status is InstanceStatus.COMPLETED and open_tasks(case) == []
     history = case.history()
     assert ("complete", "审批") in history and history[-1] == ("end", None)
@@ -449,10 +473,11 @@ def test_remote_chamber_is_routed_to_the_city_and_its_existing_party_organizatio
 
 def test_incomplete_application_is_corrected_in_time_then_refused_with_reasons_and_remedies(
         registration, session, timeline):
-    # A 文化类 民办非企业单位 needs its 业务主管单位's consent; the approval document is not among the materials.
+    # A 文化类 民办非企业单位 needs its 业务主管单位's consent; a scan of it is uploaded (the form asks for it),
+    # but the approval document itself (原件) is not among the materials handed in.
     case = apply(registration, org_name="长春市南关区青少年艺术培训中心", org_type="private_non_enterprise",
                  category="文化类", supervisor_unit="长春市南关区文化广电和旅游局",
-                 supervisor_consent_no="南文旅函〔2026〕3号", registered_funds=0)
+                 supervisor_consent_no="南文旅函〔2026〕3号", registered_funds=0, supervisor_approval_files=[FILE])
     variables = case.variables()
     assert variables["needs_supervisor_consent"] is True and variables["materials_missing"] == ["supervisor_approval"]
     assert variables["funds_below_minimum"] is False  # 民办非企业单位: no statutory minimum
@@ -481,7 +506,8 @@ def test_incomplete_application_is_corrected_in_time_then_refused_with_reasons_a
     timeline.go(at(10, 15))
     submit(case, "review", {"decision": "reject", "opinion": "拟任负责人不符合任职条件，建议不予登记。",
                             "materials_verified": True, "charter_has_party_clause": True, "site_check": True,
-                            "site_check_on": "2026-10-14", "site_check_findings": "住所与申请材料一致。"},
+                            "site_check_on": "2026-10-14", "site_check_findings": "住所与申请材料一致。",
+                            "site_photos": [FILE, FILE]},
            "reviewer_cc")
     reasons = "拟任法定代表人曾因故意犯罪被判处刑罚，不符合《民办非企业单位登记管理暂行条例》规定的任职条件。"
     submit(case, "approve", {"decision": "reject", "opinion": "不予登记。", "refusal_reasons": reasons}, "approver_cc")
@@ -568,7 +594,7 @@ def test_charter_amendment_pauses_the_statutory_clock_and_the_approver_can_send_
     assert open_tasks(case) == [("review", "reviewer")]
     assert due(case.instance.due_at) == end_of(10, 30)  # sending back does not stop or pause the clock
     submit(case, "review", {**REVIEW_PASS, "site_check": True, "site_check_on": "2026-10-21",
-                            "site_check_findings": "办公场所真实，设施齐全。"}, "reviewer_prov")
+                            "site_check_findings": "办公场所真实，设施齐全。", "site_photos": [FILE]}, "reviewer_prov")
     timeline.go(at(10, 22))
     approve(case)
 
@@ -659,3 +685,10 @@ def test_the_archive_of_a_finished_registration_holds_the_application_and_every_
     for title in issued:
         assert any(title in name for name in kept), title
     assert all(archive.read(name).decode().lstrip().startswith("<") for name in kept)
+    uploaded = session.scalars(select(Attachment).where(Attachment.instance_id == case.id)).all()
+    files = [name for name in archive.namelist() if name.startswith("附件/")]
+    assert len(files) == len(uploaded) >= 6  # one per material slot, two 发起人身份证明
+    assert any("章程" in name and name.endswith(".pdf") for name in files)
+    assert all(archive.read(name).startswith(b"%PDF") for name in files if name.endswith(".pdf"))
+    assert all(name in summary for name in files)
+    assert str(uploaded[0].id) not in summary  # files by name, not by id

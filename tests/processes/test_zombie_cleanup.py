@@ -43,6 +43,7 @@ VERIFY: dict[str, Any] = {
     "contact_attempts": "2026年3月2日电话联系法定代表人王雪梅，已接通。",
     "site_visited": True,
     "site_visit_notes": "住所地有工作人员在岗。",
+    "evidence_files": ["00000000-0000-4000-8000-000000000000"],  # placeholder: submit() uploads a real file
     "no_annual_report_2y": False,
     "inactive_after_registration": False,
     "inactive_since_2019": False,
@@ -59,6 +60,7 @@ GONE = {"unreachable": True, "reachable": False, "inactive_since_2019": True}  #
 INVESTIGATION = {
     "violation_facts": "该组织连续两年未参加年检，2019年以来未按章程开展活动，住所地无法取得联系。",
     "evidence_summary": "年检记录、实地核查笔录、电话记录。",
+    "evidence_files": ["00000000-0000-4000-8000-000000000000", "00000000-0000-4000-8000-000000000000"],
     "legal_basis": "《社会团体登记管理条例》第三十条",
 }
 
@@ -132,6 +134,7 @@ def submit(case: Case, task: str, data: dict[str, Any], actor: str) -> Case:
     form = case.task(task).form
     assert form, f"task {task} has no form"
     assert form_errors(form, data) == [], f"{task}: the form refuses the test data"
+    data = case.with_uploads(task, data, actor=actor)  # a real small file for each listed attachment
     return case.complete(task, data, actor=actor, opinion=data.get("opinion"))
 
 
@@ -159,7 +162,8 @@ def file_and_investigate(case: Case) -> Case:
 
 def deliver_and_collect(case: Case, method: str = "direct", collected: bool = True) -> Case:
     """送达 by ``method``; then the certificate and seal are collected (or not)."""
-    submit(case, "deliver_decision", {"delivery_method": method, "delivered_on": "2026-03-20"}, "inspector")
+    submit(case, "deliver_decision", {"delivery_method": method, "delivered_on": "2026-03-20",
+                                      "receipt_scans": ["00000000-0000-4000-8000-000000000000"]}, "inspector")
     if method == "announcement":
         return case
     return collect(case, collected)

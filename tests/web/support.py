@@ -3,16 +3,19 @@ the services (fast) to the step a test needs."""
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
 from sqlalchemy import select
 
+from tests.attachments import samples
 from tests.conftest import IsolatedClient
 from tests.processes.conftest import process_files
-from tests.processes.test_registration import APPLICATION
+from tests.processes.test_registration import APPLICATION, MATERIAL_FILES
 from tests.web.test_session import csrf_from, login
 from workflow_app import db
+from workflow_app.attachments.service import attachment_service
 from workflow_app.directory.models import User
 from workflow_app.instances.queries import InstanceAccess
 from workflow_app.services import definition_service, instance_service
@@ -72,11 +75,23 @@ def registration_at_accept(region_code: str = "220100", **changes: Any) -> tuple
     applicant = user("applicant")
     started = InstanceAccess(db.session(), applicant, instance_service()).start("registration")
     tasks = task_service()
-    tasks.complete(applicant, started["active_tasks"][0]["id"],
-                   {**APPLICATION, "region_code": region_code, **changes}, None)
+    apply_id = started["active_tasks"][0]["id"]
+    tasks.complete(applicant, apply_id,
+                   with_files(applicant, apply_id, {**APPLICATION, "region_code": region_code, **changes}), None)
     tasks.complete(applicant, open_task(started["id"], "acknowledge").id,
                    {"acknowledged": True, "signatory": "李明"}, None)
     return started["id"], open_task(started["id"], "accept").id
+
+
+def with_files(uploader: User, task_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with each attachment field it lists filled by real uploads (a small PDF per item)."""
+    data = dict(data)
+    for field in MATERIAL_FILES:
+        if field in data:
+            data[field] = [attachment_service().upload(uploader, task_id, field, f"{field}{n}.pdf",
+                                                       io.BytesIO(samples.pdf(field))).id
+                           for n in range(len(data[field]))]
+    return data
 
 
 def accept(task_id: str, who: str = "window_cc") -> None:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.attachments import samples
+from tests.processes.test_registration import MATERIAL_FILES
 from tests.web.conftest import SCREENSHOTS, log_in
 
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
@@ -104,6 +106,9 @@ def test_registration_from_application_to_approval(page, live_server, shipped):
     for material in ("application_form", "charter_draft", "capital_verification", "residence_proof",
                      "officers_info", "founders_list"):
         page.check(f"input[name=materials][value={material}]")
+    for field in MATERIAL_FILES:  # one real small PDF per required material
+        page.set_input_files(f"input[type=file][name={field}]",
+                             [{"name": f"{field}.pdf", "mimeType": "application/pdf", "buffer": samples.pdf(field)}])
     page.fill("#f-contact_phone", "电话号码")
     j.submit()
     assert "提交未成功" in page.locator(".form-errors").inner_text()
@@ -114,6 +119,7 @@ def test_registration_from_application_to_approval(page, live_server, shipped):
     assert page.input_value("#f-founders-1-name") == "吉林大学"
     assert page.is_checked("input[name=materials][value=officers_info]")
     assert page.input_value("#f-region_code") == "220100"
+    assert page.is_checked("[data-field=charter_files] input[type=checkbox]")  # the files stay attached
     j.shot("application_refused_in_place")
 
     page.fill("#f-legal_representative", "李明")

@@ -32,6 +32,7 @@ def blueprints() -> list:
     from workflow_app.alerts import api as alerts_api
     from workflow_app.announcements import api as announcements_api
     from workflow_app.api import health
+    from workflow_app.attachments import api as attachments_api
     from workflow_app.auth import api as auth_api
     from workflow_app.calendar import api as calendar_api
     from workflow_app.casefile import api as casefile_api
@@ -44,7 +45,7 @@ def blueprints() -> list:
 
     return [health.blp, auth_api.blp, definitions_api.blp, instances_api.blp, casefile_api.blp, tasks_api.blp,
             alerts_api.blp, calendar_api.blp, outbox_api.blp,
-            organizations_api.blp, documents_api.blp, announcements_api.blp]
+            organizations_api.blp, documents_api.blp, announcements_api.blp, attachments_api.blp]
 
 
 def init_app(app: Flask) -> None:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -20,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow_app import clock
+from workflow_app.attachments.service import attachment_service
 from workflow_app.casefile.reading import SubmissionReader, as_text
 from workflow_app.directory.models import Region, Role, User
 from workflow_app.documents.life import SERVICE_METHOD_LABELS, STATUS_LABELS
@@ -33,25 +32,6 @@ SUMMARY_NAME = "卷宗目录.html"
 # A page inside the ZIP, never served by the app: self-contained, with its own print styles.
 SUMMARY_TEMPLATE = Path(__file__).with_name("archive_summary.html")
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
-
-
-@dataclass(frozen=True)
-class ArchiveFile:
-    """A file to put in the archive besides the documents (an attachment): its name and a way to read it."""
-
-    name: str
-    open: Callable[[], IO[bytes]]
-
-
-# Attachments are added by the feature that stores them: a function from (session, instance id) to files.
-AttachmentSource = Callable[[Session, str], Iterable[ArchiveFile]]
-_attachment_sources: list[AttachmentSource] = []
-
-
-def add_attachment_source(source: AttachmentSource) -> None:
-    """Let a feature put its files of a case into the archive."""
-    if source not in _attachment_sources:
-        _attachment_sources.append(source)
 
 
 def safe_name(name: str, fallback: str = "文件") -> str:
@@ -73,18 +53,20 @@ class CaseArchive:
             raise Forbidden("the archive holds internal records; the organization reads its case page instead")
         documents = list(self.session.scalars(select(Document).where(Document.instance_id == instance.id)
                                               .order_by(Document.created_at, Document.id)))
-        files = [f for source in _attachment_sources for f in source(self.session, instance.id)]
+        attachments = attachment_service(self.session)
+        files = attachments.of_case(user, instance.id)
         document_names = [f"文书/{i:02d}-{safe_name(d.title)}{'-' + safe_name(d.number) if d.number else ''}.html"
                           for i, d in enumerate(documents, start=1)]
-        attachment_names = [f"附件/{i:02d}-{safe_name(f.name)}" for i, f in enumerate(files, start=1)]
+        attachment_names = [f"附件/{i:02d}-{safe_name(step)}-{safe_name(a.filename)}"
+                            for i, (a, step) in enumerate(files, start=1)]
         summary = self._summary(user, instance, documents, document_names, attachment_names)
         out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(SUMMARY_NAME, summary)
             for name, document in zip(document_names, documents, strict=True):
                 archive.writestr(name, document.html)
-            for name, file in zip(attachment_names, files, strict=True):
-                with file.open() as source, archive.open(name, "w") as target:
+            for name, (attachment, _step) in zip(attachment_names, files, strict=True):
+                with attachments.store.open(attachment.sha256) as source, archive.open(name, "w") as target:
                     while chunk := source.read(1024 * 1024):
                         target.write(chunk)
         out.seek(0)

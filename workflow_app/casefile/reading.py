@@ -10,8 +10,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflow_app.attachments.models import Attachment
 from workflow_app.casefile.models import Submission
 from workflow_app.casefile.submissions import submissions_of
 from workflow_app.directory.models import Role, User
@@ -26,6 +28,7 @@ class FieldLabel:
     title: str
     values: dict[str, str] = field(default_factory=dict)
     columns: dict[str, FieldLabel] = field(default_factory=dict)  # a table's columns (an array of objects)
+    files: bool = False  # an attachment field: its values are attachment ids
 
 
 @dataclass
@@ -36,6 +39,7 @@ class SubmissionView:
     labels: dict[str, FieldLabel]
     # field → (value before, value now) where an earlier submission of the case held another value
     changes: dict[str, tuple[Any, Any]]
+    file_names: dict[str, str] = field(default_factory=dict)  # attachment id → its file name
 
     def label_of(self, name: str) -> str:
         """The field's title (its name when the form gives none)."""
@@ -45,6 +49,8 @@ class SubmissionView:
     def shown(self, name: str, value: Any) -> Any:
         """A value as a person reads it: an enum value by its label, a list item by item."""
         found = self.labels.get(name)
+        if found is not None and found.files and isinstance(value, list):
+            return [self.file_names.get(str(v), v) for v in value]
         return _shown(found, value) if found is not None else value
 
 
@@ -72,7 +78,8 @@ def labels_of(schema: Mapping[str, Any]) -> dict[str, FieldLabel]:
             if isinstance(prop, dict) and name not in found:
                 items = prop.get("items") if isinstance(prop.get("items"), dict) else {}
                 columns = labels_of(items) if isinstance(items.get("properties"), dict) else {}
-                found[str(name)] = FieldLabel(str(prop.get("title") or name), _values(prop), columns)
+                files = items.get("format") == "attachment"
+                found[str(name)] = FieldLabel(str(prop.get("title") or name), _values(prop), columns, files)
         for keyword in ("allOf", "anyOf", "oneOf"):
             pending.extend(node.get(keyword) or [])
         pending.extend(node.get(keyword) for keyword in ("if", "then", "else"))
@@ -114,7 +121,10 @@ class SubmissionReader:
         """The case's submissions ``user`` may read, oldest first (the case must be visible to them)."""
         everything = submissions_of(self.session, instance_id)
         changes = _changes(everything)
-        return [SubmissionView(s, self._labels(s), changes.get(s.id, {})) for s in readable_by(user, everything)]
+        names = dict(self.session.execute(select(Attachment.id, Attachment.filename)
+                                          .where(Attachment.instance_id == instance_id)).all())
+        return [SubmissionView(s, self._labels(s), changes.get(s.id, {}), names)
+                for s in readable_by(user, everything)]
 
     def _labels(self, submission: Submission) -> dict[str, FieldLabel]:
         if not submission.task_name:

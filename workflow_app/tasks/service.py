@@ -27,6 +27,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from workflow_app import clock, db
+from workflow_app.attachments.references import reference_errors
 from workflow_app.db import unit_of_work
 from workflow_app.directory.models import Role, User
 from workflow_app.instances import audit
@@ -138,7 +139,7 @@ class TaskService(TaskRules):
         visible = task_visible(user)
         row, definition_id, guard = self.working(user, task_id, visible=visible)
         guard(row)
-        data, opinion = self.validated(self._form(row, definition_id), data, opinion)
+        data, opinion = self.validated(self._form(row, definition_id), data, opinion, task=row)
         if row.delegated_from and row.assignee == user.username:
             return self._complete_delegated(user, task_id, data, opinion)
         advance = self.instances.complete_task(task_id, data, actor=user.username, opinion=opinion, guard=guard,
@@ -160,8 +161,10 @@ class TaskService(TaskRules):
                         f"{user.display_name} 已办理您委派的任务「{row.title}」，请确认后办理。", instance.id)
         return Completion(self.view(row))
 
-    def validated(self, form: Form, data: Mapping[str, Any], opinion: str | None) -> tuple[dict[str, Any], str | None]:
-        """The data and opinion to store, or FormInvalid naming each failing field."""
+    def validated(self, form: Form, data: Mapping[str, Any], opinion: str | None,
+                  task: HumanTask | None = None) -> tuple[dict[str, Any], str | None]:
+        """The data and opinion to store, or FormInvalid naming each failing field (``task``: whose
+        attachment fields may hold only files uploaded to it)."""
         data = dict(data)
         opinion = opinion.strip() if isinstance(opinion, str) and opinion.strip() else None
         if form.has_opinion_field:  # the opinion may come either way; keep both places in step
@@ -172,6 +175,9 @@ class TaskService(TaskRules):
         errors = form.errors(data)
         if form.is_decision and opinion is None:
             errors.setdefault(OPINION_FIELD, []).append("审批意见必填：a decision needs an opinion")
+        if task is not None:
+            for name, found in reference_errors(self.session, form.schema, data, task).items():
+                errors.setdefault(name, []).extend(found)
         if errors:
             raise FormInvalid("the form data is not valid", details={"fields": errors})
         return data, opinion

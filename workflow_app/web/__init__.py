@@ -18,6 +18,7 @@ csrf = CSRFProtect()
 
 def _blueprints() -> list:
     """Every UI blueprint."""
+    from workflow_app.attachments import views as attachment_views
     from workflow_app.web import (
         admin,
         auth_views,
@@ -32,7 +33,7 @@ def _blueprints() -> list:
     )
 
     return [auth_views.bp, home.bp, vendor.bp, designer.bp, admin.bp, inbox.bp, task_page.bp, cases.bp,
-            case_actions.bp, supervisor.bp]
+            case_actions.bp, supervisor.bp, attachment_views.bp]
 
 
 def init_app(app: Flask) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from workflow_app.attachments.fields import field_of, is_attachment
 from workflow_app.tasks.forms import DECISION_FIELD, OPINION_FIELD
 
 TEXTAREA_OVER = 200  # strings allowed longer than this get a textarea
@@ -50,6 +51,8 @@ class Field:
     value: Any = None
     errors: list[str] = field(default_factory=list)
     rows: list[list[Field]] = field(default_factory=list)  # a table's rows (one Field per column)
+    files: list[Any] = field(default_factory=list)  # an attachment field's files (Attachment rows), to list
+    accept: str = ""  # an attachment field's accepted extensions, for the file input's accept attribute
 
 
 def _type(prop: Mapping[str, Any]) -> str | None:
@@ -68,6 +71,8 @@ def kind_of(prop: Mapping[str, Any]) -> str:
     """How a property is entered in the browser."""
     if prop.get("readOnly"):
         return "readonly"
+    if is_attachment(prop):
+        return "attachments"
     kind = _type(prop)
     if isinstance(prop.get("enum"), list):
         return "radios" if len(prop["enum"]) <= RADIOS_UP_TO else "select"
@@ -114,6 +119,10 @@ def build(schema: Mapping[str, Any], prefix: str = "") -> list[Field]:
             item.options = _options(prop["items"])
         elif kind == "table":
             item.columns = build(prop["items"], prefix=f"{prefix}{key}.#.")
+        elif kind == "attachments":
+            spec = field_of(key, prop)
+            item.accept = ",".join(f".{ext}" for ext in spec.accept)
+            item.description = item.description or f"可上传 {spec.accept_text} 文件，最多 {spec.max_items} 个"
         fields.append(item)
     return fields
 
@@ -135,7 +144,7 @@ def display(item: Field, value: Any) -> Any:
         return value is True
     if item.kind == "yesno":
         return {True: "true", False: "false"}.get(value, "") if isinstance(value, bool) else ""
-    if item.kind == "checks":
+    if item.kind in ("checks", "attachments"):
         return [str(v) for v in value] if isinstance(value, list) else []
     if item.kind == "lines":
         return "\n".join(_text(v) for v in value) if isinstance(value, list) else _text(value)
@@ -220,6 +229,11 @@ def _read(item: Field, form: MultiDict, data: dict[str, Any], shown: dict[str, A
         return
     if item.kind == "check":
         shown[item.key] = data[item.key] = form.get(item.name) is not None
+    elif item.kind == "attachments":  # files already attached and kept; new files are uploaded by the page
+        kept = form.getlist(item.name)
+        shown[item.key] = kept
+        if kept:
+            data[item.key] = kept
     elif item.kind == "checks":
         picked = form.getlist(item.name)
         shown[item.key] = picked

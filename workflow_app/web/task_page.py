@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema, ValidationError
 from sqlalchemy import select
 
 from workflow_app import db
+from workflow_app.attachments.service import attachment_service
 from workflow_app.casefile.reading import as_text
 from workflow_app.directory.models import Role, User
 from workflow_app.errors import Conflict, DomainError, InvalidInput
@@ -43,6 +44,7 @@ from workflow_app.web.inbox import WORKERS
 from workflow_app.web.session import current_web_user, login_required
 
 bp = Blueprint("web_task", __name__, url_prefix="/tasks")
+FILES_PER_POST = 10  # a completion may carry this many files of the largest size (each is checked on its own)
 
 # Operation forms: the API's body schemas, and what to say when a field is missing or malformed.
 OPERATIONS: dict[str, tuple[Schema, dict[str, str]]] = {
@@ -80,6 +82,14 @@ def refused(exc: DomainError) -> ResponseReturnValue:
     return flash_and_back(text, url_for("web_inbox.index"))
 
 
+@bp.url_value_preprocessor
+def _room_for_files(endpoint: str | None, _values: dict[str, Any] | None) -> None:
+    """A completion may carry files: raise the body limit before anything reads the body (this runs before
+    every before_request, and the CSRF check there reads it)."""
+    if endpoint == "web_task.complete":
+        request.max_content_length = FILES_PER_POST * int(current_app.config["MAX_ATTACHMENT_BYTES"]) + 1024 * 1024
+
+
 @bp.get("/<task_id>")
 @login_required(*WORKERS)
 def show(task_id: str) -> ResponseReturnValue:
@@ -100,6 +110,9 @@ def complete(task_id: str) -> ResponseReturnValue:
     if strangers:
         return _page(detail, shown=shown, opinion=opinion, status=422,
                      general=["提交的内容含有本表单没有的字段：" + "、".join(strangers[:20])])
+    refused = _store_files(user, task_id, fields, data, shown)
+    if refused:
+        return _page(detail, shown=shown, opinion=opinion, form_errors=refused, status=422)
     # 委派: a delegate's completion goes back to the delegator (read now: the service refreshes the row).
     delegator = detail.task.delegated_from if detail.task.assignee == user.username else None
     try:
@@ -213,6 +226,41 @@ def _urge(task_id: str) -> ResponseReturnValue:
     return redirect(back)
 
 
+def _store_files(user: User, task_id: str, fields: list[schema_form.Field], data: dict[str, Any],
+                 shown: dict[str, Any]) -> dict[str, list[str]]:
+    """Upload the files posted to attachment fields (through the attachment service, one by one) and add
+    their ids to the data; the refusals by field (files stored before a refusal stay attached)."""
+    refused: dict[str, list[str]] = {}
+    for item in (f for f in fields if f.kind == "attachments"):
+        for file in request.files.getlist(item.name):
+            if not file.filename and not file.content_length:
+                continue  # a file input left empty
+            try:
+                attachment = attachment_service().upload(user, task_id, item.key, file.filename, file.stream)
+            except InvalidInput as exc:
+                db.session().rollback()
+                found = (exc.details.get("fields") or {}).get(item.key) or [exc.message]
+                refused.setdefault(item.name, []).extend(f"{file.filename}：{m}" for m in found)
+                continue
+            for target in (data, shown):
+                target[item.key] = [*target.get(item.key, []), attachment.id]
+    return refused
+
+
+def _attach_files(user: User, task: HumanTask, fields: list[schema_form.Field], shown: dict[str, Any]) -> None:
+    """Give each attachment field its files: those uploaded to this task, and those its value names."""
+    items = [f for f in fields if f.kind == "attachments"]
+    if not items:
+        return
+    service = attachment_service()
+    own = service.of_task(task.id)
+    named = service.named(user, [i for f in items for i in shown.get(f.key) or [] if isinstance(i, str)])
+    for item in items:
+        files = {a.id: a for a in own if a.field == item.key}
+        files.update({i: named[i] for i in shown.get(item.key) or [] if i in named})
+        item.files = list(files.values())
+
+
 def _where_now(instance_id: str) -> str:
     """Where the case stands after a change, for the flash message."""
     session = db.session()
@@ -289,6 +337,7 @@ def _page(detail: TaskDetail, *, shown: dict[str, Any] | None = None, opinion: s
             if item.kind == "readonly":
                 shown[item.key] = schema_form.display(item, detail.variables.get(item.key))
     schema_form.fill(fields, shown, form_errors)
+    _attach_files(user, task, fields, shown)
     known = {f.name for f in fields} | {c.name for f in fields for row in f.rows for c in row} | {"opinion"}
     general = (general or []) + [f"{k}：{schema_form.chinese(m)}" if k != "data" else schema_form.chinese(m)
                                  for k, ms in form_errors.items() if k not in known for m in ms]
@@ -306,4 +355,5 @@ def _page(detail: TaskDetail, *, shown: dict[str, Any] | None = None, opinion: s
         colleagues=_colleagues(task, user.username) if {"transfer", "delegate", "cc"} & set(detail.actions) else [],
         op=op, op_values=op_values or {}, op_errors=op_errors or {}, as_text=as_text,
         submissions=[v for v in submission_views(user, task.instance_id) if v.submission.task_id != task.id],
+        case_files=attachment_service().of_case(user, task.instance_id),
     ), status
