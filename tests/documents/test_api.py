@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
 
-from workflow_app import clock
+from workflow_app import clock, db
+from workflow_app.attachments.models import Attachment
 from workflow_app.db import unit_of_work
 from workflow_app.documents.service import DocumentService
 from workflow_app.services import instance_service
+from workflow_app.tasks.models import HumanTask
 
 
 @pytest.fixture
@@ -74,6 +77,17 @@ def test_an_id_that_is_not_a_uuid_is_a_404_before_any_query(client, auth):
 # -- a document's life: served (送达) or void (作废) -------------------------------------------------
 
 
+def receipt_of(case_id: str) -> str:
+    """An attachment of the case standing for the scanned 送达回证."""
+    session = db.session()
+    task_id = session.scalars(select(HumanTask.id).where(HumanTask.instance_id == case_id)).first()
+    with unit_of_work(session):
+        row = Attachment(instance_id=case_id, task_id=task_id, field="receipt_files", filename="回证.pdf", size=5,
+                         sha256="0" * 64, content_type="application/pdf", uploaded_by="window_prov")
+        session.add(row)
+    return row.id
+
+
 def _post(client, auth, who: str, path: str, body: dict):
     return client.post(f"/api/v1/documents/{path}", json=body, headers=auth(who))
 
@@ -81,13 +95,16 @@ def _post(client, auth, who: str, path: str, body: dict):
 def test_service_is_recorded_once_with_its_method_day_and_receipt(documents, client, auth):
     case_id, [_, doc_id] = documents
     today = clock.local_now().date().isoformat()
+    stranger = _post(client, auth, "window_prov", f"{doc_id}/service",
+                     {"method": "mail", "served_at": today, "receipt": "9b2f0000-0000-0000-0000-000000000001"})
+    assert stranger.status_code == 422 and "receipt" in stranger.get_json()["error"]["details"]["fields"]
+    receipt = receipt_of(case_id)
     response = _post(client, auth, "window_prov", f"{doc_id}/service",
-                     {"method": "mail", "served_at": today, "receipt": "9b2f0000-0000-0000-0000-000000000001",
-                      "note": "EMS 1234567890"})
+                     {"method": "mail", "served_at": today, "receipt": receipt, "note": "EMS 1234567890"})
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert (body["status"], body["served_at"], body["service_method"]) == ("served", today, "mail")
-    assert body["service_receipt"] == "9b2f0000-0000-0000-0000-000000000001"
+    assert body["service_receipt"] == receipt
     again = _post(client, auth, "window_prov", f"{doc_id}/service", {"method": "direct", "served_at": today})
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "document_already_served"
     listed = client.get(f"/api/v1/process-instances/{case_id}/documents", headers=auth("window_prov")).get_json()

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow_app import clock
+from workflow_app.attachments.models import Attachment
 from workflow_app.db import unit_of_work
 from workflow_app.directory.models import Role, User
 from workflow_app.documents.models import Document, DocumentStatus, ServiceMethod
@@ -79,6 +80,9 @@ class DocumentLife:
             document = self._locked(user, document_id)
             if served_on < clock.as_utc(document.created_at).astimezone(clock.LOCAL_TZ).date():
                 problems["served_on"] = ["送达日期不能早于文书出具日期（served before it was issued）"]
+            if receipt is not None and self.session.scalar(select(Attachment.id).where(
+                    Attachment.id == receipt, Attachment.instance_id == document.instance_id)) is None:
+                problems["receipt"] = ["送达回证须为本案件已上传的附件（the receipt is no attachment of this case）"]
             if problems:
                 raise InvalidInput("送达记录不完整（the service record is not valid）", details={"fields": problems})
             if document.status is DocumentStatus.VOID:
