@@ -15,7 +15,7 @@ from workflow_app.directory.passwords import hash_password
 from workflow_app.engine import get_engine
 from workflow_app.instances.models import AuditEvent, ProcessInstance
 from workflow_app.notifications.models import OutboxMessage
-from workflow_app.tasks.models import HumanTask, TaskStatus
+from workflow_app.tasks.models import HumanTask, TaskCopy, TaskStatus
 
 
 def engine_ready(session, instance_id: str) -> list[tuple[str, str]]:
@@ -254,6 +254,38 @@ def test_copy_targets_are_checked(flow, post):
     assert response.status_code == 422 and response.get_json()["error"]["details"]["fields"]["to"]
     assert post("reviewer_cc", f"{review.id}/cc", {"to": []}).status_code == 422
     assert post("reviewer_cc", f"{review.id}/cc", {"to": "approver_cc"}).status_code == 422
+
+
+@pytest.fixture
+def jilin_reviewer(session, demo) -> str:
+    """A reviewer of 吉林市, a sibling of the cases' 长春市."""
+    session.add(User(username="reviewer_jl", display_name="何平（吉林市民政局审核）", role=Role.CASEWORKER,
+                     password_hash=hash_password("demo12345"), region_code="220200", email="jl@example.org",
+                     groups=[session.get(Group, "reviewer")]))
+    session.commit()
+    return "reviewer_jl"
+
+
+@pytest.mark.parametrize("to", ["reviewer_prov", "applicant", "reviewer_jl", "designer"])
+def test_a_copy_goes_only_to_staff_who_could_see_the_case_anyway(flow, post, get, session, jilin_reviewer, to):
+    # A 省厅 reviewer (a caseworker sees its own region's cases), the organization, a sibling city, a designer.
+    _, review = flow.to("review")
+    response = post("reviewer_cc", f"{review.id}/cc", {"to": ["approver_cc", to]})
+    assert response.status_code == 422, response.get_json()
+    error = response.get_json()["error"]
+    assert error["code"] == "user_not_eligible" and error["details"]["to"] == [to]
+    assert to in error["message"]
+    session.rollback()
+    assert session.scalars(select(TaskCopy).where(TaskCopy.task_id == review.id)).all() == []  # none copied
+    assert get(to, f"/{review.id}").status_code == 404
+
+
+def test_a_copy_reaches_the_regions_staff_and_supervisors_above(flow, post):
+    _, review = flow.to("review")
+    response = post("reviewer_cc", f"{review.id}/cc", {"to": ["approver_cc", "supervisor_cc", "supervisor_prov",
+                                                                "admin"]})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["cc"] == ["admin", "approver_cc", "supervisor_cc", "supervisor_prov"]
 
 
 # -- 催办 urge -----------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from workflow_app import clock, db
 from workflow_app.db import unit_of_work
 from workflow_app.directory.models import Role, User
 from workflow_app.instances import audit
+from workflow_app.instances.disclosure import comment_visible
 from workflow_app.instances.errors import TaskNotFound, TaskNotReady
 from workflow_app.instances.models import AuditEvent, ProcessInstance
 from workflow_app.instances.service import InstanceService
@@ -46,7 +47,7 @@ from workflow_app.tasks.forms import OPINION_FIELD, Form, FormCatalog
 from workflow_app.tasks.models import HumanTask, TaskComment, TaskCopy, TaskStatus, TaskUrge
 from workflow_app.tasks.rules import URGE_INTERVAL, TaskRules
 from workflow_app.tasks.views import Completion, CopyResult, TaskDetail, TaskView, UrgeResult
-from workflow_app.tasks.visibility import Viewer, task_visible
+from workflow_app.tasks.visibility import Viewer, instance_in_office, task_visible
 
 
 class TaskService(TaskRules):
@@ -87,7 +88,7 @@ class TaskService(TaskRules):
     def comments(self, user: User, task_id: str, page: int, per_page: int) -> inbox.Page[TaskComment]:
         """The task's comments, oldest first."""
         row = self.visible(user, task_id)
-        where = TaskComment.task_id == row.id
+        where = (TaskComment.task_id == row.id) & comment_visible(user)
         total = self.session.scalar(select(func.count()).select_from(TaskComment).where(where)) or 0
         items = list(self.session.scalars(select(TaskComment).where(where).order_by(TaskComment.id)
                                           .limit(per_page).offset((page - 1) * per_page)))
@@ -228,11 +229,13 @@ class TaskService(TaskRules):
                 or self.in_pool(user, row)):
             raise NotActionable("only those who work on the task can copy it")
         targets = self.users(to, field_name="to")
-        strangers = [u.username for u in targets
-                     if u.role is Role.APPLICANT and u.organization_id != row.organization_id]
+        # A copy opens the task and its case: only to staff who could see the case anyway.
+        strangers = [u.username for u in targets if self.session.scalar(select(ProcessInstance.id).where(
+            ProcessInstance.id == row.instance_id, instance_in_office(u))) is None]
         if strangers:
-            raise UserNotEligible("applicants can only receive copies of their own organization's cases",
-                                  details={"fields": {"to": strangers}})
+            raise UserNotEligible("copies go only to staff who may see the case anyway (its region's staff, "
+                                  "supervisors above it): " + ", ".join(strangers),
+                                  details={"fields": {"to": strangers}, "to": strangers})
         with unit_of_work(self.session):
             row, instance = self.instances.lock_task(task_id)
             already = set(self.session.scalars(select(TaskCopy.username).where(TaskCopy.task_id == row.id)))
