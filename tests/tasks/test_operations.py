@@ -307,6 +307,15 @@ def test_the_starter_urges_the_group_once_an_hour(flow, post, session):
         assert post("applicant", f"{accept.id}/urge").status_code == 200
 
 
+def test_an_urge_to_the_organization_names_the_office_not_the_staff_member(flow, post, session):
+    instance_id = flow.start()
+    apply = flow.open(instance_id, "apply")
+    response = post("admin", f"{apply.id}/urge", {"message": "请尽快提交"})
+    assert response.status_code == 200 and "applicant" in response.get_json()["recipients"]
+    message = session.scalars(select(OutboxMessage).where(OutboxMessage.subject.like("催办%"))).one()
+    assert message.body.startswith("长春市民政局 催办任务") and "马晓东" not in message.body
+
+
 def test_urging_reaches_the_holder_and_only_the_starter_may_urge(flow, post):
     _, accept = flow.to("accept")
     post("window_cc", f"{accept.id}/claim")

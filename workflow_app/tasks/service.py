@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from workflow_app import clock, db
 from workflow_app.db import unit_of_work
 from workflow_app.directory.models import Role, User
+from workflow_app.documents.context import authority_name
 from workflow_app.instances import audit
 from workflow_app.instances.disclosure import comment_visible
 from workflow_app.instances.errors import TaskNotFound, TaskNotReady
@@ -47,7 +48,7 @@ from workflow_app.tasks.forms import OPINION_FIELD, Form, FormCatalog
 from workflow_app.tasks.models import HumanTask, TaskComment, TaskCopy, TaskStatus, TaskUrge
 from workflow_app.tasks.rules import URGE_INTERVAL, TaskRules
 from workflow_app.tasks.views import Completion, CopyResult, TaskDetail, TaskView, UrgeResult
-from workflow_app.tasks.visibility import Viewer, instance_in_office, task_visible
+from workflow_app.tasks.visibility import APPLICANT_GROUP, Viewer, instance_in_office, task_visible
 
 
 class TaskService(TaskRules):
@@ -272,8 +273,11 @@ class TaskService(TaskRules):
                             recipients=len(people))
             self.session.add(urge)
             self.session.flush()
+            # The organization reads the office, never a staff member's name (instances/disclosure.py).
+            sender = authority_name(self.session, row.region_code) \
+                if row.candidate_group == APPLICANT_GROUP and user.role is not Role.APPLICANT else user.display_name
             self.notify(people, f"催办：{row.title}",
-                        f"{user.display_name} 催办任务「{row.title}」（{row.business_key or instance.id}）。"
+                        f"{sender} 催办任务「{row.title}」（{row.business_key or instance.id}）。"
                         + (f"\n留言：{message}" if message else ""), instance.id, key=f"urge:{urge.id}")
             audit.record(self.session, instance.id, action="urge", actor=user.username, task_id=row.id,
                          task_name=row.title, opinion=message, details={"to": [p.username for p in people]})
