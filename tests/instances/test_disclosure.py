@@ -205,3 +205,19 @@ def test_the_shipped_decision_steps_declare_what_they_give_the_organization(app,
 def test_the_step_rule_reads_true_false_or_decision_values(raw, decision, expected):
     assert disclosure.parse_step_rule({disclosure.OPINION_PROPERTY: raw}).discloses(decision) is expected
 
+
+
+def test_a_case_in_error_tells_the_organization_no_technical_detail(client, auth, deploy_scripted, demo, session):
+    from workflow_app.services import instance_service
+
+    key = deploy_scripted("x = 1 / 0")
+    advance = instance_service().start(key, started_by="applicant", region_code="220100",
+                                       organization_id=user("applicant").organization_id)
+    instance = instance_service().complete_task(advance.new_tasks[0].id, {}, actor="window_cc").instance
+    assert instance.status.value == "error"
+    shown = client.get(f"{URL}/{instance.id}", headers=auth("applicant")).get_json()
+    assert shown["status"] == "error" and shown["error"] == {"message": disclosure.CASE_ERROR}
+    staff = client.get(f"{URL}/{instance.id}", headers=auth("admin")).get_json()
+    assert "ZeroDivisionError" in staff["error"]["message"]
+    history = client.get(f"{URL}/{instance.id}/history", headers=auth("applicant")).get_json()["items"]
+    assert "error" not in [e["action"] for e in history] and "ZeroDivision" not in json.dumps(history)

@@ -54,6 +54,8 @@ EVENT_DETAILS = {
 }
 NAMING_KEYS = ("to", "from")
 WITHHELD = "（内部意见，不予公开）"
+# A case in error: the engine's detail (a script, a variable's value) is for staff.
+CASE_ERROR = "案件处理出现问题，工作人员正在处理（the case is in error; staff are handling it）"
 
 
 def reads_as_organization(user: User) -> bool:
@@ -268,10 +270,12 @@ def task_body(body: dict[str, Any], org_users: frozenset[str]) -> dict[str, Any]
 
 
 def instance_body(body: dict[str, Any], office: str, org_users: frozenset[str]) -> dict[str, Any]:
-    """A case body (API.md) as the organization reads it: the starter by name only when its own."""
+    """A case body (API.md) as the organization reads it: the starter by name only when its own, staff steps
+    without who holds them, an error without its technical detail."""
     started_by = body.get("started_by")
     return {**body, "started_by": started_by if started_by in org_users else office,
-            "active_tasks": [task_body(t, org_users) for t in body.get("active_tasks") or []]}
+            "active_tasks": [task_body(t, org_users) for t in body.get("active_tasks") or []],
+            "error": {"message": CASE_ERROR} if body.get("error") else None}
 
 
 # -- comments, documents, messages -------------------------------------------------------------------
