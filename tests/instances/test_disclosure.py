@@ -13,6 +13,7 @@ from tests.web.support import accept, deploy_registration, open_task, registrati
 from workflow_app.db import unit_of_work
 from workflow_app.documents.models import Document
 from workflow_app.instances import disclosure
+from workflow_app.instances.audit import record
 from workflow_app.notifications.models import Channel, OutboxMessage
 from workflow_app.tasks.service import task_service
 
@@ -221,3 +222,14 @@ def test_a_case_in_error_tells_the_organization_no_technical_detail(client, auth
     assert "ZeroDivisionError" in staff["error"]["message"]
     history = client.get(f"{URL}/{instance.id}/history", headers=auth("applicant")).get_json()["items"]
     assert "error" not in [e["action"] for e in history] and "ZeroDivision" not in json.dumps(history)
+
+
+def test_short_internal_words_and_given_reasons_are_not_cut_from_messages(returned, session):
+    from workflow_app.instances.models import ProcessInstance
+
+    with unit_of_work(session):
+        record(session, returned, action="comment", actor="reviewer_cc", opinion="同意")
+    inputs = disclosure.case_inputs(session, None, session.get(ProcessInstance, returned))
+    withheld = disclosure.withheld_texts(inputs)
+    assert INTERNAL in withheld and "同意" not in withheld and REASON not in withheld
+    assert disclosure.redact("同意受理。" + REASON, inputs, {}) == "同意受理。" + REASON

@@ -54,6 +54,7 @@ EVENT_DETAILS = {
 }
 NAMING_KEYS = ("to", "from")
 WITHHELD = "（内部意见，不予公开）"
+MIN_WITHHELD = 6  # characters: shorter internal words are not searched for in messages
 # A case in error: the engine's detail (a script, a variable's value) is for staff.
 CASE_ERROR = "案件处理出现问题，工作人员正在处理（the case is in error; staff are handling it）"
 
@@ -297,10 +298,13 @@ def document_visible(user: User, kind_column: Any) -> ColumnElement[bool]:
 
 
 def withheld_texts(inputs: CaseInputs, comments: Iterable[str] = ()) -> list[str]:
-    """The internal words of a case (opinions not given to the organization, staff comments), longest first."""
-    texts = {e.opinion for e in inputs.events if e.opinion and not disclosed_opinion(e, inputs)}
-    texts.update(c for c in comments if c)
-    return sorted((t.strip() for t in texts if t and len(t.strip()) >= 2), key=len, reverse=True)
+    """The internal words of a case (opinions not given to the organization, staff comments), longest first.
+    Words it was given anyway stay; so do short ones ("同意", "已阅"), which say little and would garble
+    any message that uses the same words."""
+    given = {e.opinion.strip() for e in inputs.events if e.opinion and disclosed_opinion(e, inputs)}
+    texts = {e.opinion.strip() for e in inputs.events if e.opinion and not disclosed_opinion(e, inputs)}
+    texts.update(c.strip() for c in comments if c)
+    return sorted((t for t in texts - given if len(t) >= MIN_WITHHELD), key=len, reverse=True)
 
 
 def redact(text: str, inputs: CaseInputs, staff: Mapping[str, str], comments: Iterable[str] = ()) -> str:
