@@ -233,3 +233,23 @@ def test_short_internal_words_and_given_reasons_are_not_cut_from_messages(return
     withheld = disclosure.withheld_texts(inputs)
     assert INTERNAL in withheld and "同意" not in withheld and REASON not in withheld
     assert disclosure.redact("同意受理。" + REASON, inputs, {}) == "同意受理。" + REASON
+
+
+def test_a_paper_application_held_by_the_window_names_the_office_to_the_organization(client, auth, app, demo):
+    deploy_registration()
+    org = user("applicant").organization_id
+    started = client.post(URL, json={"process_key": "registration", "organization_id": org},
+                          headers=auth("window_cc")).get_json()
+    [form] = started["active_tasks"]
+    assert form["assignee"] == "window_cc"  # the clerk enters the paper application
+    listed = client.get("/api/v1/tasks", query_string={"scope": "all"}, headers=auth("applicant")).get_json()
+    [row] = [t for t in listed["items"] if t["id"] == form["id"]]
+    assert row["assignee"] == OFFICE
+    detail = client.get(f"/api/v1/tasks/{form['id']}", headers=auth("applicant")).get_json()
+    assert detail["assignee"] == OFFICE and detail["instance"]["started_by"] == OFFICE
+    case = client.get(f"{URL}/{started['id']}", headers=auth("applicant")).get_json()
+    assert case["active_tasks"][0]["assignee"] == OFFICE
+    for body in (listed, detail, case):
+        assert "window_cc" not in json.dumps(body)
+    staff = client.get(f"/api/v1/tasks/{form['id']}", headers=auth("window_cc")).get_json()
+    assert staff["assignee"] == "window_cc"

@@ -72,3 +72,23 @@ def test_a_copy_to_someone_who_could_not_see_the_case_is_refused_in_chinese(web,
     assert f"只能抄送给本案件所在区划的工作人员或上级监督人，以下用户不能接收：{to}" in text(response)
     assert open_task(_case, "accept").id == task_id
     assert Pages(web, to).get(f"/tasks/{task_id}").status_code == 404
+
+
+def test_a_task_the_window_holds_for_the_organization_shows_the_office(web):
+    from workflow_app import db
+    from workflow_app.instances.queries import InstanceAccess
+    from workflow_app.services import instance_service
+
+    deploy_registration()
+    started = InstanceAccess(db.session(), user("window_cc"), instance_service()).start(
+        "registration", organization_id=user("applicant").organization_id)
+    [form] = started["active_tasks"]
+    db.session().commit()
+    applicant = Pages(web, "applicant")
+    html = text(applicant.get(f"/tasks/{form['id']}"))
+    assert "此任务已由 长春市民政局 签收办理" in html
+    case = text(applicant.get(f"/cases/{started['id']}"))
+    assert "长春市民政局" in case
+    inbox = text(applicant.get("/inbox?tab=todo"))
+    for page in (html, case, inbox):
+        assert "赵丽" not in page and "window_cc" not in page

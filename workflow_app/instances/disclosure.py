@@ -34,7 +34,7 @@ from workflow_app.directory.models import Role, User
 from workflow_app.documents.context import authority_name
 from workflow_app.instances.models import AuditEvent, ProcessInstance
 from workflow_app.tasks.models import HumanTask, TaskComment
-from workflow_app.tasks.views import TaskDetail
+from workflow_app.tasks.views import TaskDetail, TaskView
 from workflow_app.tasks.visibility import APPLICANT_GROUP
 
 OPINION_PROPERTY = "opinionToApplicant"
@@ -260,11 +260,11 @@ def task_variables(variables: Mapping[str, Any], form_fields: Iterable[str], inp
     return shown
 
 
-def task_body(body: dict[str, Any], org_users: frozenset[str]) -> dict[str, Any]:
-    """An open task of the case (API.md's task body) as the organization reads it: who holds it only when one
-    of its own users does; a staff step without its form."""
+def task_body(body: dict[str, Any], org_users: frozenset[str], office: str) -> dict[str, Any]:
+    """An open task of the case (API.md's task body) as the organization reads it: its own step held by
+    one of its users by name, by staff as the office; a staff step without who holds it or its form."""
     if body.get("candidate_group") == APPLICANT_GROUP:
-        return body if body.get("assignee") in (None, *org_users) else {**body, "assignee": None}
+        return body if body.get("assignee") in (None, *org_users) else {**body, "assignee": office}
     body = {**body, "assignee": None, "escalation_level": 0}
     body.pop("form", None)
     return body
@@ -275,7 +275,7 @@ def instance_body(body: dict[str, Any], office: str, org_users: frozenset[str]) 
     without who holds them, an error without its technical detail."""
     started_by = body.get("started_by")
     return {**body, "started_by": started_by if started_by in org_users else office,
-            "active_tasks": [task_body(t, org_users) for t in body.get("active_tasks") or []],
+            "active_tasks": [task_body(t, org_users, office) for t in body.get("active_tasks") or []],
             "error": {"message": CASE_ERROR} if body.get("error") else None}
 
 
@@ -338,10 +338,48 @@ def case_comments(session: Session, instance_id: str, org_users: frozenset[str])
 
 
 def task_detail(session: Session, reader: User, detail: TaskDetail) -> TaskDetail:
-    """A task's detail as ``reader`` reads it: for an organization, the case data its form may open with."""
+    """A task's detail as ``reader`` reads it: for an organization, the case data its form may open with,
+    and staff named as the office."""
     if not reads_as_organization(reader):
         return detail
     inputs = case_inputs(session, reader, detail.instance)
     declared = (detail.form.schema.get("properties") or {}) if isinstance(detail.form.schema, dict) else {}
-    return replace(detail, variables=task_variables(detail.variables, declared, inputs),
+    instance = detail.instance
+    if instance.started_by not in inputs.org_users:
+        instance = Shown(instance, started_by=inputs.office)
+    return replace(detail, task=shown_task(detail.task, inputs.org_users, inputs.office), instance=instance,
+                   variables=task_variables(detail.variables, declared, inputs),
                    cc=[n for n in detail.cc if n in inputs.org_users])
+
+
+def task_views(session: Session, reader: User, views: list[TaskView]) -> list[TaskView]:
+    """Inbox rows as ``reader`` reads them: for an organization, staff named as the office."""
+    if not reads_as_organization(reader):
+        return views
+    org_users, offices = organization_users(session, reader), {}
+    shown = []
+    for view in views:
+        region = view.task.region_code
+        if region not in offices:
+            offices[region] = authority_name(session, region)
+        shown.append(TaskView(shown_task(view.task, org_users, offices[region]), view.form))
+    return shown
+
+
+class Shown:
+    """A row read through the rule: the attributes given replaced, every other one the row's own (the row
+    itself is never changed, so nothing of this reaches the database)."""
+
+    def __init__(self, row: Any, **replaced: Any) -> None:
+        self._row = row
+        self.__dict__.update(replaced)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._row, name)
+
+
+def shown_task(row: HumanTask, org_users: frozenset[str], office: str) -> Any:
+    """A task row with its staff holder, completer or delegator named as the office."""
+    people = {name: getattr(row, name) for name in ("assignee", "completed_by", "delegated_from")}
+    shown = {name: value if value is None or value in org_users else office for name, value in people.items()}
+    return row if shown == people else Shown(row, **shown)

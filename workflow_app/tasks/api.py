@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import Response
@@ -68,7 +69,9 @@ def urge_too_soon(exc: UrgeTooSoon) -> tuple[Response, int]:
 def list_tasks(args: dict[str, Any]) -> Page[TaskView]:
     """The caller's inbox: tasks they hold plus unclaimed tasks of their groups in their region (``scope``
     picks another tab), filtered and sorted."""
-    return task_service().inbox(current_user(), InboxQuery(**args))
+    user = current_user()
+    page = task_service().inbox(user, InboxQuery(**args))
+    return replace(page, items=disclosure.task_views(db.session(), user, page.items))
 
 
 @blp.route("/counts", methods=["GET"])

@@ -266,8 +266,9 @@ def _page(detail: TaskDetail, *, shown: dict[str, Any] | None = None, opinion: s
           op_values: dict[str, str] | None = None, op_errors: dict[str, list[str]] | None = None,
           status: int = 200) -> ResponseReturnValue:
     """Render the task page (after a refused post: with what was typed and the messages)."""
-    user, task = current_web_user(), detail.task
+    user = current_web_user()
     detail = disclosure.task_detail(db.session(), user, detail)  # an organization reads only its part
+    task = detail.task
     case = case_view(user, detail.instance, detail.variables)
     fields = schema_form.build(detail.form.schema)
     form_errors = form_errors or {}
