@@ -234,8 +234,8 @@ class TaskService(TaskRules):
         strangers = [u.username for u in targets if self.session.scalar(select(ProcessInstance.id).where(
             ProcessInstance.id == row.instance_id, instance_in_office(u))) is None]
         if strangers:
-            raise UserNotEligible("copies go only to staff who may see the case anyway (its region's staff, "
-                                  "supervisors above it): " + ", ".join(strangers),
+            raise UserNotEligible("只能抄送给能查看本案件的工作人员（本区划工作人员或上级监督人）：" + "、".join(strangers)
+                                  + "（copies go only to staff who may see the case anyway）",
                                   details={"fields": {"to": strangers}, "to": strangers})
         with unit_of_work(self.session):
             row, instance = self.instances.lock_task(task_id)
