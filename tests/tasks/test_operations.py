@@ -316,6 +316,14 @@ def test_an_urge_to_the_organization_names_the_office_not_the_staff_member(flow,
     assert message.body.startswith("长春市民政局 催办任务") and "马晓东" not in message.body
 
 
+def test_a_transfer_to_the_organization_names_the_office_not_the_staff_member(flow, post, session):
+    apply = flow.open(flow.start(), "apply")
+    assert post("admin", f"{apply.id}/claim").status_code == 200
+    assert post("admin", f"{apply.id}/transfer", {"to": "applicant"}).status_code == 200
+    message = session.scalars(select(OutboxMessage).where(OutboxMessage.subject.like("转办%"))).one()
+    assert message.body.startswith("长春市民政局 将任务") and "马晓东" not in message.body
+
+
 def test_urging_reaches_the_holder_and_only_the_starter_may_urge(flow, post):
     _, accept = flow.to("accept")
     post("window_cc", f"{accept.id}/claim")

@@ -197,7 +197,7 @@ class TaskService(TaskRules):
             audit.record(self.session, instance.id, action="delegate", actor=user.username, task_id=row.id,
                          task_name=row.title, opinion=opinion, details={"to": target.username})
             self.notify([target], f"委派任务：{row.title}",
-                        f"{user.display_name} 将任务「{row.title}」委派给您办理。", instance.id)
+                        f"{self.sender(user, row)} 将任务「{row.title}」委派给您办理。", instance.id)
         return self.view(row)
 
     def transfer(self, user: User, task_id: str, to: str, opinion: str | None = None) -> TaskView:
@@ -218,7 +218,7 @@ class TaskService(TaskRules):
             audit.record(self.session, instance.id, action="transfer", actor=user.username, task_id=row.id,
                          task_name=row.title, opinion=opinion, details={"from": previous, "to": target.username})
             self.notify([target], f"转办任务：{row.title}",
-                        f"{user.display_name} 将任务「{row.title}」转交给您办理。", instance.id)
+                        f"{self.sender(user, row)} 将任务「{row.title}」转交给您办理。", instance.id)
         return self.view(row)
 
     # -- copies, reminders, comments -------------------------------------------------------------
@@ -273,11 +273,8 @@ class TaskService(TaskRules):
                             recipients=len(people))
             self.session.add(urge)
             self.session.flush()
-            # The organization reads the office, never a staff member's name (instances/disclosure.py).
-            sender = authority_name(self.session, row.region_code) \
-                if row.candidate_group == APPLICANT_GROUP and user.role is not Role.APPLICANT else user.display_name
             self.notify(people, f"催办：{row.title}",
-                        f"{sender} 催办任务「{row.title}」（{row.business_key or instance.id}）。"
+                        f"{self.sender(user, row)} 催办任务「{row.title}」（{row.business_key or instance.id}）。"
                         + (f"\n留言：{message}" if message else ""), instance.id, key=f"urge:{urge.id}")
             audit.record(self.session, instance.id, action="urge", actor=user.username, task_id=row.id,
                          task_name=row.title, opinion=message, details={"to": [p.username for p in people]})
@@ -335,6 +332,13 @@ class TaskService(TaskRules):
         task = self.session.get(HumanTask, task_id)
         return Completion(self.view(task, definition_id),
                           [self.view(t, definition_id) for t in new_tasks if t.id in seen])
+
+    def sender(self, user: User, row: HumanTask) -> str:
+        """Who a message about ``row`` says it is from: the office when staff write to the organization (an
+        applicant-lane task's people), which never reads a staff member's name (instances/disclosure.py)."""
+        if row.candidate_group == APPLICANT_GROUP and user.role is not Role.APPLICANT:
+            return authority_name(self.session, row.region_code)
+        return user.display_name
 
     def _form(self, row: HumanTask, definition_id: int | None = None) -> Form:
         if definition_id is None:
