@@ -8,6 +8,10 @@ address, so a retried handler never sends twice. Each webhook endpoint configure
 outbox (``WEBHOOK_URLS`` / ``SOCORG_WEBHOOK_URLS``, the setting alerts use too) gets one message
 per call with the same content, deduplicated the same way (case, service task, URL).
 ``NOTIFY_WEBHOOK_URL`` is a deprecated alias that still adds its one URL.
+
+Messages to an organization's users (and the webhook copy, when they are among the recipients) follow
+the disclosure rule (docs/visibility.md): the case's internal opinions and staff comments are withheld,
+staff are named as the office.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from sqlalchemy import select
 from handlers import HandlerContext
 from handlers.support import USERNAME_RE, boolean, fail, handler, region_code, task_id, text, text_list
 from workflow_app.directory.models import Region, User, user_groups
+from workflow_app.instances import disclosure
 from workflow_app.notifications.delivery import webhook_urls
 from workflow_app.notifications.models import Channel
 from workflow_app.notifications.outbox import enqueue
@@ -67,6 +72,18 @@ def _group_members(context: HandlerContext, group: str, code: str) -> list[User]
     return []
 
 
+def _for_organization(context: HandlerContext, text: str) -> str:
+    """``text`` as the case's organization may read it."""
+    inputs = disclosure.case_inputs(context.session, None, context.instance)
+    staff = disclosure.staff_actors(context.session, inputs)
+    if context.actor and context.actor not in staff and context.actor not in inputs.org_users:
+        found = context.session.scalars(select(User).where(User.username == context.actor)).first()
+        if found is not None and not disclosure.reads_as_organization(found):
+            staff[found.username] = found.display_name
+    return disclosure.redact(text, inputs, staff, disclosure.case_comments(context.session, context.instance.id,
+                                                                           inputs.org_users))
+
+
 @handler("notify.send")
 def send(context: HandlerContext, params: dict[str, Any]) -> dict[str, Any]:
     """Queue one message per recipient; returns how many were queued."""
@@ -107,6 +124,11 @@ def send(context: HandlerContext, params: dict[str, Any]) -> dict[str, Any]:
         recipients.update((u.username, u) for u in context.session.scalars(
             select(User).where(User.organization_id == context.instance.organization_id, User.active.is_(True))))
 
+    # What an organization's users receive follows the disclosure rule: the internal opinions and comments
+    # of the case are withheld and staff are named as the office (workflow_app/instances/disclosure.py).
+    organization = [u for u in recipients.values() if disclosure.reads_as_organization(u)]
+    org_subject, org_body = (_for_organization(context, subject), _for_organization(context, body)) \
+        if organization else (subject, body)
     payload = {"kind": kind, "instance_id": context.instance.id, "process_key": context.instance.process_key,
                "business_key": context.instance.business_key, "task_id": task_id(context)}
     queued, without_email = 0, []
@@ -114,12 +136,14 @@ def send(context: HandlerContext, params: dict[str, Any]) -> dict[str, Any]:
         if not user.email:
             without_email.append(username)
             continue
-        enqueue(context.session, channel=Channel.EMAIL, recipient=user.email, subject=subject, body=body,
-                payload={**payload, "username": username}, instance_id=context.instance.id,
+        to_org = disclosure.reads_as_organization(user)
+        enqueue(context.session, channel=Channel.EMAIL, recipient=user.email, subject=org_subject if to_org else subject,
+                body=org_body if to_org else body, payload={**payload, "username": username},
+                instance_id=context.instance.id,
                 dedupe_key=_dedupe(context, user.email, subject))
         queued += 1
     for url in _webhook_urls():
-        enqueue(context.session, channel=Channel.WEBHOOK, recipient=url, subject=subject, body=body,
+        enqueue(context.session, channel=Channel.WEBHOOK, recipient=url, subject=org_subject, body=org_body,
                 payload={**payload, "recipients": sorted(recipients)}, instance_id=context.instance.id,
                 dedupe_key=_dedupe(context, url, subject))
     return {"queued": queued, "recipients": sorted(recipients), "without_email": without_email}

@@ -296,6 +296,28 @@ def test_bad_time_limit_is_reported(bundle: Bundle, limit: str) -> None:
     assert f"timeLimit {limit!r} is not a time limit" in problem.message
 
 
+def add_task_property(bundle: Bundle, task_id: str, name: str, value: str) -> None:
+    """Give a user task one more spiffworkflow property."""
+    properties = bundle.first(task_id, ".//spiff:properties")
+    etree.SubElement(properties, f"{{{NS['spiff']}}}property", name=name, value=value)
+
+
+@pytest.mark.parametrize(("name", "value"), [("opinionToApplicant", "true"), ("opinionToApplicant", "false"),
+                                             ("opinionToApplicant", "reject"), ("fieldsToApplicant", "opinion")])
+def test_what_a_step_gives_the_organization_passes_when_its_form_has_it(bundle: Bundle, name: str, value: str) -> None:
+    add_task_property(bundle, "Task_Review", name, value)
+    assert bundle.lint() == []
+
+
+@pytest.mark.parametrize(("name", "value", "phrase"), [
+    ("opinionToApplicant", "reject,refuse", "names decisions refuse that form"),
+    ("fieldsToApplicant", "opinion,reasons", "names fields reasons that form"),
+])
+def test_a_reason_the_form_does_not_have_is_reported(bundle: Bundle, name: str, value: str, phrase: str) -> None:
+    add_task_property(bundle, "Task_Review", name, value)
+    assert phrase in the_problem(bundle.lint(), MAIN, "Task_Review").message
+
+
 def set_process_property(bundle: Bundle, name: str, value: str) -> None:
     """Give the main process its own spiffworkflow property ``name`` (before its first child)."""
     process = bundle.element("registration")

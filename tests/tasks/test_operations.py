@@ -15,7 +15,7 @@ from workflow_app.directory.passwords import hash_password
 from workflow_app.engine import get_engine
 from workflow_app.instances.models import AuditEvent, ProcessInstance
 from workflow_app.notifications.models import OutboxMessage
-from workflow_app.tasks.models import HumanTask, TaskStatus
+from workflow_app.tasks.models import HumanTask, TaskCopy, TaskStatus
 
 
 def engine_ready(session, instance_id: str) -> list[tuple[str, str]]:
@@ -256,6 +256,38 @@ def test_copy_targets_are_checked(flow, post):
     assert post("reviewer_cc", f"{review.id}/cc", {"to": "approver_cc"}).status_code == 422
 
 
+@pytest.fixture
+def jilin_reviewer(session, demo) -> str:
+    """A reviewer of 吉林市, a sibling of the cases' 长春市."""
+    session.add(User(username="reviewer_jl", display_name="何平（吉林市民政局审核）", role=Role.CASEWORKER,
+                     password_hash=hash_password("demo12345"), region_code="220200", email="jl@example.org",
+                     groups=[session.get(Group, "reviewer")]))
+    session.commit()
+    return "reviewer_jl"
+
+
+@pytest.mark.parametrize("to", ["reviewer_prov", "applicant", "reviewer_jl", "designer"])
+def test_a_copy_goes_only_to_staff_who_could_see_the_case_anyway(flow, post, get, session, jilin_reviewer, to):
+    # A 省厅 reviewer (a caseworker sees its own region's cases), the organization, a sibling city, a designer.
+    _, review = flow.to("review")
+    response = post("reviewer_cc", f"{review.id}/cc", {"to": ["approver_cc", to]})
+    assert response.status_code == 422, response.get_json()
+    error = response.get_json()["error"]
+    assert error["code"] == "user_not_eligible" and error["details"]["to"] == [to]
+    assert to in error["message"]
+    session.rollback()
+    assert session.scalars(select(TaskCopy).where(TaskCopy.task_id == review.id)).all() == []  # none copied
+    assert get(to, f"/{review.id}").status_code == 404
+
+
+def test_a_copy_reaches_the_regions_staff_and_supervisors_above(flow, post):
+    _, review = flow.to("review")
+    response = post("reviewer_cc", f"{review.id}/cc", {"to": ["approver_cc", "supervisor_cc", "supervisor_prov",
+                                                                "admin"]})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["cc"] == ["admin", "approver_cc", "supervisor_cc", "supervisor_prov"]
+
+
 # -- 催办 urge -----------------------------------------------------------------------------------
 
 
@@ -273,6 +305,23 @@ def test_the_starter_urges_the_group_once_an_hour(flow, post, session):
     assert 3500 <= int(response.headers["Retry-After"]) <= 3600
     with clock.frozen(clock.now() + timedelta(minutes=61)):
         assert post("applicant", f"{accept.id}/urge").status_code == 200
+
+
+def test_an_urge_to_the_organization_names_the_office_not_the_staff_member(flow, post, session):
+    instance_id = flow.start()
+    apply = flow.open(instance_id, "apply")
+    response = post("admin", f"{apply.id}/urge", {"message": "请尽快提交"})
+    assert response.status_code == 200 and "applicant" in response.get_json()["recipients"]
+    message = session.scalars(select(OutboxMessage).where(OutboxMessage.subject.like("催办%"))).one()
+    assert message.body.startswith("长春市民政局 催办任务") and "马晓东" not in message.body
+
+
+def test_a_transfer_to_the_organization_names_the_office_not_the_staff_member(flow, post, session):
+    apply = flow.open(flow.start(), "apply")
+    assert post("admin", f"{apply.id}/claim").status_code == 200
+    assert post("admin", f"{apply.id}/transfer", {"to": "applicant"}).status_code == 200
+    message = session.scalars(select(OutboxMessage).where(OutboxMessage.subject.like("转办%"))).one()
+    assert message.body.startswith("长春市民政局 将任务") and "马晓东" not in message.body
 
 
 def test_urging_reaches_the_holder_and_only_the_starter_may_urge(flow, post):

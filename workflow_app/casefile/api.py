@@ -55,7 +55,7 @@ class SubmissionListSchema(Schema):
 def _body(view: SubmissionView) -> dict[str, Any]:
     s = view.submission
     return {
-        "task_id": s.task_id, "task_name": s.task_name, "title": s.title, "submitted_by": s.submitted_by,
+        "task_id": s.task_id, "task_name": s.task_name, "title": s.title, "submitted_by": view.submitted_by,
         "submitted_at": s.submitted_at, "form_version": s.form_version, "data": s.data, "opinion": s.opinion,
         "labels": {name: {"title": label.title, "values": label.values} for name, label in view.labels.items()},
         "changes": {name: {"before": before, "after": after} for name, (before, after) in view.changes.items()},

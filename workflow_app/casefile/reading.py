@@ -6,7 +6,7 @@ submission; the organization (an applicant user) reads only its own lane's submi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +16,10 @@ from sqlalchemy.orm import Session
 from workflow_app.attachments.models import Attachment
 from workflow_app.casefile.models import Submission
 from workflow_app.casefile.submissions import submissions_of
-from workflow_app.directory.models import Role, User
+from workflow_app.directory.models import User
+from workflow_app.documents.context import authority_name
+from workflow_app.instances.disclosure import organization_users, reads_as_organization
+from workflow_app.instances.models import ProcessInstance
 from workflow_app.tasks.forms import FormCatalog
 from workflow_app.tasks.visibility import APPLICANT_GROUP
 
@@ -40,6 +43,9 @@ class SubmissionView:
     # field → (value before, value now) where an earlier submission of the case held another value
     changes: dict[str, tuple[Any, Any]]
     file_names: dict[str, str] = field(default_factory=dict)  # attachment id → its file name
+    # Who submitted it as the reader may know: a username, or for an organization reader the office
+    # in place of a staff member (a paper application typed in by the window).
+    submitted_by: str | None = None
 
     def label_of(self, name: str) -> str:
         """The field's title (its name when the form gives none)."""
@@ -104,8 +110,9 @@ def as_text(value: Any) -> str:
 
 
 def readable_by(user: User, submissions: Iterable[Submission]) -> list[Submission]:
-    """The submissions ``user`` may read (the case's visibility is checked before)."""
-    if user.role is Role.APPLICANT:
+    """The submissions ``user`` may read (the case's visibility is checked before): the organization reads
+    its own lane's (docs/visibility.md), staff read all."""
+    if reads_as_organization(user):
         return [s for s in submissions if s.candidate_group == APPLICANT_GROUP]
     return list(submissions)
 
@@ -123,8 +130,17 @@ class SubmissionReader:
         changes = _changes(everything)
         names = dict(self.session.execute(select(Attachment.id, Attachment.filename)
                                           .where(Attachment.instance_id == instance_id)).all())
-        return [SubmissionView(s, self._labels(s), changes.get(s.id, {}), names)
+        shown_by = self._submitter(user, instance_id)
+        return [SubmissionView(s, self._labels(s), changes.get(s.id, {}), names, shown_by(s.submitted_by))
                 for s in readable_by(user, everything)]
+
+    def _submitter(self, user: User, instance_id: str) -> Callable[[str | None], str | None]:
+        if not reads_as_organization(user):
+            return lambda username: username
+        own = organization_users(self.session, user)
+        region = self.session.scalar(select(ProcessInstance.region_code).where(ProcessInstance.id == instance_id))
+        office = authority_name(self.session, region)
+        return lambda username: username if username in own else office
 
     def _labels(self, submission: Submission) -> dict[str, FieldLabel]:
         if not submission.task_name:

@@ -27,6 +27,7 @@ from workflow_app.definitions.lint_dmn import DmnLint
 from workflow_app.definitions.properties import START_VARIABLES_PROPERTY, invalid_start_variable_names
 from workflow_app.engine.helpers import reserved_names
 from workflow_app.engine.sandbox import compile_expression, compile_script
+from workflow_app.instances.disclosure import FIELDS_PROPERTY, OPINION_PROPERTY, parse_step_rule
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -66,11 +67,12 @@ def lint_bundle(
     """Return every problem found in a bundle of BPMN trees, DMN trees and decoded JSON forms."""
     problems: list[Problem] = []
     forms_by_name: dict[str, str] = {}
+    decoded: dict[str, object] = {}
     for name, value in forms.items():
         base = _basename(name)
         if base in forms_by_name:
             problems.append(Problem(name, f"another form is also named {base!r} ({forms_by_name[base]})"))
-        forms_by_name[base] = name
+        forms_by_name[base], decoded[base] = name, value
         problems += check_form_schema(name, value)
 
     decisions: dict[str, str] = {}
@@ -85,7 +87,7 @@ def lint_bundle(
 
     process_ids = {pid for tree in bpmn.values() for pid in tree.xpath("//bpmn:process/@id", namespaces=NS)}
     for name, tree in bpmn.items():
-        problems += _BpmnLint(name, tree, forms_by_name, decisions, process_ids, known_operators).run()
+        problems += _BpmnLint(name, tree, forms_by_name, decisions, process_ids, known_operators, decoded).run()
     return problems
 
 
@@ -115,9 +117,11 @@ class _BpmnLint(FileLint):
         decisions: Mapping[str, str],
         process_ids: Collection[str],
         known_operators: Collection[str] | None,
+        decoded_forms: Mapping[str, object] | None = None,
     ) -> None:
         super().__init__(file, tree, NS)
         self.forms = forms
+        self.decoded_forms = decoded_forms or {}
         self.decisions = decisions
         self.process_ids = process_ids
         self.known_operators = known_operators
@@ -199,6 +203,8 @@ class _BpmnLint(FileLint):
                 self.add(task, f"user task has no form: add the spiffworkflow property {FORM_PROPERTY}")
             elif _basename(form) not in self.forms:
                 self.add(task, f"form {form!r} is not among the bundle's forms ({_listing(self.forms)})")
+            else:
+                self.check_disclosure(task, form, self.decoded_forms.get(_basename(form)))
         path = f"//bpmn:extensionElements/spiff:properties//spiff:property[@name='{TIME_LIMIT_PROPERTY}']"
         for prop in self.xpath(path):
             value = prop.get("value", "")
@@ -206,6 +212,24 @@ class _BpmnLint(FileLint):
                 owner = prop.getparent().getparent().getparent()
                 self.add(owner, f"timeLimit {value!r} is not a time limit: write working days (5wd), "
                                 "calendar days (30d) or an ISO 8601 duration (PT4H, P2D, P1DT2H)")
+
+    def check_disclosure(self, task: etree._Element, form: str, schema: object) -> None:
+        """``opinionToApplicant`` names decisions the form offers; ``fieldsToApplicant`` fields it declares
+        (docs/visibility.md): a typo would silently keep a reason from the organization."""
+        props = _properties(task)
+        rule = parse_step_rule(props)
+        fields = (schema.get("properties") if isinstance(schema, dict) else None) or {}
+        if isinstance(rule.opinion, frozenset):
+            offered = {str(v) for v in ((fields.get("decision") or {}).get("enum") or [])} \
+                if isinstance(fields.get("decision"), dict) else set()
+            unknown = sorted(rule.opinion - offered)
+            if unknown:
+                self.add(task, f"{OPINION_PROPERTY} names decisions {', '.join(unknown)} that form {form!r} does not "
+                               f"offer ({_listing(offered)}); write true, false or its decision values")
+        unknown_fields = sorted(rule.fields - set(fields))
+        if unknown_fields:
+            self.add(task, f"{FIELDS_PROPERTY} names fields {', '.join(unknown_fields)} that form {form!r} "
+                           "does not declare")
 
     def check_references(self) -> None:
         for task in self.xpath("//bpmn:businessRuleTask"):

@@ -5,13 +5,18 @@ from __future__ import annotations
 from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
+from sqlalchemy import select
 
 from workflow_app import db
 from workflow_app.api.errors import documents_errors
 from workflow_app.auth.current import auth_required, current_user
+from workflow_app.directory.models import User
+from workflow_app.documents.context import authority_name
 from workflow_app.documents.life import DocumentLife
-from workflow_app.documents.models import DocumentStatus, ServiceMethod
+from workflow_app.documents.models import Document, DocumentStatus, ServiceMethod
 from workflow_app.documents.service import DocumentService
+from workflow_app.instances.disclosure import reads_as_organization
+from workflow_app.instances.models import ProcessInstance
 
 blp = Blueprint("documents", __name__, url_prefix="", description="Documents issued by cases (文书).")
 
@@ -87,9 +92,11 @@ class DocumentListSchema(Schema):
 @blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, DocumentListSchema)
 def instance_documents(args: dict, instance_id: str) -> dict:
-    """The documents a case issued, oldest first (404 when the case is not visible)."""
-    items, total = DocumentService(db.session()).for_instance(current_user(), instance_id, **args)
-    return {"items": items, "total": total, **args}
+    """The documents a case issued, oldest first (404 when the case is not visible; an organization reads
+    those issued to it, signed by the office)."""
+    user = current_user()
+    items, total = DocumentService(db.session()).for_instance(user, instance_id, **args)
+    return {"items": [_as_read(user, d) for d in items], "total": total, **args}
 
 
 @blp.route("/documents/<string:document_id>")
@@ -97,7 +104,17 @@ def instance_documents(args: dict, instance_id: str) -> dict:
 @blp.response(200, DocumentDetailSchema)
 def document(document_id: str) -> object:
     """One document with its HTML."""
-    return DocumentService(db.session()).get(current_user(), document_id)
+    user = current_user()
+    return _as_read(user, DocumentService(db.session()).get(user, document_id))
+
+
+def _as_read(user: User, document: Document) -> object:
+    """The document as ``user`` reads it: an organization sees the issuing office, not the staff member."""
+    if not reads_as_organization(user):
+        return document
+    region = db.session().scalar(select(ProcessInstance.region_code).where(ProcessInstance.id == document.instance_id))
+    shown = {name: getattr(document, name) for name in DocumentDetailSchema().fields}
+    return {**shown, "created_by": authority_name(db.session(), region)}
 
 
 @blp.route("/documents/<string:document_id>/print")

@@ -27,6 +27,7 @@ from workflow_app.documents.context import chinese_date, date_text, template_con
 from workflow_app.documents.models import Document
 from workflow_app.errors import NotFound
 from workflow_app.ids import is_uuid
+from workflow_app.instances.disclosure import document_visible
 from workflow_app.instances.models import ProcessInstance
 from workflow_app.numbering import service as numbering
 from workflow_app.tasks.visibility import instance_visible
@@ -118,26 +119,27 @@ class DocumentService:
 
     def for_instance(self, user: User, instance_id: str, *, page: int = 1,
                      per_page: int = 50) -> tuple[list[Document], int]:
-        """The documents of a case the user may see, oldest first; ``NotFound`` if the case is not visible."""
+        """The documents of a case the user may see, oldest first (an organization: those issued to it);
+        ``NotFound`` if the case is not visible."""
         if not is_uuid(instance_id):
             raise NotFound(f"no process instance {instance_id}")
         visible = self.session.scalar(select(ProcessInstance.id).where(
             ProcessInstance.id == instance_id, instance_visible(user)))
         if visible is None:
             raise NotFound(f"no process instance {instance_id}")
-        query = select(Document).where(Document.instance_id == instance_id)
+        query = select(Document).where(Document.instance_id == instance_id, document_visible(user, Document.kind))
         total = self.session.scalar(select(func.count()).select_from(query.subquery()))
         items = self.session.scalars(
             query.order_by(Document.created_at, Document.id).offset((page - 1) * per_page).limit(per_page))
         return list(items), int(total or 0)
 
     def get(self, user: User, document_id: str) -> Document:
-        """A document whose case the user may see."""
+        """A document whose case the user may see (an organization: one issued to it; an internal one is 404)."""
         if not is_uuid(document_id):
             raise DocumentNotFound(f"no document {document_id}")
         document = self.session.scalar(
             select(Document).join(ProcessInstance, ProcessInstance.id == Document.instance_id)
-            .where(Document.id == document_id, instance_visible(user)))
+            .where(Document.id == document_id, instance_visible(user), document_visible(user, Document.kind)))
         if document is None:
             raise DocumentNotFound(f"no document {document_id}")
         return document

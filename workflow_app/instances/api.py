@@ -67,7 +67,8 @@ def start_instance(body: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200, InstanceSchema)
 @documents_errors(blp, 401, 404)
 def get_instance(instance_id: str) -> dict[str, Any]:
-    """A case with its open tasks (and their forms) and its variables; 404 when not visible."""
+    """A case with its open tasks (and their forms) and its variables; 404 when not visible. An organization
+    reads its own submissions and the reasons given to it, staff named as the office (docs/visibility.md)."""
     return _access().detail(instance_id)
 
 
@@ -77,7 +78,8 @@ def get_instance(instance_id: str) -> dict[str, Any]:
 @blp.response(200, HistoryPageSchema)
 @documents_errors(blp, 401, 404)
 def instance_history(args: dict[str, Any], instance_id: str) -> Page:
-    """A case's history (审批记录), oldest first."""
+    """A case's history (审批记录), oldest first; an organization reads the events the disclosure rule allows,
+    actors as the office, no staff comments or internal opinions (docs/visibility.md)."""
     return _access().history(instance_id, **args)
 
 

@@ -33,8 +33,10 @@ from workflow_app.db import unit_of_work
 from workflow_app.definitions.models import ProcessDefinition
 from workflow_app.definitions.properties import start_variables
 from workflow_app.directory.models import Region, Role, User
+from workflow_app.documents.context import authority_name
 from workflow_app.errors import Forbidden, InvalidInput
 from workflow_app.ids import is_uuid
+from workflow_app.instances import disclosure
 from workflow_app.instances.audit import record
 from workflow_app.instances.errors import InstanceNotFound, InvalidVariables
 from workflow_app.instances.models import AuditEvent, InstanceStatus, ProcessInstance
@@ -104,6 +106,13 @@ class InstanceAccess:
         tasks = self._open_tasks([instance.id for instance, _ in rows])
         items = [instance_body(instance, version, [task_body(t) for t in tasks.get(instance.id, [])])
                  for instance, version in rows]
+        if disclosure.reads_as_organization(self.user):
+            org_users = disclosure.organization_users(self.session, self.user)
+            offices: dict[str | None, str] = {}
+            for n, (instance, _version) in enumerate(rows):
+                if instance.region_code not in offices:
+                    offices[instance.region_code] = authority_name(self.session, instance.region_code)
+                items[n] = disclosure.instance_body(items[n], offices[instance.region_code], org_users)
         return Page(items, total, page, per_page)
 
     def detail(self, instance_id: str) -> dict[str, Any]:
@@ -111,8 +120,13 @@ class InstanceAccess:
         return self._detail(self.visible(instance_id))
 
     def history(self, instance_id: str, *, page: int, per_page: int) -> Page:
-        """A visible case's audit trail, oldest first."""
+        """A visible case's audit trail, oldest first; an organization reads only what
+        :mod:`~workflow_app.instances.disclosure` gives it."""
         instance = self.visible(instance_id)
+        if disclosure.reads_as_organization(self.user):
+            inputs = disclosure.case_inputs(self.session, self.user, instance)
+            shown = disclosure.history(inputs.events, inputs)
+            return Page(shown[(page - 1) * per_page:page * per_page], len(shown), page, per_page)
         query = select(AuditEvent).where(AuditEvent.instance_id == instance.id)
         total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
         events = list(self.session.scalars(
@@ -256,6 +270,10 @@ class InstanceAccess:
         tasks = self._open_tasks([instance.id]).get(instance.id, [])
         body = instance_body(instance, definition.version, [task_body(t, forms.of(t)) for t in tasks])
         body["variables"] = self.service.variables(instance)
+        if disclosure.reads_as_organization(self.user):
+            inputs = disclosure.case_inputs(self.session, self.user, instance)
+            body = disclosure.instance_body(body, inputs.office, inputs.org_users)
+            body["variables"] = disclosure.case_variables(body["variables"], inputs)
         return body
 
     def _open_tasks(self, instance_ids: list[str]) -> dict[str, list[HumanTask]]:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import Response
@@ -11,6 +12,7 @@ from flask_smorest import Blueprint
 from workflow_app import db
 from workflow_app.api.errors import documents_errors, error_response
 from workflow_app.auth.current import auth_required, current_user
+from workflow_app.instances import disclosure
 from workflow_app.instances.schemas import PageArgsSchema
 from workflow_app.tasks.errors import UrgeTooSoon
 from workflow_app.tasks.inbox import InboxQuery, Page
@@ -67,7 +69,9 @@ def urge_too_soon(exc: UrgeTooSoon) -> tuple[Response, int]:
 def list_tasks(args: dict[str, Any]) -> Page[TaskView]:
     """The caller's inbox: tasks they hold plus unclaimed tasks of their groups in their region (``scope``
     picks another tab), filtered and sorted."""
-    return task_service().inbox(current_user(), InboxQuery(**args))
+    user = current_user()
+    page = task_service().inbox(user, InboxQuery(**args))
+    return replace(page, items=disclosure.task_views(db.session(), user, page.items))
 
 
 @blp.route("/counts", methods=["GET"])
@@ -85,7 +89,8 @@ def task_counts() -> dict[str, int]:
 @documents_errors(blp, 401, 404)
 def get_task(task_id: str) -> TaskDetail:
     """A task with its form, its case, the data the form opens with and the operations open to the caller."""
-    return task_service().detail(current_user(), task_id)
+    user = current_user()
+    return disclosure.task_detail(db.session(), user, task_service().detail(user, task_id))
 
 
 @blp.route("/<task_id>/claim", methods=["POST"])

@@ -30,7 +30,9 @@ from workflow_app import clock, db
 from workflow_app.attachments.references import reference_errors
 from workflow_app.db import unit_of_work
 from workflow_app.directory.models import Role, User
+from workflow_app.documents.context import authority_name
 from workflow_app.instances import audit
+from workflow_app.instances.disclosure import comment_visible
 from workflow_app.instances.errors import TaskNotFound, TaskNotReady
 from workflow_app.instances.models import AuditEvent, ProcessInstance
 from workflow_app.instances.service import InstanceService
@@ -46,7 +48,7 @@ from workflow_app.tasks.forms import OPINION_FIELD, Form, FormCatalog, app_catal
 from workflow_app.tasks.models import HumanTask, TaskComment, TaskCopy, TaskStatus, TaskUrge
 from workflow_app.tasks.rules import URGE_INTERVAL, TaskRules
 from workflow_app.tasks.views import Completion, CopyResult, TaskDetail, TaskView, UrgeResult
-from workflow_app.tasks.visibility import Viewer, task_visible
+from workflow_app.tasks.visibility import APPLICANT_GROUP, Viewer, instance_in_office, task_visible
 
 
 class TaskService(TaskRules):
@@ -87,7 +89,7 @@ class TaskService(TaskRules):
     def comments(self, user: User, task_id: str, page: int, per_page: int) -> inbox.Page[TaskComment]:
         """The task's comments, oldest first."""
         row = self.visible(user, task_id)
-        where = TaskComment.task_id == row.id
+        where = (TaskComment.task_id == row.id) & comment_visible(user)
         total = self.session.scalar(select(func.count()).select_from(TaskComment).where(where)) or 0
         items = list(self.session.scalars(select(TaskComment).where(where).order_by(TaskComment.id)
                                           .limit(per_page).offset((page - 1) * per_page)))
@@ -200,7 +202,7 @@ class TaskService(TaskRules):
             audit.record(self.session, instance.id, action="delegate", actor=user.username, task_id=row.id,
                          task_name=row.title, opinion=opinion, details={"to": target.username})
             self.notify([target], f"委派任务：{row.title}",
-                        f"{user.display_name} 将任务「{row.title}」委派给您办理。", instance.id)
+                        f"{self.sender(user, row)} 将任务「{row.title}」委派给您办理。", instance.id)
         return self.view(row)
 
     def transfer(self, user: User, task_id: str, to: str, opinion: str | None = None) -> TaskView:
@@ -221,7 +223,7 @@ class TaskService(TaskRules):
             audit.record(self.session, instance.id, action="transfer", actor=user.username, task_id=row.id,
                          task_name=row.title, opinion=opinion, details={"from": previous, "to": target.username})
             self.notify([target], f"转办任务：{row.title}",
-                        f"{user.display_name} 将任务「{row.title}」转交给您办理。", instance.id)
+                        f"{self.sender(user, row)} 将任务「{row.title}」转交给您办理。", instance.id)
         return self.view(row)
 
     # -- copies, reminders, comments -------------------------------------------------------------
@@ -233,11 +235,13 @@ class TaskService(TaskRules):
                 or self.in_pool(user, row)):
             raise NotActionable("only those who work on the task can copy it")
         targets = self.users(to, field_name="to")
-        strangers = [u.username for u in targets
-                     if u.role is Role.APPLICANT and u.organization_id != row.organization_id]
+        # A copy opens the task and its case: only to staff who could see the case anyway.
+        strangers = [u.username for u in targets if self.session.scalar(select(ProcessInstance.id).where(
+            ProcessInstance.id == row.instance_id, instance_in_office(u))) is None]
         if strangers:
-            raise UserNotEligible("applicants can only receive copies of their own organization's cases",
-                                  details={"fields": {"to": strangers}})
+            raise UserNotEligible("只能抄送给能查看本案件的工作人员（本区划工作人员或上级监督人）：" + "、".join(strangers)
+                                  + "（copies go only to staff who may see the case anyway）",
+                                  details={"fields": {"to": strangers}, "to": strangers})
         with unit_of_work(self.session):
             row, instance = self.instances.lock_task(task_id)
             already = set(self.session.scalars(select(TaskCopy.username).where(TaskCopy.task_id == row.id)))
@@ -275,7 +279,7 @@ class TaskService(TaskRules):
             self.session.add(urge)
             self.session.flush()
             self.notify(people, f"催办：{row.title}",
-                        f"{user.display_name} 催办任务「{row.title}」（{row.business_key or instance.id}）。"
+                        f"{self.sender(user, row)} 催办任务「{row.title}」（{row.business_key or instance.id}）。"
                         + (f"\n留言：{message}" if message else ""), instance.id, key=f"urge:{urge.id}")
             audit.record(self.session, instance.id, action="urge", actor=user.username, task_id=row.id,
                          task_name=row.title, opinion=message, details={"to": [p.username for p in people]})
@@ -333,6 +337,13 @@ class TaskService(TaskRules):
         task = self.session.get(HumanTask, task_id)
         return Completion(self.view(task, definition_id),
                           [self.view(t, definition_id) for t in new_tasks if t.id in seen])
+
+    def sender(self, user: User, row: HumanTask) -> str:
+        """Who a message about ``row`` says it is from: the office when staff write to the organization (an
+        applicant-lane task's people), which never reads a staff member's name (instances/disclosure.py)."""
+        if row.candidate_group == APPLICANT_GROUP and user.role is not Role.APPLICANT:
+            return authority_name(self.session, row.region_code)
+        return user.display_name
 
     def _form(self, row: HumanTask, definition_id: int | None = None) -> Form:
         if definition_id is None:

@@ -244,8 +244,20 @@ def instance_visible(user: User | Viewer) -> ColumnElement[bool]:
         return or_(mine, ProcessInstance.organization_id == user.organization_id)
     if user.role is Role.DESIGNER:
         return false()
-    in_scope = ProcessInstance.region_code.in_(select(Region.code).where(regions_below(user))) \
-        if user.role is Role.SUPERVISOR else ProcessInstance.region_code == user.region_code
+    in_scope = instance_in_office(user)
     branches = task_visible_branches(user) or []
     touched = ProcessInstance.id.in_(branch_union(branches, column=HumanTask.instance_id))
     return or_(in_scope, touched, ProcessInstance.started_by == user.username)
+
+
+def instance_in_office(user: User | Viewer) -> ColumnElement[bool]:
+    """Cases a user sees by their office alone, whatever tasks they were given: admins all; staff
+    (caseworkers, supervisors) their region's cases, supervisors also those of the regions below;
+    applicants and designers none. 抄送 may go only to users who meet it (they could see the case anyway)."""
+    if user.role is Role.ADMIN:
+        return true()
+    if user.role is Role.SUPERVISOR:
+        return ProcessInstance.region_code.in_(select(Region.code).where(regions_below(user)))
+    if user.role is Role.CASEWORKER:
+        return ProcessInstance.region_code == user.region_code
+    return false()

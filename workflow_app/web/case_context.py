@@ -17,8 +17,10 @@ from workflow_app.calendar.workdays import WorkCalendar, working_days_between
 from workflow_app.definitions.models import ProcessDefinition
 from workflow_app.definitions.service import compiled
 from workflow_app.directory.models import Region, User
+from workflow_app.documents.context import authority_name
 from workflow_app.documents.models import Document
 from workflow_app.documents.service import DocumentService
+from workflow_app.instances import disclosure
 from workflow_app.instances.audit import ACTION_LABELS
 from workflow_app.instances.models import AuditEvent, InstanceStatus, ProcessInstance
 from workflow_app.instances.queries import InstanceAccess
@@ -117,8 +119,11 @@ class CaseView:
     diagram_xml: str
     steps: dict[str, str]
     names: dict[str, str] = field(default_factory=dict)
-    events: list[AuditEvent] = field(default_factory=list)
+    events: list[AuditEvent | disclosure.ShownEvent] = field(default_factory=list)
     clock_used: str | None = None
+    # Set when the reader is the organization: who stands for every staff member (the rule of
+    # workflow_app.instances.disclosure), e.g. 长春市民政局.
+    office: str | None = None
 
 
 def case_view(user: User, instance: ProcessInstance, variables: Mapping[str, Any]) -> CaseView:
@@ -128,8 +133,14 @@ def case_view(user: User, instance: ProcessInstance, variables: Mapping[str, Any
         instance.id, page=1, per_page=HISTORY_LIMIT).items
     rows = list(session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id)
                                 .order_by(HumanTask.created_at, HumanTask.id)))
-    names = people(session, [instance.started_by, *(e.actor for e in events), *(t.assignee for t in rows),
-                             *(n for e in events for n in _named(e))])
+    office = None
+    wanted = [instance.started_by, *(e.actor for e in events), *(t.assignee for t in rows),
+              *(n for e in events for n in _named(e))]
+    if disclosure.reads_as_organization(user):  # staff are shown as the office, never by name
+        office = authority_name(session, instance.region_code)
+        own = disclosure.organization_users(session, user)
+        wanted = [n for n in wanted if n in own]
+    names = people(session, wanted)
     regions = region_names(session, [instance.region_code, *(e.details.get("to") for e in events
                                                              if e.action == "set_region")])
     started = {e.details.get("process_key") for e in events if e.action == "start_process"}
@@ -145,14 +156,14 @@ def case_view(user: User, instance: ProcessInstance, variables: Mapping[str, Any
         region=regions.get(instance.region_code or "", instance.region_code or ""),
         organization=session.get(Organization, instance.organization_id) if instance.organization_id else None,
         subject=variables.get("org_name") or variables.get("organization_name"),
-        starter=names.get(instance.started_by or "", instance.started_by or "系统"),
+        starter=names.get(instance.started_by or "", office or instance.started_by or "系统"),
         clock=time_left(instance.due_at, calendar())
         if instance.status is InstanceStatus.RUNNING and not instance.clock_paused else None,
         clock_used=_clock_used(stops[-1]) if stops and instance.due_at is None else None,
         open_tasks=[t for t in rows if t.status in OPEN_STATUSES],
         history=[_entry(e, names, regions, decisions, processes) for e in events],
         documents=documents, diagram_xml=definition.bpmn_xml, steps=step_states(instance), names=names,
-        events=list(events),
+        events=list(events), office=office,
     )
 
 

@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from workflow_app import db
 from workflow_app.directory.models import Role
+from workflow_app.instances import disclosure
 from workflow_app.services import definition_service
 from workflow_app.tasks.inbox import InboxQuery
 from workflow_app.tasks.service import task_service
@@ -62,7 +63,7 @@ def index() -> ResponseReturnValue:
                                             **filters))
     counts = service.counts(user)
     tab_counts = {"todo": counts["mine"] + counts["group"], "done": counts["done"], "cc": counts["cc"]}
-    tasks = [view.task for view in result.items]
+    tasks = [view.task for view in disclosure.task_views(db.session(), user, result.items)]
     work_calendar = calendar()
     rows = [{"task": t, "left": time_left(t.due_at, work_calendar) if t.status.is_open else None,
              "status": TASK_STATUS.get(t.status, t.status.value)} for t in tasks]

@@ -21,6 +21,7 @@ from workflow_app.attachments.service import attachment_service
 from workflow_app.casefile.reading import as_text
 from workflow_app.directory.models import Role, User
 from workflow_app.errors import Conflict, DomainError, InvalidInput
+from workflow_app.instances import disclosure
 from workflow_app.instances.models import AuditEvent, InstanceStatus, ProcessInstance
 from workflow_app.tasks.errors import UrgeTooSoon
 from workflow_app.tasks.models import OPEN_STATUSES, HumanTask, TaskStatus
@@ -281,7 +282,7 @@ def _op_message(operation: str, exc: InvalidInput, detail: TaskDetail) -> str:
     if exc.code == "unknown_user":
         return f"没有这个在用账号：{named}"
     if exc.code == "user_not_eligible" and operation == "cc":
-        return f"申请人只能接收本单位案件的抄送：{named}"
+        return f"只能抄送给本案件所在区划的工作人员或上级监督人，以下用户不能接收：{named}"
     if exc.code == "user_not_eligible":
         return "该用户不能接收此任务：须为本任务所在区划的人员（转办须同组），且不能是自己"
     if exc.code == "invalid_return_target":
@@ -319,7 +320,9 @@ def _page(detail: TaskDetail, *, shown: dict[str, Any] | None = None, opinion: s
           op_values: dict[str, str] | None = None, op_errors: dict[str, list[str]] | None = None,
           status: int = 200) -> ResponseReturnValue:
     """Render the task page (after a refused post: with what was typed and the messages)."""
-    user, task = current_web_user(), detail.task
+    user = current_web_user()
+    detail = disclosure.task_detail(db.session(), user, detail)  # an organization reads only its part
+    task = detail.task
     case = case_view(user, detail.instance, detail.variables)
     fields = schema_form.build(detail.form.schema)
     form_errors = form_errors or {}
