@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from tests.processes.conftest import process_files
 from tests.web.conftest import log_in
+from tests.web.test_browser_csp import watched  # noqa: F401 - the fixture, used by name
 from tests.web.test_public import approved  # noqa: F401 - the fixture, used by name
 from workflow_app import db
 from workflow_app.instances.models import ProcessInstance
@@ -68,7 +69,7 @@ def test_caseworker_without_an_organization_is_told_to_pick_one(page, live_serve
     assert db.session().scalars(select(ProcessInstance)).first() is None
 
 
-def test_supervisor_starts_from_the_organizations_page(page, live_server, zombie):
+def test_supervisor_starts_from_the_organizations_page(page, live_server, zombie, watched):  # noqa: F811
     log_in(page, live_server, "supervisor_cc")
     page.click("nav.mainnav a:has-text('社会组织')")
     page.fill("input[name=q]", "浏览器测试书画")
@@ -86,9 +87,12 @@ def test_supervisor_starts_from_the_organizations_page(page, live_server, zombie
     page.goto(f"{live_server}/organizations/{zombie['长春市浏览器测试书画协会']}")
     assert "核查" in page.locator("#cases").inner_text()
     assert "疑似僵尸型" in page.locator("#flags").inner_text()  # the case marked the registry
+    page.goto(f"{live_server}/organizations?q=浏览器测试&flag=suspected_zombie")
+    assert page.locator("#organizations tbody tr").count() == 1
+    assert watched() == []  # the list, the detail and the picker run under the CSP untouched
 
 
-def test_the_public_reads_the_announcement_without_logging_in(page, live_server, approved):  # noqa: F811
+def test_the_public_reads_the_announcement_without_logging_in(page, live_server, approved, watched):  # noqa: F811
     page.goto(f"{live_server}/login")
     page.click("#public-announcements")
     page.wait_for_load_state("networkidle")
@@ -99,3 +103,4 @@ def test_the_public_reads_the_announcement_without_logging_in(page, live_server,
     text = page.locator("#announcement").inner_text()
     organization = db.session().get(Organization, approved.organization_id)
     assert approved.title in text and organization.uscc in text and "长春市民政局" in text
+    assert watched() == []
