@@ -15,6 +15,7 @@ from tests.processes.conftest import process_files
 from tests.web.support import Pages, open_task, text, user
 from workflow_app import db
 from workflow_app.announcements.models import Announcement
+from workflow_app.documents.models import Document, DocumentStatus
 from workflow_app.instances.models import ProcessInstance
 from workflow_app.instances.queries import InstanceAccess
 from workflow_app.organizations import uscc
@@ -182,8 +183,14 @@ def test_detail_lists_cases_status_history_and_announcements(web, orgs):
     db.session().add(Announcement(kind="成立登记", title="长春市南关区测试样本养老服务中心成立登记公告",
                                   html="<p>准予成立登记。</p>", region_code="220102",
                                   organization_id=orgs["elderly"], template="_announcement.html"))
+    for title, status in (("核查通知书", DocumentStatus.VOID), ("核查通知书（重发）", DocumentStatus.ISSUED)):
+        db.session().add(Document(instance_id=started["id"], template="t.html", kind="t", title=title,
+                                  html="<p>x</p>", status=status))
     db.session().commit()
     page = text(Pages(web, "window_cc").get(f"/organizations/{orgs['elderly']}"))
+    documents = page[page.index('id="documents"'):page.index('id="announcements"')]
+    assert "核查通知书（重发）" in documents and "已作废" in documents and "已出具" in documents
+    assert "/print" in documents
     cases = page[page.index('id="cases"'):page.index('id="documents"')]
     assert f'href="/cases/{started["id"]}"' in cases and "核查" in cases and "僵尸型社会组织清理整治" in cases
     history = page[page.index('id="history"'):page.index('id="cases"')]
@@ -192,7 +199,12 @@ def test_detail_lists_cases_status_history_and_announcements(web, orgs):
     assert "成立登记公告" in announcements and "/public/announcements/" in announcements
     # Another organization's page lists none of it.
     other = text(Pages(web, "window_cc").get(f"/organizations/{orgs['software']}"))
-    assert started["id"] not in other and "成立登记公告" not in other
+    assert started["id"] not in other and "成立登记公告" not in other and "核查通知书" not in other
+    # A province caseworker sees the organization, but not the 南关区 case nor its documents (case visibility).
+    province = text(Pages(web, "window_prov").get(f"/organizations/{orgs['elderly']}"))
+    assert "长春市南关区测试样本养老服务中心" in province and "成立登记公告" in province
+    assert started["id"] not in province  # not even in the status history, which names the process only
+    assert f'href="/cases/{started["id"]}"' not in province and "核查通知书" not in province
 
 
 # -- the organization picker of 发起业务 --------------------------------------------------------------

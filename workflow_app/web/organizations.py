@@ -17,6 +17,7 @@ from sqlalchemy import select
 from workflow_app import clock, db
 from workflow_app.announcements.service import AnnouncementService
 from workflow_app.directory.models import Region, Role, User
+from workflow_app.documents.life import STATUS_LABELS as DOCUMENT_STATUS
 from workflow_app.instances.queries import InstanceAccess
 from workflow_app.organizations.export import FLAG_LABELS, SITUATION_LABELS, flag_labels, workbook
 from workflow_app.organizations.labels import ORG_TYPE_LABELS, PARTY_LABELS, STATUS_LABELS
@@ -142,6 +143,7 @@ def show(organization_id: int) -> ResponseReturnValue:
         announcement_total=announcement_total, processes={d.key: d.name for d in definition_service().list()},
         case_statuses={s.value: label for s, label in INSTANCE_STATUS.items()},
         may_start=user.role is not Role.APPLICANT and org.status is OrgStatus.ACTIVE,
+        document_status=DOCUMENT_STATUS,
     )
 
 
