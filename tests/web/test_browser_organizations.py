@@ -41,13 +41,14 @@ def case_of(url: str) -> ProcessInstance:
     return db.session().get(ProcessInstance, match.group(1))
 
 
-def test_caseworker_picks_the_organization_and_the_case_reaches_verify(page, live_server, zombie):
+def test_caseworker_picks_the_organization_and_the_case_reaches_verify(page, live_server, zombie,
+                                                                       watched):  # noqa: F811
     log_in(page, live_server, "window_cc")
     page.click("nav.mainnav a:has-text('发起业务')")
-    page.fill("#org-q", "浏览器测试棋艺")
-    page.click("#org-search")
-    page.wait_for_load_state("networkidle")
+    page.type("#org-q", "浏览器测试棋艺")  # the select follows the typing (no 查找 click)
+    page.wait_for_selector("#org-note:has-text('找到 1 个')")
     assert page.locator("#organization-id option").all_inner_texts()[1:] == ["长春市浏览器测试棋艺协会（无代码）"]
+    assert "找到 1 个" in page.locator("#org-note").inner_text()
     page.check("input[name=process_key][value=zombie_cleanup]")
     page.select_option("#organization-id", str(zombie["长春市浏览器测试棋艺协会"]))
     page.click("#start")
@@ -56,11 +57,17 @@ def test_caseworker_picks_the_organization_and_the_case_reaches_verify(page, liv
     assert "核查" in page.locator("main").inner_text()
     instance = case_of(page.url)
     assert instance.organization_id == zombie["长春市浏览器测试棋艺协会"] and instance.status.value == "running"
+    assert watched() == []
 
 
 def test_caseworker_without_an_organization_is_told_to_pick_one(page, live_server, zombie):
     log_in(page, live_server, "window_cc")
     page.goto(f"{live_server}/cases/new")
+    page.fill("#org-q", "浏览器测试书画")
+    page.click("#org-search")  # the search without script: the page comes back with what was typed
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#org-q").input_value() == "浏览器测试书画"
+    assert page.locator("#organization-id option").all_inner_texts()[1:] == ["长春市浏览器测试书画协会（无代码）"]
     page.check("input[name=process_key][value=zombie_cleanup]")
     page.click("#start")
     page.wait_for_load_state("networkidle")

@@ -247,6 +247,17 @@ def test_zombie_cleanup_started_with_a_picked_organization_reaches_verify(web, o
     assert "核查" in text(window.get(f"/cases/{case_id}"))
 
 
+def test_picker_options_as_json_for_the_search_as_you_type(web, orgs):
+    response = Pages(web, "window_cc").get("/organizations/options?q=测试样本")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert {item["id"] for item in body["items"]} == {orgs["software"], orgs["elderly"], orgs["formula"]}
+    assert body["total"] == 3 and {"id", "name", "uscc"} == set(body["items"][0])
+    assert Pages(web, "window_prov").get("/organizations/options?q=吉林市测试样本").get_json()["items"] == []
+    assert Pages(web, "applicant").get("/organizations/options?q=x").status_code == 403
+    assert web.get("/organizations/options?q=x").status_code == 302  # no session: the login page
+
+
 @pytest.mark.parametrize(("picked", "message"), [
     ("", "本业务须选择社会组织"),
     ("jilin", "所选社会组织不存在或不在您的管辖范围内"),

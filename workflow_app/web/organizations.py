@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
@@ -39,6 +39,7 @@ STAFF = (Role.CASEWORKER, Role.SUPERVISOR)  # admins pass every check
 PER_PAGE = 20
 EXPORT_LIMIT = 100_000  # more than a province registers; a bound all the same
 CASES_SHOWN = 50
+PICKER_SIZE = 30  # as many as the 发起业务 page lists
 FIELD_LABELS = {"status": "登记状态", "party_org_status": "党组织覆盖", "charter_party_clause": "党建入章",
                 "name": "名称", "residence": "住所", "legal_representative": "法定代表人", "category": "类别",
                 "flags": "标记", "uscc": "统一社会信用代码"}
@@ -122,6 +123,15 @@ def export() -> ResponseReturnValue:
         f"filename*=UTF-8''%E7%A4%BE%E4%BC%9A%E7%BB%84%E7%BB%87-{stamp}.xlsx")
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/options")
+@login_required(*STAFF)
+def options() -> ResponseReturnValue:
+    """The 发起业务 picker's search-as-you-type: active organizations the user may see matching ``q`` (JSON)."""
+    filters = OrgFilter(q=query_text("q", 100), status=OrgStatus.ACTIVE.value)
+    items, total = OrganizationService(db.session()).list(current_web_user(), filters, per_page=PICKER_SIZE)
+    return jsonify({"items": [{"id": o.id, "name": o.name, "uscc": o.uscc} for o in items], "total": total})
 
 
 @bp.get("/<int:organization_id>")
