@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 
-PUBLIC_PAGES = {"/login", "/static/<path:filename>", "/vendor/<package>/<path:filename>"}
+PUBLIC_PAGES = {"/login", "/static/<path:filename>", "/vendor/<package>/<path:filename>",
+                # 公示公告: public notices, on purpose (tests/web/test_public.py)
+                "/public/announcements", "/public/announcements/<int:announcement_id>",
+                "/public/announcements/<int:announcement_id>/print", "/public/announcements.atom"}
 
 
 def csrf_from(html: str) -> str:

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session, defer, lazyload
 
 from workflow_app.db import unit_of_work
 from workflow_app.definitions.models import ProcessDefinition
-from workflow_app.definitions.properties import start_variables
+from workflow_app.definitions.properties import organization_bound, start_variables
 from workflow_app.directory.models import Region, Role, User
 from workflow_app.documents.context import authority_name
 from workflow_app.errors import Forbidden, InvalidInput
@@ -41,7 +41,9 @@ from workflow_app.instances.audit import record
 from workflow_app.instances.errors import InstanceNotFound, InvalidVariables
 from workflow_app.instances.models import AuditEvent, InstanceStatus, ProcessInstance
 from workflow_app.instances.service import InstanceService
+from workflow_app.organizations.bulk import case_variables
 from workflow_app.organizations.models import Organization
+from workflow_app.organizations.service import organization_visible
 from workflow_app.tasks.models import OPEN_STATUSES, HumanTask, TaskStatus
 from workflow_app.tasks.visibility import APPLICANT_GROUP, instance_visible, task_actionable
 
@@ -153,6 +155,8 @@ class InstanceAccess:
         self._check_may_start(process_key)
         self._check_start_variables(process_key, variables)
         organization = self._organization_for_start(organization_id)
+        if organization_bound(self._properties(process_key)):
+            variables = self._registry_variables(organization, variables)
         region_code = self._region_for_start(region, organization)
         with unit_of_work(self.session):
             advance = self.service.start_in_transaction(
@@ -202,16 +206,31 @@ class InstanceAccess:
                 "发起业务时不能直接提交数据，请在发起后填写申请表（an organization starts a case with its start "
                 "form, not with variables）",
                 details={"fields": {"variables": ["申请人不能在发起时提交变量（not allowed for applicants）"]}})
-        properties = self.session.scalar(
-            select(ProcessDefinition.properties).where(ProcessDefinition.key == process_key)
-            .order_by(ProcessDefinition.version.desc()).limit(1))
-        accepted = start_variables(properties or {})
+        accepted = start_variables(self._properties(process_key))
         refused = sorted(str(name) for name in variables if name not in accepted)
         if refused:
             raise InvalidVariables(
                 "流程不接受这些发起变量：" + "、".join(refused) + "（the process does not accept these start variables）",
                 details={"fields": {f"variables.{name}": ["本流程未声明此发起变量（not a declared start variable）"]
                                     for name in refused}})
+
+    def _properties(self, process_key: str) -> dict[str, Any]:
+        """The process-level properties of the latest version (docs/bpmn-conventions.md)."""
+        return self.session.scalar(
+            select(ProcessDefinition.properties).where(ProcessDefinition.key == process_key)
+            .order_by(ProcessDefinition.version.desc()).limit(1)) or {}
+
+    def _registry_variables(self, organization: Organization | None,
+                            variables: Mapping[str, Any] | None) -> dict[str, Any]:
+        """An ``organizationBound`` process needs its organization; staff starts get the registry's data as
+        the bulk start gives it (the applicant's start form carries theirs)."""
+        if organization is None:
+            raise InvalidInput(
+                "本业务须选择社会组织（organization_id is required: the process acts on one organization）",
+                details={"fields": {"organization_id": ["请选择社会组织（required for this process）"]}})
+        if self.user.role is Role.APPLICANT:
+            return dict(variables or {})
+        return {**(variables or {}), **case_variables(organization), "source": "manual"}
 
     def _organization_for_start(self, organization_id: int | None) -> Organization | None:
         if self.user.role is Role.APPLICANT:
@@ -223,7 +242,10 @@ class InstanceAccess:
             organization_id = own
         if organization_id is None:
             return None
-        organization = self.session.get(Organization, organization_id)
+        # Staff start only for organizations of their region and below (the registry's rule); others are
+        # "no such organization", as in the registry API.
+        organization = self.session.scalar(select(Organization).where(
+            Organization.id == organization_id, organization_visible(self.user)))
         if organization is None:
             raise InvalidInput(f"no organization {organization_id}",
                                details={"fields": {"organization_id": ["no such organization"]}})

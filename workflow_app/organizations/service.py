@@ -9,20 +9,24 @@ therefore see the whole province.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, cast, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, cast, exists, false, func, or_, select, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from workflow_app import clock
 from workflow_app.directory.models import Region, Role, User
+from workflow_app.documents.models import Document
 from workflow_app.errors import InvalidInput, NotFound
+from workflow_app.instances.models import AuditEvent, ProcessInstance
 from workflow_app.numbering.service import next_value
 from workflow_app.organizations import uscc
 from workflow_app.organizations.models import Organization, OrgStatus, OrgType, PartyOrgStatus
+from workflow_app.tasks.visibility import instance_visible
 
 FLAG_RE = re.compile(r"[a-z][a-z0-9_]{0,63}", re.ASCII)
 USCC_KIND = {
@@ -70,6 +74,17 @@ def flag_is_true(session: Session, name: str) -> ColumnElement[bool]:
     return func.json_type(Organization.flags, f"$.{name}") == "true"
 
 
+def situation_listed(session: Session, code: str) -> ColumnElement[bool]:
+    """``flags.situations`` (a JSON list of zombie situation codes) holds ``code``."""
+    if not FLAG_RE.fullmatch(code):
+        raise InvalidInput(f"invalid situation {code!r}", details={"fields": {"situation": ["snake_case code"]}})
+    if session.get_bind().dialect.name == "postgresql":
+        return Organization.flags.op("@>")(cast(func.jsonb_build_object("situations", func.jsonb_build_array(code)),
+                                                JSONB))
+    items = func.json_each(Organization.flags, "$.situations").table_valued("value")
+    return exists(select(1).select_from(items).where(items.c.value == code))
+
+
 def regions_at_or_below(session: Session, code: str) -> Select[tuple[str]]:
     """Codes of ``code`` and every region below it (nothing for an unknown code)."""
     path = session.scalar(select(Region.path).where(Region.code == code)) or "?"
@@ -86,6 +101,8 @@ class OrgFilter:
     org_type: str | None = None
     party_org_status: str | None = None
     flag: str | None = None
+    situation: str | None = None  # a code in ``flags.situations`` (e.g. ``unreachable``)
+    charter_party_clause: bool | None = None
 
 
 class OrganizationService:
@@ -112,7 +129,16 @@ class OrganizationService:
             query = query.where(Organization.region_code.in_(regions_at_or_below(self.session, filters.region)))
         if filters.flag:
             query = query.where(flag_is_true(self.session, filters.flag))
+        if filters.situation:
+            query = query.where(situation_listed(self.session, filters.situation))
+        if filters.charter_party_clause is not None:
+            query = query.where(Organization.charter_party_clause.is_(filters.charter_party_clause))
         return query
+
+    def export_rows(self, user: User, filters: OrgFilter, *, limit: int) -> Iterator[Organization]:
+        """Every visible organization matching ``filters``, by name, at most ``limit`` (read in chunks)."""
+        query = self.query(user, filters).order_by(Organization.name, Organization.id).limit(limit)
+        yield from self.session.scalars(query.execution_options(yield_per=500))
 
     def list(self, user: User, filters: OrgFilter, *, page: int = 1,
              per_page: int = 50) -> tuple[list[Organization], int]:
@@ -205,3 +231,48 @@ def link_case(session: Session, instance: Any, organization_id: int) -> None:
     session.execute(update(HumanTask).where(and_(HumanTask.instance_id == instance.id,
                                                  HumanTask.status.in_(OPEN_STATUSES)))
                     .values(organization_id=organization_id).execution_options(synchronize_session="fetch"))
+
+
+@dataclass(frozen=True)
+class RegistryChange:
+    """One change a case made to an organization's registry row (from the case's audit trail)."""
+
+    at: datetime
+    action: str  # registry_create / registry_update
+    changed: dict[str, Any]  # {field: [old, new]}; for a creation, the new row's code and name
+    instance_id: str
+    process_key: str
+    business_key: str | None
+
+
+REGISTRY_ACTIONS = ("registry_create", "registry_update")
+
+
+def status_history(session: Session, org: Organization) -> list[RegistryChange]:
+    """The registry changes of ``org``, oldest first: the handlers record each one in its case's audit (the
+    registry keeps no history table of its own)."""
+    rows = session.execute(
+        select(AuditEvent, ProcessInstance.process_key, ProcessInstance.business_key)
+        .join(ProcessInstance, ProcessInstance.id == AuditEvent.instance_id)
+        .where(ProcessInstance.organization_id == org.id, AuditEvent.action.in_(REGISTRY_ACTIONS))
+        .order_by(AuditEvent.at, AuditEvent.id))
+    changes = []
+    for event, process_key, business_key in rows:
+        details = event.details or {}
+        if details.get("organization_id") not in (None, org.id):
+            continue  # the case changed another organization
+        changed = details.get("changed") if event.action == "registry_update" else \
+            {"uscc": [None, details.get("uscc")], "name": [None, details.get("name")]}
+        changes.append(RegistryChange(event.at, event.action, dict(changed or {}), event.instance_id,
+                                      process_key, business_key))
+    return changes
+
+
+def documents_of(session: Session, user: User, organization_id: int, *, limit: int = 100) -> list[Any]:
+    """Documents of the organization's cases that ``user`` may see, newest first, with each case's process key
+    and business key: ``(document, process_key, business_key)``."""
+    return list(session.execute(
+        select(Document, ProcessInstance.process_key, ProcessInstance.business_key)
+        .join(ProcessInstance, ProcessInstance.id == Document.instance_id)
+        .where(ProcessInstance.organization_id == organization_id, instance_visible(user))
+        .order_by(Document.created_at.desc(), Document.id).limit(limit)).all())

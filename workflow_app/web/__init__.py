@@ -27,13 +27,15 @@ def _blueprints() -> list:
         designer,
         home,
         inbox,
+        organizations,
+        public,
         supervisor,
         task_page,
         vendor,
     )
 
     return [auth_views.bp, home.bp, vendor.bp, designer.bp, admin.bp, inbox.bp, task_page.bp, cases.bp,
-            case_actions.bp, supervisor.bp, attachment_views.bp]
+            case_actions.bp, supervisor.bp, attachment_views.bp, organizations.bp, public.bp]
 
 
 def init_app(app: Flask) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from workflow_app import clock, db
 from workflow_app.casefile.reading import as_text
+from workflow_app.definitions.properties import organization_bound
 from workflow_app.directory.models import Region, Role, User
 from workflow_app.documents.api import PRINT_CSP
 from workflow_app.documents.life import SERVICE_METHOD_LABELS, STATUS_LABELS
@@ -19,6 +20,8 @@ from workflow_app.errors import Forbidden, InvalidInput
 from workflow_app.instances.errors import TaskNotFound
 from workflow_app.instances.models import InstanceStatus
 from workflow_app.instances.queries import APPLICANT_PROCESSES, STARTER_ROLES, InstanceAccess
+from workflow_app.organizations.models import Organization, OrgStatus
+from workflow_app.organizations.service import OrganizationNotFound, OrganizationService, OrgFilter
 from workflow_app.services import definition_service, instance_service
 from workflow_app.tasks.models import HumanTask
 from workflow_app.tasks.service import TaskService, task_service
@@ -30,6 +33,8 @@ from workflow_app.web.session import current_web_user, login_required
 bp = Blueprint("web_cases", __name__)
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 PER_PAGE = 20
+PICKER_SIZE = 30
+ORG_ID = re.compile(r"[1-9][0-9]{0,11}")
 
 
 def _access() -> InstanceAccess:
@@ -55,28 +60,41 @@ def _regions(user: User) -> list[Region]:
 @bp.route("/cases/new", methods=["GET", "POST"])
 @login_required(*WORKERS)
 def new() -> ResponseReturnValue:
-    """发起: pick a process; the case starts and the starter lands on its first task (the start form)."""
+    """发起: pick a process (and, for an organization-bound one, the organization: searched on the server); the
+    case starts and the starter lands on its first task (the start form). ``?process_key=&organization_id=``
+    preselect (the organization page links here)."""
     user = current_web_user()
     choices = startable(user)
-    typed = {k: request.form.get(k, "").strip() for k in ("process_key", "region")}
+    source = request.form if request.method == "POST" else request.args
+    typed = {k: "".join(ch for ch in source.get(k, "") if ch.isprintable()).strip()[:100]
+             for k in ("process_key", "region", "organization_id", "org_q")}
     if user.role is Role.APPLICANT:
-        typed["region"] = ""  # an applicant's case belongs to their organization's region
+        typed["region"] = typed["organization_id"] = ""  # an applicant's case is their organization's
     regions = _regions(user)
-    if request.method == "GET" or not choices:
-        return render_template("cases/new.html", choices=choices, typed=typed, errors={}, regions=regions)
+
+    def page(errors: dict[str, list[str]], status: int = 200) -> ResponseReturnValue:
+        return render_template("cases/new.html", choices=choices, typed=typed, errors=errors, regions=regions,
+                               organizations=_organization_choices(user, typed),
+                               bound={d.key for d in choices if organization_bound(d.properties)}), status
+
+    if request.method == "GET" or not choices or request.form.get("action") == "search":
+        return page({})
     errors: dict[str, list[str]] = {}
     if typed["process_key"] not in {d.key for d in choices}:
         errors["process_key"] = ["请选择要发起的业务"]
     if typed["region"] and typed["region"] not in {r.code for r in regions}:
         errors["region"] = ["所选区划不在您的管辖范围内"]
+    if typed["organization_id"] and _organization_id(typed) is None:
+        errors["organization_id"] = ["请从列表中选择社会组织"]
     if not errors:
         try:
-            started = _access().start(typed["process_key"], region=typed["region"] or None)
+            started = _access().start(typed["process_key"], region=typed["region"] or None,
+                                      organization_id=_organization_id(typed))
         except (InvalidInput, Forbidden) as exc:
             db.session().rollback()
-            errors = {"": [exc.message]}
+            errors = _start_errors(exc, typed)
     if errors:
-        return render_template("cases/new.html", choices=choices, typed=typed, regions=regions, errors=errors), 422
+        return page(errors, 422)
     name = next(d.name for d in choices if d.key == typed["process_key"])
     service = task_service()
     mine = [t for t in started["active_tasks"] if t["assignee"] == user.username
@@ -135,6 +153,37 @@ def show(instance_id: str) -> ResponseReturnValue:
                            may_retry=user.role is Role.ADMIN and instance.status is InstanceStatus.ERROR,
                            service_methods=SERVICE_METHOD_LABELS, document_status=STATUS_LABELS,
                            today=clock.local_now().date().isoformat())
+
+
+def _organization_id(typed: dict[str, str]) -> int | None:
+    """The picked organization's id, if the field holds one."""
+    return int(typed["organization_id"]) if ORG_ID.fullmatch(typed["organization_id"]) else None
+
+
+def _start_errors(exc: InvalidInput | Forbidden, typed: dict[str, str]) -> dict[str, list[str]]:
+    """A refused start as page errors: an organization problem beside the picker, anything else on top."""
+    if "organization_id" not in ((exc.details or {}).get("fields") or {}):
+        return {"": [exc.message]}
+    if typed["organization_id"]:
+        return {"organization_id": ["所选社会组织不存在或不在您的管辖范围内"]}
+    return {"organization_id": ["本业务须选择社会组织，请先查找并选择"]}
+
+
+def _organization_choices(user: User, typed: dict[str, str]) -> list[Organization]:
+    """The picker's options: active organizations the user may see matching the search (name or 统一社会信用代码),
+    the chosen one first; none for applicants."""
+    if user.role is Role.APPLICANT:
+        return []
+    service = OrganizationService(db.session())
+    items, _ = service.list(user, OrgFilter(q=typed["org_q"] or None, status=OrgStatus.ACTIVE.value),
+                            per_page=PICKER_SIZE)
+    chosen = _organization_id(typed)
+    if chosen is not None and all(o.id != chosen for o in items):
+        try:
+            items.insert(0, service.get(user, chosen))
+        except OrganizationNotFound:
+            pass  # not visible: the start refuses it with a message
+    return items
 
 
 def _visible_task(service: TaskService, user: User, task_id: str) -> HumanTask | None:
