@@ -113,7 +113,8 @@ def _as_read(user: User, document: Document) -> object:
     if not reads_as_organization(user):
         return document
     region = db.session().scalar(select(ProcessInstance.region_code).where(ProcessInstance.id == document.instance_id))
-    shown = {name: getattr(document, name) for name in DocumentDetailSchema().fields}
+    attributes = {field.attribute or name for name, field in DocumentDetailSchema().fields.items()}
+    shown = {attribute: getattr(document, attribute) for attribute in attributes}
     return {**shown, "created_by": authority_name(db.session(), region)}
 
 
