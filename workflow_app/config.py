@@ -13,6 +13,11 @@ DEFAULTS: dict[str, Any] = {
     "TOKEN_TTL_SECONDS": 8 * 3600,
     "MAX_UPLOAD_BYTES": 5 * 1024 * 1024,
     "SCRIPT_TIME_LIMIT": 2.0,
+    # Designer code runs in worker processes ("process"); "inline" (in this process) is for tests only.
+    "SCRIPT_ISOLATION": "process",
+    "SCRIPT_WORKERS": 2,
+    "SCRIPT_MEMORY_MB": 512,
+    "MAX_CASE_DATA_BYTES": 1024 * 1024,
     "TIMEZONE": "Asia/Shanghai",
     "BPMN_DIR": None,
     "SQL_ECHO": False,
@@ -23,6 +28,9 @@ _TYPES: dict[str, type] = {
     "TOKEN_TTL_SECONDS": int,
     "MAX_UPLOAD_BYTES": int,
     "SCRIPT_TIME_LIMIT": float,
+    "SCRIPT_WORKERS": int,
+    "SCRIPT_MEMORY_MB": int,
+    "MAX_CASE_DATA_BYTES": int,
     "SQL_ECHO": bool,
 }
 
