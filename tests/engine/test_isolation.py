@@ -194,3 +194,20 @@ def test_the_app_runs_designer_code_in_workers_by_default(tmp_path):
     assert isinstance(environment, IsolatedEnvironment)
     assert environment.settings == WorkerSettings(workers=2, memory_mb=512, time_limit=2.0,
                                                   max_data_bytes=1024 * 1024)
+
+
+def _initialize_and_report_environment(queue) -> None:  # noqa: ANN001 - a multiprocessing queue
+    import os
+
+    os.environ["SOCORG_SECRET_KEY"] = "not for scripts"
+    workers._initialize(0)
+    queue.put(sorted(name for name in os.environ if name.startswith("SOCORG_")))
+
+
+def test_a_worker_drops_the_app_settings_from_its_environment():
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_initialize_and_report_environment, args=(queue,))
+    process.start()
+    assert queue.get(timeout=30) == []
+    process.join(timeout=30)

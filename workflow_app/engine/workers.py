@@ -225,5 +225,6 @@ def request(kind: str, source: str, context: Mapping[str, Any], external: Mappin
             now: datetime, settings: WorkerSettings, token: int | None = None,
             calendar: Any = None) -> tuple[Any, ...]:
     """The tuple :func:`run` takes (a tuple: it pickles faster than an object)."""
-    return (kind, source, dict(context), dict(external) if external else None, now, settings.time_limit,
+    # No copies: the caller waits for the answer, so nothing changes the dicts while they are pickled.
+    return (kind, source, context, external or None, now, settings.time_limit,
             settings.max_data_bytes, settings.memory_mb, token, calendar)
