@@ -5,9 +5,11 @@ from __future__ import annotations
 import multiprocessing
 import signal
 import time
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 
 import pytest
+from pebble import ProcessExpired
 
 from workflow_app import create_app
 from workflow_app.calendar.workdays import WorkCalendar
@@ -162,19 +164,22 @@ def test_cpu_limit_armed_per_call_stops_a_c_level_loop():
     assert time.monotonic() - started < 15
 
 
-def test_killed_worker_message_names_cpu_when_sigxcpu_ended_it(monkeypatch):
-    from pebble import ProcessExpired
-
+@pytest.mark.parametrize("failure, message", [
+    (ProcessExpired("Abnormal termination", code=-signal.SIGXCPU), "脚本超出CPU时间限制"),
+    (ProcessExpired("Abnormal termination", code=-signal.SIGSEGV), "脚本工作进程意外退出"),
+    (BrokenProcessPool("All workers expired"), "脚本工作进程不可用"),
+], ids=["sigxcpu", "crash", "broken pool"])
+def test_a_dead_worker_becomes_a_readable_script_killed(monkeypatch, failure, message):
     class Dead:
         def result(self):
-            raise ProcessExpired("Abnormal termination", code=-signal.SIGXCPU)
+            raise failure
 
     class Pool:
         def schedule(self, *args, **kwargs):
             return Dead()
 
     monkeypatch.setattr(workers, "_get_pool", lambda settings: Pool())
-    with pytest.raises(ScriptKilled, match="脚本超出CPU时间限制"):
+    with pytest.raises(ScriptKilled, match=message):
         workers.call(SETTINGS, ())
 
 

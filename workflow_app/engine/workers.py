@@ -29,6 +29,7 @@ import traceback
 from collections import OrderedDict
 from collections.abc import Mapping
 from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -201,6 +202,8 @@ def call(settings: WorkerSettings, request: tuple[Any, ...]) -> tuple[Any, ...]:
     except FutureTimeout:
         raise ScriptKilled(f"脚本超出时间限制（script exceeded its time limit of {settings.time_limit:g} s "
                            "and was stopped）") from None
+    except BrokenProcessPool as exc:  # every worker died (e.g. at start): the next call builds a new pool
+        raise ScriptKilled(f"脚本工作进程不可用（the script workers failed: {exc}）") from None
     except ProcessExpired as exc:
         if exc.exitcode == -signal.SIGXCPU:
             raise ScriptKilled("脚本超出CPU时间限制（script exceeded its CPU time limit and was stopped）") from None
