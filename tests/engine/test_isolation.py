@@ -139,7 +139,7 @@ def test_c_level_loop_is_killed_at_the_time_limit_and_the_next_call_gets_a_fresh
     started = time.monotonic()
     with pytest.raises(ScriptKilled, match="脚本超出时间限制（script exceeded its time limit of 1 s"):
         env.execute("x = sum(range(15 * 10**8))", {})
-    assert time.monotonic() - started < SETTINGS.time_limit + workers.KILL_GRACE + 1.0
+    assert time.monotonic() - started < SETTINGS.time_limit + workers.KILL_GRACE + 2.0
     for _ in range(SETTINGS.workers + 1):  # every worker answers, the replaced one included
         assert env.evaluate("len([1, 2, 3])", {}) == 3
 
