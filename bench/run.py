@@ -2,6 +2,8 @@
 
 Figures are medians (or p95 where named) of repeated runs in one process, on a fresh SQLite
 database and, when SOCORG_BENCH_POSTGRES_URL is set, on a fresh PostgreSQL database too.
+Designer code runs in script worker processes, as in production; the isolation figures compare
+completions with the in-process (inline) sandbox, alternating the two on the same kind of case.
 `--quick` shrinks the data sizes for a smoke run (the figures are then not comparable).
 """
 
@@ -130,6 +132,44 @@ class Bench:
             elapsed = time.perf_counter() - started
         return p50(samples), len(tasks) / elapsed
 
+    def isolation_cost(self, tasks: list[tuple[str, str]]) -> dict[str, float]:
+        """Completions alternating worker-process and inline script environments, and a bare script round trip."""
+        from workflow_app import clock
+        from workflow_app.engine.helpers import script_helpers
+        from workflow_app.engine.sandbox import SandboxedEnvironment
+
+        engine = self.app.extensions["socorg.engine"]
+        isolated = engine._environment
+        # Inline is test-only in config; the bench builds it directly, to measure what isolation costs.
+        inline = SandboxedEnvironment(helpers=script_helpers(), time_limit=isolated.time_limit,
+                                      max_data_bytes=isolated.max_data_bytes)
+        headers = self.auth("reviewer_cc")
+        samples: dict[str, list[float]] = {"process": [], "inline": []}
+        try:
+            with self.as_production():
+                for n, (_instance_id, task_id) in enumerate(tasks):
+                    mode = "inline" if n % 2 else "process"
+                    engine._environment = inline if mode == "inline" else isolated
+
+                    def one(task_id: str = task_id) -> None:
+                        answer = self.client.post(f"/api/v1/tasks/{task_id}/complete", headers=headers,
+                                                  json={"data": seed.REVIEW_PASS, "opinion": seed.REVIEW_PASS["opinion"]})
+                        assert answer.status_code == 200, answer.get_json()
+                    samples[mode].append(timed(one))
+        finally:
+            engine._environment = isolated
+        context = {"x": 1}
+        with clock.frozen(clock.now()):
+            for _ in range(50):
+                isolated.execute("y = x + 1", context)
+            round_trip = p50([timed(lambda: isolated.execute("y = x + 1", context)) for _ in range(300)])
+            in_process = p50([timed(lambda: inline.execute("y = x + 1", context)) for _ in range(300)])
+        # Neighbouring completions form a pair; the median of the pairs' differences resists this machine's drift.
+        paired = [a - b for a, b in zip(samples["process"], samples["inline"], strict=False)]
+        return {"complete_task_ms_p50_isolated": p50(samples["process"]),
+                "complete_task_ms_p50_inline": p50(samples["inline"]), "isolation_cost_ms_p50": p50(paired),
+                "script_round_trip_ms_p50": round_trip, "script_inline_ms_p50": in_process}
+
     def starts_through_api(self) -> float:
         """POST /process-instances as the applicant: starts per second."""
         headers = self.auth("applicant")
@@ -182,10 +222,12 @@ class Bench:
     def run(self) -> dict[str, float]:
         figures: dict[str, float] = {}
         session = db.session()
-        cases = seed.cases_at_review(session, self.sizes["cases"] + 1)
+        cases = seed.cases_at_review(session, 2 * self.sizes["cases"] + 1)
         figures["engine_only_ms_p50"] = self.engine_only(cases[0][0])
-        figures["complete_task_ms_p50"], figures["complete_per_s"] = self.complete_through_api(cases[1:])
+        regular, compared = cases[1:self.sizes["cases"] + 1], cases[self.sizes["cases"] + 1:]
+        figures["complete_task_ms_p50"], figures["complete_per_s"] = self.complete_through_api(regular)
         figures["overhead_ratio"] = figures["complete_task_ms_p50"] / figures["engine_only_ms_p50"]
+        figures.update(self.isolation_cost(compared))
         figures["start_per_s"] = self.starts_through_api()
         seeded = seed.million_tasks(session, self.sizes["tasks"], self.sizes["open"])
         session.close()

@@ -23,10 +23,27 @@ __all__ = [
 
 
 def init_app(app: Flask) -> None:
-    """Build the app's one engine (it holds no per-case state)."""
-    from workflow_app.engine.helpers import script_helpers
+    """Build the app's one engine (it holds no per-case state); designer code runs in worker processes."""
+    from workflow_app import clock
+    from workflow_app.engine.helpers import database_calendar, script_helpers
+    from workflow_app.engine.isolation import IsolatedEnvironment
+    from workflow_app.engine.sandbox import SandboxedEnvironment
+    from workflow_app.engine.workers import WorkerSettings
 
-    app.extensions["socorg.engine"] = Engine(helpers=script_helpers(), time_limit=app.config["SCRIPT_TIME_LIMIT"])
+    config = app.config
+    settings = WorkerSettings(workers=config["SCRIPT_WORKERS"], memory_mb=config["SCRIPT_MEMORY_MB"],
+                              time_limit=config["SCRIPT_TIME_LIMIT"], max_data_bytes=config["MAX_CASE_DATA_BYTES"])
+    mode = config["SCRIPT_ISOLATION"]
+    environment: SandboxedEnvironment
+    if mode == "process":
+        environment = IsolatedEnvironment(settings, now=clock.now, calendar=database_calendar)
+    elif mode == "inline" and config.get("TESTING"):
+        environment = SandboxedEnvironment(helpers=script_helpers(), time_limit=settings.time_limit,
+                                           max_data_bytes=settings.max_data_bytes)
+    else:
+        raise RuntimeError(f"SOCORG_SCRIPT_ISOLATION={mode!r}: use 'process' ('inline' runs designer code in "
+                           "this process and is allowed only in tests)")
+    app.extensions["socorg.engine"] = Engine(environment=environment)
 
 
 def get_engine() -> Engine:

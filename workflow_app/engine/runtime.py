@@ -1,8 +1,9 @@
 """The engine boundary: the only code that creates, runs, saves and loads SpiffWorkflow workflows.
 
 Instances are saved *without* their spec (it is stored once per definition and kept
-parsed in memory), scripts run in the RestrictedPython sandbox, service tasks dispatch to
-a caller the service layer provides, and timers read the application clock.
+parsed in memory), scripts run in the RestrictedPython sandbox (in a worker process, see
+``isolation.py``), service tasks dispatch to a caller the service layer provides, and timers
+read the application clock.
 """
 
 from __future__ import annotations
@@ -124,6 +125,13 @@ class _ScriptEngine(PythonScriptEngine):
         super().__init__(environment=environment)
         self._service_caller = service_caller
 
+    def get_error_line_number_and_content(self, script: str, err: Exception) -> tuple[int, str]:
+        # An error from a script worker has no traceback here: the worker sent the line along.
+        line = getattr(err, "script_line", None)
+        if line and 0 < line <= len(script.splitlines()):
+            return line, script.splitlines()[line - 1]
+        return super().get_error_line_number_and_content(script, err)
+
     def create_task_exec_exception(self, task: Any, script: str, err: Exception) -> Exception:
         # Spiff builds the detail as `name + ":" + err.args[0]`, which itself fails (TypeError) when
         # args[0] is not a string, e.g. KeyError(5): give it a string so the real error shows.
@@ -175,8 +183,10 @@ class ReadyTask:
 class Engine:
     """Start, load, run and save workflows. Holds no per-case state; safe to share."""
 
-    def __init__(self, helpers: Mapping[str, Any] | None = None, time_limit: float = 2.0) -> None:
-        self._environment = SandboxedEnvironment(helpers=helpers, time_limit=time_limit)
+    def __init__(self, helpers: Mapping[str, Any] | None = None, time_limit: float = 2.0,
+                 environment: SandboxedEnvironment | None = None) -> None:
+        """Run designer code in ``environment`` (the app passes an isolated one), else an in-process sandbox."""
+        self._environment = environment or SandboxedEnvironment(helpers=helpers, time_limit=time_limit)
 
     # -- specs ---------------------------------------------------------------------------------
 
@@ -400,6 +410,9 @@ def _engine_error(exc: SpiffWorkflowException) -> EngineError:
     if isinstance(cause, EngineError):
         return cause
     message = str(exc)
+    if cause is not None and str(cause) and str(cause) not in message:
+        # Spiff's message for a failed expression is only "Error evaluating expression '...'".
+        message += f" — {type(cause).__name__}: {cause}"
     notes = getattr(exc, "notes", None)
     if notes:
         message += " (" + "; ".join(notes) + ")"

@@ -2,9 +2,10 @@
 
 Code is compiled by RestrictedPython (no underscore names, no imports, guarded attribute access),
 runs against a whitelist of builtins, and is bounded in time by a line trace. Operators that can
-allocate without bound in one C call (``**``, ``*``, ``<<``) are rewritten to size-checking guards.
-A single long C-level call (e.g. ``sum(range(10**12))``) cannot be interrupted from Python: a hard
-bound on such cases needs a process-level limit around the worker.
+allocate without bound in one C call (``**``, ``*``, ``<<``, ``%`` formatting) are rewritten to
+size-checking guards, and so are padding methods and f-string format specs (``limits.py``).
+A single long C-level call (e.g. ``sum(range(10**12))``) cannot be interrupted from Python: that is
+why the app runs this sandbox inside worker processes with OS limits (``isolation.py``, ``workers.py``).
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from RestrictedPython.Guards import (
 from RestrictedPython.PrintCollector import PrintCollector
 from RestrictedPython.transformer import RestrictingNodeTransformer, copy_locations
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+
+from workflow_app.engine.limits import check_case_data, check_format_spec, guarded_mod, padding_guard
 
 __all__ = [
     "SAFE_HELPERS", "SandboxError", "SandboxedEnvironment", "ScriptTimeout", "compile_expression", "compile_script",
@@ -96,7 +99,7 @@ def _guarded_lshift(a: Any, b: Any) -> Any:
 
 _INPLACE_OPS: dict[str, Callable[[Any, Any], Any]] = {
     "+=": operator.iadd, "-=": operator.isub, "*=": _guarded_imul, "/=": operator.itruediv,
-    "//=": operator.ifloordiv, "%=": operator.imod, "**=": _guarded_pow, "<<=": _guarded_lshift,
+    "//=": operator.ifloordiv, "%=": guarded_mod, "**=": _guarded_pow, "<<=": _guarded_lshift,
     ">>=": operator.irshift, "&=": operator.iand, "|=": operator.ior, "^=": operator.ixor,
     "@=": operator.imatmul,
 }
@@ -118,7 +121,7 @@ def _timeout(limit: float, frame: types.FrameType | None, filename: str) -> Scri
     while frame is not None and frame.f_code.co_filename != filename:
         frame = frame.f_back  # in a helper or guard called from the script: name the script's line
     where = f" at line {frame.f_lineno}" if frame is not None and frame.f_code.co_filename == filename else ""
-    return ScriptTimeout(f"script timed out{where}: it ran past its {limit:g} s time limit")
+    return ScriptTimeout(f"脚本超出时间限制（script timed out{where}: it ran past its {limit:g} s time limit）")
 
 
 def _check_deadline() -> None:
@@ -137,11 +140,16 @@ def _check_deadline() -> None:
         caller.f_trace = on_line
 
 
+def _guarded_getattr(obj: Any, name: str) -> Any:
+    # safer_getattr_raise refuses underscore names and str.format; padding methods get a width check.
+    return padding_guard(obj, name, safer_getattr_raise(obj, name))
+
+
 _GUARDS: dict[str, object] = {
-    "_getattr_": safer_getattr_raise, "_getitem_": operator.getitem, "_getiter_": iter,
+    "_getattr_": _guarded_getattr, "_getitem_": operator.getitem, "_getiter_": iter,
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence, "_unpack_sequence_": guarded_unpack_sequence,
     "_write_": full_write_guard, "_inplacevar_": _inplacevar, "_apply_": _apply, "_print_": PrintCollector,
-    "_pow_": _guarded_pow, "_mul_": _guarded_mul, "_lshift_": _guarded_lshift, "_check_deadline_": _check_deadline,
+    "_pow_": _guarded_pow, "_mul_": _guarded_mul, "_lshift_": _guarded_lshift, "_mod_": guarded_mod, "_check_deadline_": _check_deadline,
 }
 
 # Class statements and exceptions outside Exception (SystemExit would escape Spiff's handlers
@@ -164,7 +172,7 @@ SAFE_HELPERS: dict[str, object] = {
 class _SandboxPolicy(RestrictingNodeTransformer):
     """RestrictedPython's policy plus size guards, no imports and deadline checks in handlers."""
 
-    _BINOP_GUARDS = {ast.Pow: "_pow_", ast.Mult: "_mul_", ast.LShift: "_lshift_"}
+    _BINOP_GUARDS = {ast.Pow: "_pow_", ast.Mult: "_mul_", ast.LShift: "_lshift_", ast.Mod: "_mod_"}
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:  # noqa: N802 - ast.NodeTransformer dispatch name
         """Rewrite ``a ** b``, ``a * b`` and ``a << b`` to calls of the size guards."""
@@ -175,6 +183,16 @@ class _SandboxPolicy(RestrictingNodeTransformer):
         call = ast.Call(func=ast.Name(guard, ast.Load()), args=[node.left, node.right], keywords=[])
         copy_locations(call, node)
         return call
+
+    def visit_FormattedValue(self, node: ast.FormattedValue) -> ast.AST:  # noqa: N802 - ast dispatch name
+        """Refuse f-string format specs with nested fields (``{x:>{n}}``) or huge literal widths."""
+        spec = node.format_spec
+        if isinstance(spec, ast.JoinedStr):
+            if not all(isinstance(part, ast.Constant) for part in spec.values):
+                self.error(node, "nested fields in an f-string format spec are not allowed.")
+            elif reason := check_format_spec("".join(str(part.value) for part in spec.values)):
+                self.error(node, reason + ".")
+        return super().visit_FormattedValue(node)
 
     def visit_Import(self, node: ast.Import) -> ast.AST:  # noqa: N802 - ast.NodeTransformer dispatch name
         """Refuse imports at compile time rather than failing later on a missing __import__."""
@@ -253,10 +271,13 @@ _INJECTED = frozenset({"__builtins__", "_print"})  # _print holds RestrictedPyth
 class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
     """Spiff script environment running RestrictedPython code with a time bound per call."""
 
-    def __init__(self, helpers: Mapping[str, object] | None = None, time_limit: float = 2.0) -> None:
-        """Offer SAFE_HELPERS plus ``helpers`` to scripts; bound each call to ``time_limit`` seconds."""
+    def __init__(self, helpers: Mapping[str, object] | None = None, time_limit: float = 2.0,
+                 max_data_bytes: int | None = None) -> None:
+        """Offer SAFE_HELPERS plus ``helpers`` to scripts; bound each call to ``time_limit`` seconds; with
+        ``max_data_bytes``, refuse a script that leaves unstorable or larger case data."""
         super().__init__({**SAFE_HELPERS, **(helpers or {})})
         self.time_limit = time_limit
+        self.max_data_bytes = max_data_bytes
         # Helpers live in __builtins__, so task data shadows them just as it would in Python.
         self._builtins = {**self.globals, **_GUARDS}
         # Builtin names (sum, round, type...) stay usable as task data, as under Spiff's own
@@ -281,6 +302,8 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
             self._run(code, context)
         finally:
             self._remove_globals_and_functions_from_context(context, external)
+        if self.max_data_bytes is not None:
+            check_case_data(context, self.max_data_bytes)
         return True
 
     def check_for_overwrite(self, context: dict, external_context: Mapping[str, object]) -> None:
