@@ -69,6 +69,14 @@ class CancelSchema(Schema):
     reason = fields.String(required=True, validate=[validate.Length(min=1, max=2000), not_blank])
 
 
+class RetrySchema(Schema):
+    """How to retry a case in error."""
+
+    latest_version = fields.Boolean(load_default=False, metadata={
+        "description": "move the case to the latest version of its process first (after the designer fixed the "
+                       "cause); refused with 409 when the steps the case has passed through are missing there"})
+
+
 class FormSchema(Schema):
     """A task's form: its JSON Schema and, when the process has one, its UI hints."""
 
