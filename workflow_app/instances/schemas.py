@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from workflow_app.api.paging import MAX_PAGE, MAX_PER_PAGE, PageArgsSchema  # noqa: F401 - re-exported
 from workflow_app.instances.models import InstanceStatus
@@ -70,7 +70,10 @@ class CancelSchema(Schema):
 
 
 class RetrySchema(Schema):
-    """How to retry a case in error."""
+    """How to retry a case in error (other keys are ignored: the body is optional)."""
+
+    class Meta:
+        unknown = EXCLUDE
 
     latest_version = fields.Boolean(load_default=False, metadata={
         "description": "move the case to the latest version of its process first (after the designer fixed the "
