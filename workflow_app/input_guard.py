@@ -8,20 +8,25 @@ it), or ``NaN``/``1e400`` (not JSON, refused by PostgreSQL's ``jsonb``). Before 
 runs, every JSON body under ``/api/`` is read once more here, keys and values, at any
 depth; a bad value is a 422 naming its path (``variables.org_name``, ``rows.3.amount``).
 Form posts and file names are checked the same way (werkzeug already replaces invalid
-UTF-8 there, so this is a second fence), and query strings too.
+UTF-8 there, so this is a second fence), and query strings too. Text stored before this
+check (SQLite keeps the escape in its JSON) is printed with U+FFFD in its place, by pages
+(Jinja ``finalize``) and by documents when they are rendered.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from flask import Flask, request
+from markupsafe import Markup
 
 from workflow_app.errors import InvalidInput
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 MAX_INTEGER = 10**18  # far past any amount, count or id a form asks for; int64 still holds it
 _MAX_DIGITS = len(str(MAX_INTEGER))
 
@@ -56,6 +61,19 @@ def is_storable_text(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def without_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD (for data stored before this check existed)."""
+    if not _LONE_SURROGATE.search(text):
+        return text
+    cleaned = _LONE_SURROGATE.sub("\ufffd", text)
+    return Markup(cleaned) if isinstance(text, Markup) else cleaned
+
+
+def safe_output(value: Any) -> Any:
+    """Jinja ``finalize``: every ``{{ … }}`` a page prints, with lone surrogates replaced (else the page 500s)."""
+    return without_surrogates(value) if isinstance(value, str) else value
 
 
 def printable(text: str) -> str:
@@ -139,5 +157,6 @@ def check_request() -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Run :func:`check_request` before every view (the error handlers in ``api.errors`` answer it)."""
+    """Check every request before its view (``api.errors`` answers the refusal); pages print stored text safely."""
     app.before_request(check_request)
+    app.jinja_env.finalize = safe_output
