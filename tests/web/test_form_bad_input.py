@@ -1,4 +1,4 @@
-"""A page form's JSON field never hands a lone surrogate or a 5,000-digit number to the services."""
+"""Hostile page input: a form's JSON field, a forged hidden field, long numbers and bad bytes in URLs — no 500."""
 
 from __future__ import annotations
 
@@ -31,3 +31,17 @@ def test_a_forged_row_count_on_the_calendar_page_is_no_500_and_no_endless_loop(w
     response = web.post("/admin/calendar/2027", data={"csrf_token": token, "rows": rows,
                                                       "date_0": "2027-10-01", "kind_0": "holiday"})
     assert response.status_code < 500
+
+
+@pytest.mark.parametrize("username,url", [
+    ("designer", "/designer/sample_review/edit?version=99999999999999999999999"),
+    ("designer", "/designer/sample_review/edit?version=-99999999999999999999"),
+    ("admin", "/cases?page=99999999999999999999"),
+    ("admin", "/cases?status=%ED%A0%80&page=" + "9" * 5000),
+    ("window_cc", "/tasks?page=999999999999999999999999&q=%ED%A0%80"),
+    ("admin", "/admin/users?q=%ED%A0%80"),
+    ("supervisor_prov", "/supervisor/alerts?page=99999999999999999999"),
+])
+def test_long_numbers_and_bad_bytes_in_page_urls_are_no_500(web, deployed_sample, username, url):
+    login(web, username)
+    assert web.get(url).status_code < 500
