@@ -43,6 +43,10 @@ def _page(status: int, title: str, message: str):
 def domain_error_page(exc: DomainError) -> ResponseReturnValue:
     """A refused action on a page: 404/403 get their page, anything else is flashed on the page it came from."""
     if isinstance(exc, UnstorableInput):
+        if request.is_json:  # a page's script posted JSON (the modeler): it reads a JSON answer
+            from workflow_app.api.errors import error_response
+
+            return error_response(exc.status, exc.code, exc.message, exc.details)
         # A page, not a flash and a redirect back: the page it came from may be the very URL refused.
         return render_template("errors/error.html", status=422, title="输入无效",
                                message="提交的内容含有无法保存的字符或数值，请检查后重新填写。"), 422
