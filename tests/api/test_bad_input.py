@@ -75,7 +75,7 @@ def test_unstorable_start_variables_are_422_naming_the_path(client, auth, sessio
 
 def test_a_large_but_sensible_integer_still_starts_a_case(client, auth, deployed_sample):
     response = post_raw(client, INSTANCES, '{"process_key": "sample_review", "variables": {"amount": -5, '
-                        '"big": 1000000000000000000, "ratio": 0.5}}', auth("window_cc"))
+                        '"x": 1000000000000000000, "note": "长春"}}', auth("window_cc"))
     assert response.status_code == 201, response.get_json()
 
 
