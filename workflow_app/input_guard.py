@@ -5,12 +5,13 @@ database driver, a rendered page or a document would fail on it much later, in a
 applicant cannot see), a 5,000-digit integer (Python's ``json`` refuses past 4,300 digits
 with a ``ValueError``; below that the number is stored and breaks whatever computes with
 it), or ``NaN``/``1e400`` (not JSON, refused by PostgreSQL's ``jsonb``). Before any view
-runs, every JSON body under ``/api/`` is read once more here, keys and values, at any
-depth; a bad value is a 422 naming its path (``variables.org_name``, ``rows.3.amount``).
-Form posts and file names are checked the same way (werkzeug already replaces invalid
-UTF-8 there, so this is a second fence), and query strings too. Text stored before this
-check (SQLite keeps the escape in its JSON) is printed with U+FFFD in its place, by pages
-(Jinja ``finalize``) and by documents when they are rendered.
+runs, every JSON body (the API's, and a page script's) is read once more here, keys and
+values, at any depth; a bad value is a 422 naming its path (``variables.org_name``,
+``rows.3.amount``). Query strings, and on pages form fields and file names, are checked the
+same way (werkzeug already replaces invalid UTF-8 there, so this is a second fence; API
+multipart bodies are left to their views, which set their own body limit before reading).
+Text stored before this check (SQLite keeps the escape in its JSON) is printed with U+FFFD
+in its place, by pages (Jinja ``finalize``) and by documents when they are rendered.
 """
 
 from __future__ import annotations
@@ -142,7 +143,10 @@ def check_request() -> None:
         for key, value in pairs:
             problems.update(problems_in({key: value}, source))
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
-        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        # Forms only on pages, where the CSRF check has read them already: an API upload view sets its own
+        # body limit before it reads the body, and reading it here first would bypass that limit.
+        on_page = not request.path.startswith("/api/")
+        if on_page and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
             for key, value in request.form.items(multi=True):
                 problems.update(problems_in({key: value}, "form"))
             for key, upload in request.files.items(multi=True):
