@@ -186,8 +186,40 @@ def calendar_set(year: int, file: Any, complete: bool | None) -> None:
         for index, found in (problems.items() if isinstance(problems, dict) else []):
             click.echo(f"error: entry {index}: {'; '.join(found)}", err=True)
         raise click.ClickException(exc.message) from exc
-    click.echo(f"{year}: {len(saved)} special days saved" + ("" if complete is None else
+    overrides = [d for d in saved if d["source"] == "override"]
+    click.echo(f"{year}: {len(overrides)} special days saved" + ("" if complete is None else
                                                               f", complete={str(complete).lower()}"))
+
+
+@calendar_group.command("import-notice")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option("--year", type=int, default=None, help="The notice's year, when its text does not say.")
+@click.option("--yes", is_flag=True, help="Store without asking for confirmation.")
+@with_appcontext
+def calendar_import_notice(file: Any, year: int | None, yes: bool) -> None:
+    """Read the State Council's holiday notice from FILE, show its days and store them (marks the year complete)."""
+    from workflow_app.calendar.service import CalendarService
+    from workflow_app.errors import DomainError
+
+    service = CalendarService(db.session())
+    text = file.read()
+    try:
+        notice = service.preview_notice(text, year)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"{notice.year} 年放假安排（{len(notice.holidays())} 天放假，{len(notice.workdays())} 天调休上班）：")
+    for day in notice.days:
+        kind = "放假" if day.kind == "holiday" else "上班"
+        skipped = "（属另一年，不导入）" if day.day.year != notice.year else ""
+        click.echo(f"{day.day.isoformat()}  {kind}  {day.name}{skipped}")
+    if not yes and not click.confirm(f"保存为 {notice.year} 年的日历并标记为已录入完整？", default=False):
+        click.echo("未保存")
+        sys.exit(1)
+    try:
+        service.import_notice(text, actor="cli", year=notice.year)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"{notice.year} 年放假安排已保存，并已标记为录入完整")
 
 
 @calendar_group.command("complete")
