@@ -271,6 +271,35 @@ def import_orgs(file: Path, skip_invalid: bool, report_path: Path | None) -> Non
         sys.exit(1)
 
 
+@main.command("set-uscc")
+@click.argument("organization")
+@click.argument("code")
+@with_appcontext
+def set_uscc(organization: str, code: str) -> None:
+    """Enter the national 统一社会信用代码 of ORGANIZATION (its id or current code); clears the provisional flag."""
+    from sqlalchemy import or_, select
+
+    from workflow_app.db import unit_of_work
+    from workflow_app.errors import DomainError
+    from workflow_app.organizations.models import Organization
+    from workflow_app.organizations.service import OrganizationService
+
+    session = db.session()
+    key = organization.strip().upper()
+    where = Organization.uscc == key
+    if key.isdigit() and len(key) < 18:
+        where = or_(where, Organization.id == int(key))
+    org = session.scalar(select(Organization).where(where).limit(1))
+    if org is None:
+        raise click.ClickException(f"没有找到组织 {organization}")
+    try:
+        with unit_of_work(session):
+            changed = OrganizationService(session).enter_national_uscc(org, code)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"{org.name}: {org.uscc}" + ("（未变化）" if not changed else "（已登记全国统一代码）"))
+
+
 @main.command("start-zombie-cleanup")
 @click.option("--flagged", is_flag=True, help="Every active organization flagged suspected_zombie.")
 @click.option("--ids-file", type=click.File("r", encoding="utf-8-sig"),
