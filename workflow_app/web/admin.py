@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from workflow_app import clock, db
 from workflow_app.auth.throttle import LoginThrottle, security_events
 from workflow_app.calendar.service import CalendarService
-from workflow_app.calendar.workdays import DayKind
+from workflow_app.calendar.workdays import DayKind, library_days
 from workflow_app.directory.models import Role
 from workflow_app.directory.service import DirectoryService
 from workflow_app.errors import InvalidInput
@@ -84,7 +84,8 @@ def _calendar_page(service: CalendarService, year: int, rows: list[dict[str, str
     row_errors = {filled[int(k)]: v for k, v in errors.items() if str(k).isdigit() and int(k) < len(filled)}
     rows = rows + [{"date": "", "kind": DayKind.HOLIDAY.value, "name": ""} for _ in range(BLANK_ROWS)]
     listing = service.year(year)
-    library = [e for e in listing if e["source"] == "library"]
+    # The library's own days, even those an override now shadows (an imported notice shadows them all).
+    library = [{"date": d, "kind": k, "name": n} for d, k, n in library_days(year)]
     statutory = [e for e in listing if e["source"] == "statutory"]
     return render_template("admin/calendar.html", year=year, rows=rows, row_errors=row_errors, message=message,
                            library=library, statutory=statutory, notice=notice, covered=service.calendar().covers(year),
