@@ -186,8 +186,40 @@ def calendar_set(year: int, file: Any, complete: bool | None) -> None:
         for index, found in (problems.items() if isinstance(problems, dict) else []):
             click.echo(f"error: entry {index}: {'; '.join(found)}", err=True)
         raise click.ClickException(exc.message) from exc
-    click.echo(f"{year}: {len(saved)} special days saved" + ("" if complete is None else
+    overrides = [d for d in saved if d["source"] == "override"]
+    click.echo(f"{year}: {len(overrides)} special days saved" + ("" if complete is None else
                                                               f", complete={str(complete).lower()}"))
+
+
+@calendar_group.command("import-notice")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option("--year", type=int, default=None, help="The notice's year, when its text does not say.")
+@click.option("--yes", is_flag=True, help="Store without asking for confirmation.")
+@with_appcontext
+def calendar_import_notice(file: Any, year: int | None, yes: bool) -> None:
+    """Read the State Council's holiday notice from FILE, show its days and store them (marks the year complete)."""
+    from workflow_app.calendar.service import CalendarService
+    from workflow_app.errors import DomainError
+
+    service = CalendarService(db.session())
+    text = file.read()
+    try:
+        notice = service.preview_notice(text, year)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"{notice.year} 年放假安排（{len(notice.holidays())} 天放假，{len(notice.workdays())} 天调休上班）：")
+    for day in notice.days:
+        kind = "放假" if day.kind == "holiday" else "上班"
+        skipped = "（属另一年，不导入）" if day.day.year != notice.year else ""
+        click.echo(f"{day.day.isoformat()}  {kind}  {day.name}{skipped}")
+    if not yes and not click.confirm(f"保存为 {notice.year} 年的日历并标记为已录入完整？", default=False):
+        click.echo("未保存")
+        sys.exit(1)
+    try:
+        service.import_notice(text, actor="cli", year=notice.year)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"{notice.year} 年放假安排已保存，并已标记为录入完整")
 
 
 @calendar_group.command("complete")
@@ -237,6 +269,35 @@ def import_orgs(file: Path, skip_invalid: bool, report_path: Path | None) -> Non
     if report.rejected and not skip_invalid:
         click.echo("nothing imported: fix the rejected rows, or use --skip-invalid", err=True)
         sys.exit(1)
+
+
+@main.command("set-uscc")
+@click.argument("organization")
+@click.argument("code")
+@with_appcontext
+def set_uscc(organization: str, code: str) -> None:
+    """Enter the national 统一社会信用代码 of ORGANIZATION (its id or current code); clears the provisional flag."""
+    from sqlalchemy import or_, select
+
+    from workflow_app.db import unit_of_work
+    from workflow_app.errors import DomainError
+    from workflow_app.organizations.models import Organization
+    from workflow_app.organizations.service import OrganizationService
+
+    session = db.session()
+    key = organization.strip().upper()
+    where = Organization.uscc == key
+    if key.isdigit() and len(key) < 18:
+        where = or_(where, Organization.id == int(key))
+    org = session.scalar(select(Organization).where(where).limit(1))
+    if org is None:
+        raise click.ClickException(f"没有找到组织 {organization}")
+    try:
+        with unit_of_work(session):
+            changed = OrganizationService(session).enter_national_uscc(org, code)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"{org.name}: {org.uscc}" + ("（未变化）" if not changed else "（已登记全国统一代码）"))
 
 
 @main.command("start-zombie-cleanup")

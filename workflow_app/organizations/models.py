@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from workflow_app import clock
@@ -49,6 +49,8 @@ class Organization(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(128), index=True)
     uscc: Mapped[str | None] = mapped_column(String(18), unique=True)  # 统一社会信用代码
+    # Minted here until the national system's code is entered (enter_national_uscc clears it).
+    uscc_provisional: Mapped[bool] = mapped_column(default=False, server_default=false())
     org_type: Mapped[OrgType] = mapped_column(enum_column(OrgType, 32))
     category: Mapped[str] = mapped_column(String(32))
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
