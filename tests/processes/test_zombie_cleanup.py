@@ -49,19 +49,16 @@ VERIFY: dict[str, Any] = {
     "inactive_since_2019": False,
     "unreachable": False,
     "governance_deadlock": False,
-    "reachable": True,
     "willing_to_dissolve": False,
-    "is_charity": False,
     "findings": "经核查，情况属实。",
 }
 NOT_FILED = {"no_annual_report_2y": True}  # → 推动整改
 WANTS_TO_DISSOLVE = {"no_annual_report_2y": True, "willing_to_dissolve": True}  # → 注销登记
-GONE = {"unreachable": True, "reachable": False, "inactive_since_2019": True}  # → 撤销登记
+GONE = {"unreachable": True, "inactive_since_2019": True}  # → 撤销登记
 INVESTIGATION = {
     "violation_facts": "该组织连续两年未参加年检，2019年以来未按章程开展活动，住所地无法取得联系。",
     "evidence_summary": "年检记录、实地核查笔录、电话记录。",
     "evidence_files": ["00000000-0000-4000-8000-000000000000", "00000000-0000-4000-8000-000000000000"],
-    "legal_basis": "《社会团体登记管理条例》第三十条",
 }
 
 
@@ -99,8 +96,9 @@ def org(session: Session, demo: None) -> Organization:
 
 @pytest.fixture
 def foundation(session: Session, demo: None) -> Organization:
-    """An active foundation of 长春市 (a charity: its penalty is 吊销登记证书)."""
+    """An active foundation of 长春市, recognized as a 慈善组织 (its penalty can be 吊销登记证书)."""
     row = Organization(name="长春市春晖助学基金会", org_type=OrgType.FOUNDATION, category="公益慈善类",
+                       charity_recognized=True,
                        region_code="220100", status=OrgStatus.ACTIVE, party_org_status=PartyOrgStatus.NONE,
                        charter_party_clause=True, residence="吉林省长春市南关区人民大街100号",
                        legal_representative="赵明", flags={})
@@ -374,7 +372,7 @@ def test_changing_the_measure_requires_the_new_measure():
 def test_the_verify_form_asks_for_the_five_situations_and_the_facts():
     schema = json.loads((FORMS / f"{KEY}_verify.json").read_text(encoding="utf-8"))
     facts = ["no_annual_report_2y", "inactive_after_registration", "inactive_since_2019", "unreachable",
-             "governance_deadlock", "reachable", "willing_to_dissolve", "is_charity"]
+             "governance_deadlock", "willing_to_dissolve"]
     for name in facts:
         assert name in schema["required"] and schema["properties"][name]["type"] == "boolean"
 
@@ -693,18 +691,28 @@ def test_hearing_with_announced_delivery_and_the_certificate_declared_void(zombi
     assert titles(session, case) == sorted(["社会组织核查情况报告", "行政处罚事先告知书", "听证通知书", "行政处罚决定书"])
 
 
-def test_a_charity_stating_its_defence_without_a_hearing_has_its_certificate_revoked(
+def test_a_charity_that_did_not_rectify_states_its_defence_and_has_its_certificate_revoked(
         zombie, session, foundation, timeline):
-    case = verify(zombie(organization=foundation), **GONE, is_charity=True)
-    assert case.variables()["proposed_measure"] == "revoke_certificate"
+    # 慈善法: 责令限期改正 first; only 逾期不改正 opens 吊销登记证书 — and only for a recognized 慈善组织.
+    case = verify(zombie(organization=foundation), **GONE)
+    data = case.variables()
+    assert (data["org_type"], data["charity_recognized"]) == ("foundation", True)
+    assert data["proposed_measure"] == "rectify" and "慈善法" in data["legal_basis"]
     confirm(case)
+    assert open_tasks(case) == [("rectify_report", "applicant")]
+    assert "吊销登记证书" in document(session, case, "限期整改通知书").html
+    timeline.go(at(4, 2, 9))
+    case.advance_to(at(4, 2, 9))  # 30 days passed without a report
+    assert case.variables()["measure"] == "revoke_certificate"
     assert case.variables()["penalty_kind"] == "吊销登记证书"
     file_and_investigate(case)
-    assert "吊销登记证书" in document(session, case, "行政处罚事先告知书").html
+    prior = document(session, case, "行政处罚事先告知书").html
+    assert "吊销登记证书" in prior and "《中华人民共和国慈善法》（2023年修正）第一百零九条" in prior
     submit(case, "state_defence", {"request_hearing": False, "defence_statement": "请求从轻处理。"}, "applicant")
     assert open_tasks(case) == [("decide_penalty", "approver")]
     decide(case, "decide_penalty", "approve", "approver_cc", "吊销登记证书。")
-    assert "请求从轻处理" in document(session, case, "行政处罚决定书").html
+    decision = document(session, case, "行政处罚决定书").html
+    assert "请求从轻处理" in decision and "慈善法" in decision
     deliver_and_collect(case, "post")
     assert "行政处罚决定书已送达" in notes(session, case, "served")
     assert [a.kind for a in announcements(session, case)] == ["吊销登记证书"]
@@ -762,7 +770,14 @@ def test_the_90_day_limit_from_filing_warns_the_supervisors(zombie, session, org
 
 def test_every_form_accepts_the_data_these_tests_send():
     # The data above is checked against each form as it is submitted (submit()); this pins a few refusals.
-    assert form_errors(f"{KEY}_verify.json", {**VERIFY, "reachable": "yes"}) != []
+    assert form_errors(f"{KEY}_verify.json", {**VERIFY, "unreachable": "yes"}) != []
+    # One reachability field and no hand-ticked charity status: the old fields are refused.
+    # (a field a form does not define is refused on submission, tasks/forms.py)
+    verify_form = json.loads((FORMS / f"{KEY}_verify.json").read_text(encoding="utf-8"))["properties"]
+    assert "reachable" not in verify_form and "is_charity" not in verify_form
+    # The basis comes from the measure table, not from free text.
+    assert "legal_basis" not in json.loads((FORMS / f"{KEY}_investigate.json").read_text(encoding="utf-8"))[
+        "properties"]
     assert form_errors(f"{KEY}_schedule_hearing.json", {"hearing_date": "16/03/2026", "hearing_place": "会议室",
                                                         "hearing_host": "孙磊"}) != []
     assert form_errors(f"{KEY}_deliver_decision.json", {"delivery_method": "fax"}) != []
@@ -785,3 +800,30 @@ def test_the_penalty_notice_is_issued_the_day_the_investigation_ends(zombie, ses
     # 5 working days from Tuesday 03-31 skip the 清明 holiday (04-04…04-06): Wednesday 04-08.
     assert moment(case.variables()["hearing_request_due"]) == end_of(4, 8)
     assert clock.as_utc(document(session, case, "行政处罚事先告知书").created_at) == at(3, 31, 16)
+
+
+# -- the legal basis comes from the measure table (issue 13 §4) -----------------------------------
+
+def test_the_prior_notice_prints_the_article_the_measure_table_gave(zombie, session, org):
+    case = confirm(verify(zombie(), **GONE))
+    data = case.variables()
+    assert (data["org_type"], data["charity_recognized"], data["measure"]) == ("social_group", False, "revoke")
+    file_and_investigate(case)
+    prior = document(session, case, "行政处罚事先告知书").html
+    assert "依据《社会团体登记管理条例》第三十条第一款第（三）项" in prior
+
+
+def test_situation_two_alone_leads_a_social_group_to_revocation_under_article_29(zombie, session, org):
+    case = confirm(verify(zombie(), inactive_after_registration=True))
+    assert case.variables()["measure"] == "revoke"
+    file_and_investigate(case)
+    assert "《社会团体登记管理条例》第二十九条" in document(session, case, "行政处罚事先告知书").html
+
+
+def test_a_social_group_that_did_not_rectify_is_revoked_under_its_own_regulation(zombie, session, org, timeline):
+    case = confirm(verify(zombie(), **NOT_FILED))
+    assert case.variables()["measure"] == "rectify"
+    timeline.go(at(4, 2, 9))
+    case.advance_to(at(4, 2, 9))
+    data = case.variables()
+    assert data["measure"] == "revoke" and data["legal_basis"].startswith("《社会团体登记管理条例》第三十条")
