@@ -56,6 +56,7 @@ NOT_FILED = {"no_annual_report_2y": True}  # → 推动整改
 WANTS_TO_DISSOLVE = {"no_annual_report_2y": True, "willing_to_dissolve": True}  # → 注销登记
 GONE = {"unreachable": True, "inactive_since_2019": True}  # → 撤销登记
 INVESTIGATION = {
+    "investigators": [{"name": "金哲", "certificate_no": "JL22010001"}, {"name": "李强", "certificate_no": "JL22010002"}],
     "violation_facts": "该组织连续两年未参加年检，2019年以来未按章程开展活动，住所地无法取得联系。",
     "evidence_summary": "年检记录、实地核查笔录、电话记录。",
     "evidence_files": ["00000000-0000-4000-8000-000000000000", "00000000-0000-4000-8000-000000000000"],
@@ -154,7 +155,7 @@ def decide(case: Case, task: str, decision: str, actor: str, opinion: str = OPIN
 
 def file_and_investigate(case: Case) -> Case:
     """立案 approved by the supervisor, then 调查取证 by the inspector: the 事先告知书 goes out."""
-    decide(case, "approve_filing", "approve", "supervisor_cc", "证据确凿，同意立案调查。")
+    decide(case, "approve_filing", "approve", "approver_cc", "证据确凿，同意立案调查。")
     return submit(case, "investigate", INVESTIGATION, "inspector")
 
 
@@ -316,7 +317,7 @@ def test_user_tasks_have_forms_lanes_and_limits():
         "file_liquidation_report": ("applicant", "180d"),
         "apply_deregistration": ("applicant", None),  # 15 days from the end of liquidation: a timer
         "review_deregistration": ("reviewer", "10wd"),
-        "approve_filing": ("supervisor", "3wd"),
+        "approve_filing": ("approver", "3wd"),
         "investigate": ("inspector", "20wd"),
         "state_defence": ("applicant", "5wd"),
         "schedule_hearing": ("reviewer", "3wd"),
@@ -479,7 +480,7 @@ def test_silence_past_the_rectification_deadline_goes_to_revocation(zombie, sess
     assert ("rectify_report", "applicant") in open_tasks(case)
     timeline.go(at(4, 2, 0, 1))
     case.advance_to(at(4, 2, 0, 1))
-    assert open_tasks(case) == [("approve_filing", "supervisor")]
+    assert open_tasks(case) == [("approve_filing", "approver")]
     assert "整改期限届满未报告整改情况，转入撤销程序" in notes(session, case, "overdue")
     data = case.variables()
     assert data["measure"] == "revoke" and data["penalty_kind"] == "撤销登记"
@@ -492,7 +493,7 @@ def test_not_rectified_goes_to_revocation_and_ends_revoked(zombie, session, org,
     submit(case, "rectify_report", {"rectification_summary": "无。", "annual_reports_filed": False,
                                     "activities_resumed": False}, "applicant")
     decide(case, "recheck", "not_rectified", "inspector", "未补报年度报告，未开展活动。")
-    assert open_tasks(case) == [("approve_filing", "supervisor")]
+    assert open_tasks(case) == [("approve_filing", "approver")]
     assert any("复查未整改到位" in n for n in notes(session, case))
 
     timeline.go(at(3, 3))
@@ -601,7 +602,7 @@ def test_no_liquidation_group_within_30_days_goes_to_revocation(zombie, session,
     case = confirm(verify(zombie(), **WANTS_TO_DISSOLVE))
     timeline.go(at(4, 2, 0, 1))
     case.advance_to(at(4, 2, 0, 1))
-    assert open_tasks(case) == [("approve_filing", "supervisor")]
+    assert open_tasks(case) == [("approve_filing", "approver")]
     assert "30日内未成立清算组，转入撤销程序" in notes(session, case, "overdue")
     assert case.variables()["measure"] == "revoke"
 
@@ -616,7 +617,7 @@ def test_no_liquidation_report_within_180_days_goes_to_revocation(zombie, sessio
     assert ("file_liquidation_report", "applicant") in open_tasks(case)
     timeline.go(at(9, 2, 0, 1))
     case.advance_to(at(9, 2, 0, 1))
-    assert open_tasks(case) == [("approve_filing", "supervisor")]
+    assert open_tasks(case) == [("approve_filing", "approver")]
     assert "180日内未提交清算报告，转入撤销程序" in notes(session, case, "overdue")
 
 
@@ -628,7 +629,7 @@ def test_no_application_within_15_days_of_the_end_of_liquidation_goes_to_revocat
     assert ("apply_deregistration", "applicant") in open_tasks(case)
     timeline.go(at(5, 7, 0, 1))
     case.advance_to(at(5, 7, 0, 1))
-    assert open_tasks(case) == [("approve_filing", "supervisor")]
+    assert open_tasks(case) == [("approve_filing", "approver")]
     assert "清算结束之日起15日内未申请注销登记，转入撤销程序" in notes(session, case, "overdue")
     assert registry(session, org).status is OrgStatus.ACTIVE
 
@@ -638,7 +639,7 @@ def test_no_application_within_15_days_of_the_end_of_liquidation_goes_to_revocat
 def test_a_refused_filing_turns_to_rectification(zombie, session, org):
     case = confirm(verify(zombie(), **GONE))
     assert case.variables()["measure"] == "revoke"
-    decide(case, "approve_filing", "reject", "supervisor_cc", "证据不足，先行责令整改。")
+    decide(case, "approve_filing", "reject", "approver_cc", "证据不足，先行责令整改。")
     assert open_tasks(case) == [("rectify_report", "applicant")]
     data = case.variables()
     assert data["measure"] == "rectify" and moment(data["rectify_due"]) == end_of(4, 1)
@@ -656,6 +657,10 @@ def test_hearing_with_announced_delivery_and_the_certificate_declared_void(zombi
     hearing = {"hearing_place": "长春市民政局三楼会议室", "hearing_host": "孙磊"}
     submit(case, "schedule_hearing", {"hearing_date": "2026-03-12", **hearing}, "reviewer_cc")
     assert open_tasks(case) == [("schedule_hearing", "reviewer")]  # too early: the notice needs 7 working days
+    assert "听证通知书" not in titles(session, case)
+    # 行政处罚法 64(4): the host must not have investigated the case — an investigator is refused.
+    submit(case, "schedule_hearing", {**hearing, "hearing_date": "2026-03-16", "hearing_host": " 李强"}, "reviewer_cc")
+    assert open_tasks(case) == [("schedule_hearing", "reviewer")]
     assert "听证通知书" not in titles(session, case)
     submit(case, "schedule_hearing", {"hearing_date": "2026-03-16", **hearing}, "reviewer_cc")
     notice = document(session, case, "听证通知书")
@@ -751,7 +756,7 @@ def test_a_decision_sent_back_for_more_investigation(zombie, session, org):
 
 def test_the_90_day_limit_from_filing_warns_the_supervisors(zombie, session, org, timeline):
     case = confirm(verify(zombie(), **GONE))
-    decide(case, "approve_filing", "approve", "supervisor_cc", "同意立案。")
+    decide(case, "approve_filing", "approve", "approver_cc", "同意立案。")
     assert moment(case.variables()["penalty_warning_at"]) == end_of(5, 21)  # 80 days from 03-02
     timeline.go(at(5, 22))
     case.advance_to(at(5, 22))
@@ -766,6 +771,18 @@ def test_the_90_day_limit_from_filing_warns_the_supervisors(zombie, session, org
     assert len(warnings) == 2
     decide(case, "decide_penalty", "approve", "approver_cc", "同意。")
     assert open_tasks(case) == [("deliver_decision", "inspector")]
+
+
+def test_the_investigation_needs_two_officers_with_certificate_numbers():
+    form = f"{KEY}_investigate.json"
+    one = {**INVESTIGATION, "investigators": INVESTIGATION["investigators"][:1]}
+    assert form_errors(form, one) != []  # 行政处罚法 42: at least two
+    no_number = {**INVESTIGATION, "investigators": [{"name": "金哲"}, {"name": "李强", "certificate_no": "JL22010002"}]}
+    assert form_errors(form, no_number) != []
+    bad_number = {**INVESTIGATION, "investigators": [{"name": "金哲", "certificate_no": "无"},
+                                                     {"name": "李强", "certificate_no": "JL22010002"}]}
+    assert form_errors(form, bad_number) != []
+    assert form_errors(form, INVESTIGATION) == []
 
 
 def test_every_form_accepts_the_data_these_tests_send():
@@ -794,7 +811,7 @@ def test_the_case_history_keeps_every_opinion(zombie, session):
 
 def test_the_penalty_notice_is_issued_the_day_the_investigation_ends(zombie, session, timeline):
     case = confirm(verify(zombie(), **GONE))
-    decide(case, "approve_filing", "approve", "supervisor_cc", "同意立案。")
+    decide(case, "approve_filing", "approve", "approver_cc", "同意立案。")
     timeline.go(at(3, 31, 16))
     submit(case, "investigate", INVESTIGATION, "inspector")
     # 5 working days from Tuesday 03-31 skip the 清明 holiday (04-04…04-06): Wednesday 04-08.
