@@ -153,10 +153,20 @@ def decide(case: Case, task: str, decision: str, actor: str, opinion: str = OPIN
     return submit(case, task, {"decision": decision, "opinion": opinion}, actor)
 
 
-def file_and_investigate(case: Case) -> Case:
-    """立案 approved by the supervisor, then 调查取证 by the inspector: the 事先告知书 goes out."""
+def file_and_investigate(case: Case, served: str | None = None) -> Case:
+    """立案 approved by the 机关负责人, 调查取证 by the inspector: the 事先告知书 goes out and is served directly
+    (today unless ``served`` says otherwise; ``served=""`` leaves the service task open)."""
     decide(case, "approve_filing", "approve", "approver_cc", "证据确凿，同意立案调查。")
-    return submit(case, "investigate", INVESTIGATION, "inspector")
+    submit(case, "investigate", INVESTIGATION, "inspector")
+    if served == "":
+        return case
+    return serve(case, "serve_penalty_notice", "direct", served or clock.local_now().date().isoformat())
+
+
+def serve(case: Case, task: str, method: str, served_on: str, **extra: Any) -> Case:
+    """送达 recorded by the inspector: method, day (the publication day for 公告送达) and the 回证."""
+    return submit(case, task, {"service_method": method, "served_on": served_on, "service_consent": False,
+                               "service_receipts": ["00000000-0000-4000-8000-000000000000"], **extra}, "inspector")
 
 
 def deliver_and_collect(case: Case, method: str = "direct", collected: bool = True) -> Case:
@@ -319,17 +329,18 @@ def test_user_tasks_have_forms_lanes_and_limits():
         "review_deregistration": ("reviewer", "10wd"),
         "approve_filing": ("approver", "3wd"),
         "investigate": ("inspector", "20wd"),
+        "serve_penalty_notice": ("inspector", "7wd"),
         "state_defence": ("applicant", "5wd"),
         "schedule_hearing": ("reviewer", "3wd"),
         "hold_hearing": ("reviewer", None),
         "decide_penalty": ("approver", "5wd"),
-        "deliver_decision": ("inspector", "7d"),
+        "deliver_decision": ("inspector", "7wd"),  # 行政处罚法 61 with 85: working days
         "collect_certificate": ("inspector", "15wd"),
     }
     used = {f"{KEY}_{name}.json" for name in (
         "verify", "confirm_measure", "rectify_report", "recheck", "setup_liquidation", "liquidation_report",
         "apply_deregistration", "review_deregistration", "approve_filing", "investigate", "state_defence",
-        "schedule_hearing", "hold_hearing", "decide_penalty", "deliver_decision", "collect_certificate")}
+        "schedule_hearing", "hold_hearing", "decide_penalty", "deliver_decision", "collect_certificate", "serve_document")}
     assert {p.name for p in FORM_FILES} == used
 
 
@@ -502,11 +513,13 @@ def test_not_rectified_goes_to_revocation_and_ends_revoked(zombie, session, org,
     assert moment(data["filing_at"]) == at(3, 3)
     assert moment(data["penalty_decision_due"]) == end_of(6, 1)  # 90 days from 03-03
     assert any("应于2026-06-01前作出处罚决定" in n for n in notes(session, case, "filing"))
-    assert moment(data["hearing_request_due"]) == end_of(3, 10)  # 5 working days
+    assert moment(data["hearing_request_due"]) == end_of(3, 10)  # 5 working days from service on 03-03
     assert open_tasks(case) == [("state_defence", "applicant")]
     prior = document(session, case, "行政处罚事先告知书")
     assert prior.number.startswith("民社罚告字〔2026〕")
-    assert "撤销登记" in prior.html and "二〇二六年三月十日" in prior.html
+    assert "撤销登记" in prior.html and "收到本告知书之日起五个工作日内" in prior.html
+    assert (prior.status.value, prior.service_method.value, prior.served_on.isoformat()) == (
+        "served", "direct", "2026-03-03")
 
     timeline.go(at(3, 11, 9))
     case.advance_to(at(3, 11, 9))
@@ -751,6 +764,8 @@ def test_a_decision_sent_back_for_more_investigation(zombie, session, org):
     assert open_tasks(case) == [("investigate", "inspector")]
     submit(case, "investigate", INVESTIGATION, "inspector")
     assert [t for t in titles(session, case) if t == "行政处罚事先告知书"] == ["行政处罚事先告知书"] * 2
+    assert open_tasks(case) == [("serve_penalty_notice", "inspector")]  # the new notice is served in turn
+    serve(case, "serve_penalty_notice", "direct", clock.local_now().date().isoformat())
     assert open_tasks(case) == [("state_defence", "applicant")]
 
 
@@ -764,6 +779,7 @@ def test_the_90_day_limit_from_filing_warns_the_supervisors(zombie, session, org
     recipient, subject = messages(session, case)[-1]
     assert recipient.startswith("supervisor_cc@") and subject == "行政处罚决定期限将届满"
     submit(case, "investigate", INVESTIGATION, "inspector")
+    serve(case, "serve_penalty_notice", "direct", "2026-05-22")
     submit(case, "state_defence", {"request_hearing": False}, "applicant")
     assert open_tasks(case) == [("decide_penalty", "approver")]
     case.advance_to(at(5, 22, 11))  # past the warning moment already: the decision step warns at once
@@ -814,7 +830,8 @@ def test_the_penalty_notice_is_issued_the_day_the_investigation_ends(zombie, ses
     decide(case, "approve_filing", "approve", "approver_cc", "同意立案。")
     timeline.go(at(3, 31, 16))
     submit(case, "investigate", INVESTIGATION, "inspector")
-    # 5 working days from Tuesday 03-31 skip the 清明 holiday (04-04…04-06): Wednesday 04-08.
+    serve(case, "serve_penalty_notice", "direct", "2026-03-31")
+    # 5 working days from service on Tuesday 03-31 skip the 清明 holiday (04-04…04-06): Wednesday 04-08.
     assert moment(case.variables()["hearing_request_due"]) == end_of(4, 8)
     assert clock.as_utc(document(session, case, "行政处罚事先告知书").created_at) == at(3, 31, 16)
 
@@ -844,3 +861,51 @@ def test_a_social_group_that_did_not_rectify_is_revoked_under_its_own_regulation
     case.advance_to(at(4, 2, 9))
     data = case.variables()
     assert data["measure"] == "revoke" and data["legal_basis"].startswith("《社会团体登记管理条例》第三十条")
+
+
+# -- 送达 before the period that runs from it (issue 13 §1) ----------------------------------------
+
+def test_the_hearing_request_window_runs_from_the_served_date_not_the_issue_date(zombie, session, org, timeline):
+    case = confirm(verify(zombie(), **GONE))
+    timeline.go(at(3, 3))
+    file_and_investigate(case, served="")
+    assert open_tasks(case) == [("serve_penalty_notice", "inspector")]  # no period runs before service
+    assert "hearing_request_due" not in case.variables()
+    timeline.go(at(3, 6, 15))
+    serve(case, "serve_penalty_notice", "mail", "2026-03-06")
+    assert moment(case.variables()["hearing_request_due"]) == end_of(3, 13)  # 5 working days from 03-06
+    timeline.go(at(3, 11, 9))
+    case.advance_to(at(3, 11, 9))  # where the old window (from issue) had closed
+    assert open_tasks(case) == [("state_defence", "applicant")]
+    timeline.go(at(3, 14, 9))
+    case.advance_to(at(3, 14, 9))
+    assert open_tasks(case) == [("decide_penalty", "approver")]
+
+
+def test_an_unreachable_party_is_served_by_announcement_deemed_served_after_30_days(zombie, session, org, timeline):
+    case = confirm(verify(zombie(), **GONE))
+    timeline.go(at(3, 3))
+    file_and_investigate(case, served="")
+    serve(case, "serve_penalty_notice", "announcement", "2026-03-03")
+    service = case.variables()["penalty_notice_service"]
+    assert (service["deemed"], service["published_on"], service["served_on"]) == (True, "2026-03-03", "2026-04-02")
+    prior = document(session, case, "行政处罚事先告知书")
+    assert (prior.status.value, prior.service_method.value, prior.served_on.isoformat()) == (
+        "served", "announcement", "2026-04-02")
+    # 5 working days from 04-02 skip the 清明 holiday (04-04…04-06)
+    assert moment(case.variables()["hearing_request_due"]) == end_of(4, 10)
+    timeline.go(at(4, 9, 9))
+    case.advance_to(at(4, 9, 9))
+    assert open_tasks(case) == [("state_defence", "applicant")]
+
+
+def test_service_needs_a_receipt_and_electronic_service_the_partys_consent():
+    form = f"{KEY}_serve_document.json"
+    base = {"service_method": "direct", "served_on": "2026-03-03", "service_consent": False,
+            "service_receipts": ["00000000-0000-4000-8000-000000000000"]}
+    assert form_errors(form, base) == []
+    assert form_errors(form, {**base, "service_receipts": []}) != []  # 直接/邮寄: the 回证
+    assert form_errors(form, {**base, "service_method": "electronic"}) != []  # 民事诉讼法 90: consent
+    assert form_errors(form, {**base, "service_method": "electronic", "service_consent": True}) == []
+    assert form_errors(form, {**base, "service_method": "announcement", "service_receipts": []}) == []
+    assert form_errors(form, {**base, "service_method": "fax"}) != []
