@@ -163,6 +163,12 @@ def file_and_investigate(case: Case, served: str | None = None) -> Case:
     return serve(case, "serve_penalty_notice", "direct", served or clock.local_now().date().isoformat())
 
 
+def legal_pass(case: Case) -> Case:
+    """法制审核 passes the case to the 机关负责人 (行政处罚法 58)."""
+    return submit(case, "legal_review", {"legal_review_result": "pass", "legal_review_opinion": "主体适格，程序合法，事实清楚。",
+                                         "legal_reviewer": "孙磊"}, "reviewer_cc")
+
+
 def serve(case: Case, task: str, method: str, served_on: str, **extra: Any) -> Case:
     """送达 recorded by the inspector: method, day (the publication day for 公告送达) and the 回证."""
     return submit(case, task, {"service_method": method, "served_on": served_on, "service_consent": False,
@@ -333,6 +339,7 @@ def test_user_tasks_have_forms_lanes_and_limits():
         "state_defence": ("applicant", "5wd"),
         "schedule_hearing": ("reviewer", "3wd"),
         "hold_hearing": ("reviewer", None),
+        "legal_review": ("reviewer", "5wd"),
         "decide_penalty": ("approver", "5wd"),
         "deliver_decision": ("inspector", "7wd"),  # 行政处罚法 61 with 85: working days
         "collect_certificate": ("inspector", "15wd"),
@@ -340,7 +347,7 @@ def test_user_tasks_have_forms_lanes_and_limits():
     used = {f"{KEY}_{name}.json" for name in (
         "verify", "confirm_measure", "rectify_report", "recheck", "setup_liquidation", "liquidation_report",
         "apply_deregistration", "review_deregistration", "approve_filing", "investigate", "state_defence",
-        "schedule_hearing", "hold_hearing", "decide_penalty", "deliver_decision", "collect_certificate", "serve_document")}
+        "schedule_hearing", "hold_hearing", "decide_penalty", "deliver_decision", "collect_certificate", "serve_document", "legal_review")}
     assert {p.name for p in FORM_FILES} == used
 
 
@@ -523,6 +530,8 @@ def test_not_rectified_goes_to_revocation_and_ends_revoked(zombie, session, org,
 
     timeline.go(at(3, 11, 9))
     case.advance_to(at(3, 11, 9))
+    assert open_tasks(case) == [("legal_review", "reviewer")]
+    legal_pass(case)
     assert open_tasks(case) == [("decide_penalty", "approver")]
     assert "5个工作日内未提出陈述、申辩或听证申请，视为放弃" in notes(session, case, "waived")
 
@@ -684,6 +693,7 @@ def test_hearing_with_announced_delivery_and_the_certificate_declared_void(zombi
     timeline.go(at(3, 16, 15))
     submit(case, "hold_hearing", {"hearing_attended": True, "hearing_record": "当事人未能提供开展活动的证据。",
                                   "hearing_recommendation": "维持拟处罚意见。"}, "reviewer_cc")
+    legal_pass(case)
     decide(case, "decide_penalty", "approve", "approver_cc", "维持撤销登记。")
     assert "听证情况" in document(session, case, "行政处罚决定书").html
 
@@ -727,6 +737,8 @@ def test_a_charity_that_did_not_rectify_states_its_defence_and_has_its_certifica
     prior = document(session, case, "行政处罚事先告知书").html
     assert "吊销登记证书" in prior and "《中华人民共和国慈善法》（2023年修正）第一百零九条" in prior
     submit(case, "state_defence", {"request_hearing": False, "defence_statement": "请求从轻处理。"}, "applicant")
+    assert open_tasks(case) == [("legal_review", "reviewer")]
+    legal_pass(case)
     assert open_tasks(case) == [("decide_penalty", "approver")]
     decide(case, "decide_penalty", "approve", "approver_cc", "吊销登记证书。")
     decision = document(session, case, "行政处罚决定书").html
@@ -744,6 +756,7 @@ def test_a_decision_not_to_penalize_turns_to_rectification(zombie, session, org)
     case = confirm(verify(zombie(), **GONE))
     file_and_investigate(case)
     submit(case, "state_defence", {"request_hearing": False, "defence_statement": "已恢复活动。"}, "applicant")
+    legal_pass(case)
     decide(case, "decide_penalty", "reject", "approver_cc", "当事人已恢复活动，不予处罚，责令整改。")
     assert open_tasks(case) == [("rectify_report", "applicant")]
     assert any("决定不予行政处罚，改为推动整改" in n for n in notes(session, case, "dropped"))
@@ -760,6 +773,7 @@ def test_a_decision_sent_back_for_more_investigation(zombie, session, org):
     case = confirm(verify(zombie(), **GONE))
     file_and_investigate(case)
     submit(case, "state_defence", {"request_hearing": False}, "applicant")
+    legal_pass(case)
     decide(case, "decide_penalty", "return", "approver_cc", "证据不充分，请补充调查。")
     assert open_tasks(case) == [("investigate", "inspector")]
     submit(case, "investigate", INVESTIGATION, "inspector")
@@ -781,6 +795,8 @@ def test_the_90_day_limit_from_filing_warns_the_supervisors(zombie, session, org
     submit(case, "investigate", INVESTIGATION, "inspector")
     serve(case, "serve_penalty_notice", "direct", "2026-05-22")
     submit(case, "state_defence", {"request_hearing": False}, "applicant")
+    assert open_tasks(case) == [("legal_review", "reviewer")]
+    legal_pass(case)
     assert open_tasks(case) == [("decide_penalty", "approver")]
     case.advance_to(at(5, 22, 11))  # past the warning moment already: the decision step warns at once
     warnings = [s for _, s in messages(session, case) if s == "行政处罚决定期限将届满"]
@@ -879,6 +895,8 @@ def test_the_hearing_request_window_runs_from_the_served_date_not_the_issue_date
     assert open_tasks(case) == [("state_defence", "applicant")]
     timeline.go(at(3, 14, 9))
     case.advance_to(at(3, 14, 9))
+    assert open_tasks(case) == [("legal_review", "reviewer")]
+    legal_pass(case)
     assert open_tasks(case) == [("decide_penalty", "approver")]
 
 
@@ -909,3 +927,21 @@ def test_service_needs_a_receipt_and_electronic_service_the_partys_consent():
     assert form_errors(form, {**base, "service_method": "electronic", "service_consent": True}) == []
     assert form_errors(form, {**base, "service_method": "announcement", "service_receipts": []}) == []
     assert form_errors(form, {**base, "service_method": "fax"}) != []
+
+
+# -- 法制审核 before the decision (issue 13 §2) -----------------------------------------------------
+
+def test_the_legal_review_returns_the_case_for_more_investigation_with_reasons(zombie, session, org):
+    case = confirm(verify(zombie(), **GONE))
+    file_and_investigate(case)
+    submit(case, "state_defence", {"request_hearing": False, "defence_statement": "我单位2025年仍开展过活动。"},
+           "applicant")
+    assert open_tasks(case) == [("legal_review", "reviewer")]  # decide_penalty cannot start without a pass
+    submit(case, "legal_review", {"legal_review_result": "return", "legal_review_opinion": "证据不足以认定无法取得联系。",
+                                  "defence_review": "当事人称2025年开展过活动，未提供证据，需核实。"}, "reviewer_cc")
+    assert open_tasks(case) == [("investigate", "inspector")]
+    submit(case, "investigate", INVESTIGATION, "inspector")
+    serve(case, "serve_penalty_notice", "direct", clock.local_now().date().isoformat())
+    submit(case, "state_defence", {"request_hearing": False}, "applicant")
+    legal_pass(case)
+    assert open_tasks(case) == [("decide_penalty", "approver")]
