@@ -55,6 +55,9 @@ VERIFY: dict[str, Any] = {
 NOT_FILED = {"no_annual_report_2y": True}  # → 推动整改
 WANTS_TO_DISSOLVE = {"no_annual_report_2y": True, "willing_to_dissolve": True}  # → 注销登记
 GONE = {"unreachable": True, "inactive_since_2019": True}  # → 撤销登记
+# 行政处罚法 57(2): a revocation is decided by the heads of the authority together.
+COLLECTIVE = {"collective_discussion_on": "2026-03-02", "collective_participants": ["周海燕", "吴国庆", "孙磊"],
+              "collective_conclusion": "一致同意作出处罚决定。"}
 INVESTIGATION = {
     "investigators": [{"name": "金哲", "certificate_no": "JL22010001"}, {"name": "李强", "certificate_no": "JL22010002"}],
     "violation_facts": "该组织连续两年未参加年检，2019年以来未按章程开展活动，住所地无法取得联系。",
@@ -148,9 +151,9 @@ def confirm(case: Case, decision: str = "confirm", **extra: Any) -> Case:
                   "supervisor_cc")
 
 
-def decide(case: Case, task: str, decision: str, actor: str, opinion: str = OPINION) -> Case:
-    """A decision step: ``decision`` and its opinion."""
-    return submit(case, task, {"decision": decision, "opinion": opinion}, actor)
+def decide(case: Case, task: str, decision: str, actor: str, opinion: str = OPINION, **extra: Any) -> Case:
+    """A decision step: ``decision`` and its opinion (and what else the decision needs)."""
+    return submit(case, task, {"decision": decision, "opinion": opinion, **extra}, actor)
 
 
 def file_and_investigate(case: Case, served: str | None = None) -> Case:
@@ -371,7 +374,7 @@ def test_form_is_an_object_schema_with_chinese_titles_and_safe_field_names(path:
     ("recheck", ["rectified", "not_rectified", "return"]),
     ("review_deregistration", ["approve", "return"]),
     ("approve_filing", ["approve", "reject"]),
-    ("decide_penalty", ["approve", "reject", "return"]),
+    ("decide_penalty", ["approve", "reject", "return", "extend"]),
 ])
 def test_decision_forms_require_a_decision_and_an_opinion(form: str, decisions: list[str]):
     name = f"{KEY}_{form}.json"
@@ -535,7 +538,7 @@ def test_not_rectified_goes_to_revocation_and_ends_revoked(zombie, session, org,
     assert open_tasks(case) == [("decide_penalty", "approver")]
     assert "5个工作日内未提出陈述、申辩或听证申请，视为放弃" in notes(session, case, "waived")
 
-    decide(case, "decide_penalty", "approve", "approver_cc", "同意撤销登记。")
+    decide(case, "decide_penalty", "approve", "approver_cc", "同意撤销登记。", **COLLECTIVE)
     decision = document(session, case, "行政处罚决定书")
     assert decision.number.startswith("民社罚决字〔2026〕")
     assert "撤销登记" in decision.html and "未提出陈述、申辩或者听证申请" in decision.html
@@ -692,9 +695,10 @@ def test_hearing_with_announced_delivery_and_the_certificate_declared_void(zombi
 
     timeline.go(at(3, 16, 15))
     submit(case, "hold_hearing", {"hearing_attended": True, "hearing_record": "当事人未能提供开展活动的证据。",
-                                  "hearing_recommendation": "维持拟处罚意见。"}, "reviewer_cc")
+                                  "hearing_recommendation": "维持拟处罚意见。", "record_signature": "refused"},
+           "reviewer_cc")
     legal_pass(case)
-    decide(case, "decide_penalty", "approve", "approver_cc", "维持撤销登记。")
+    decide(case, "decide_penalty", "approve", "approver_cc", "维持撤销登记。", **COLLECTIVE)
     assert "听证情况" in document(session, case, "行政处罚决定书").html
 
     deliver_and_collect(case, "announcement")
@@ -740,7 +744,7 @@ def test_a_charity_that_did_not_rectify_states_its_defence_and_has_its_certifica
     assert open_tasks(case) == [("legal_review", "reviewer")]
     legal_pass(case)
     assert open_tasks(case) == [("decide_penalty", "approver")]
-    decide(case, "decide_penalty", "approve", "approver_cc", "吊销登记证书。")
+    decide(case, "decide_penalty", "approve", "approver_cc", "吊销登记证书。", **COLLECTIVE)
     decision = document(session, case, "行政处罚决定书").html
     assert "请求从轻处理" in decision and "慈善法" in decision
     deliver_and_collect(case, "post")
@@ -801,7 +805,7 @@ def test_the_90_day_limit_from_filing_warns_the_supervisors(zombie, session, org
     case.advance_to(at(5, 22, 11))  # past the warning moment already: the decision step warns at once
     warnings = [s for _, s in messages(session, case) if s == "行政处罚决定期限将届满"]
     assert len(warnings) == 2
-    decide(case, "decide_penalty", "approve", "approver_cc", "同意。")
+    decide(case, "decide_penalty", "approve", "approver_cc", "同意。", **COLLECTIVE)
     assert open_tasks(case) == [("deliver_decision", "inspector")]
 
 
@@ -945,3 +949,30 @@ def test_the_legal_review_returns_the_case_for_more_investigation_with_reasons(z
     submit(case, "state_defence", {"request_hearing": False}, "applicant")
     legal_pass(case)
     assert open_tasks(case) == [("decide_penalty", "approver")]
+
+
+def test_a_revocation_needs_the_collective_discussion_and_the_hearing_record_its_signature():
+    form = f"{KEY}_decide_penalty.json"
+    assert form_errors(form, {"decision": "approve", "opinion": OPINION}) != []  # 57(2): no 集体讨论, no decision
+    assert form_errors(form, {"decision": "approve", "opinion": OPINION, **COLLECTIVE}) == []
+    assert form_errors(form, {"decision": "approve", "opinion": OPINION,
+                              **{**COLLECTIVE, "collective_participants": ["周海燕"]}}) != []
+    assert form_errors(form, {"decision": "extend", "opinion": OPINION}) != []  # 60: a date and a reason
+    assert form_errors(f"{KEY}_hold_hearing.json", {"hearing_attended": True, "hearing_record": "笔录。"}) != []
+
+
+def test_the_90_day_limit_is_extended_by_the_head_with_reasons(zombie, session, org, timeline):
+    case = confirm(verify(zombie(), **GONE))
+    file_and_investigate(case)
+    submit(case, "state_defence", {"request_hearing": False}, "applicant")
+    legal_pass(case)
+    assert moment(case.variables()["penalty_decision_due"]) == end_of(6, 1)  # 90 days from 03-02 (a Sunday → Monday)
+    decide(case, "decide_penalty", "extend", "approver_cc", "案情复杂，同意延长。", extended_until="2026-06-30",
+           extension_reason="需向业务主管单位调取2019年以来的活动材料。")
+    data = case.variables()
+    assert moment(data["penalty_decision_due"]) == end_of(6, 30)
+    assert data["penalty_extension"]["reason"] == "需向业务主管单位调取2019年以来的活动材料。"
+    assert open_tasks(case) == [("decide_penalty", "approver")]  # the same review stands; the head decides
+    decide(case, "decide_penalty", "approve", "approver_cc", "同意撤销登记。", **COLLECTIVE)
+    decision = document(session, case, "行政处罚决定书").html
+    assert "集体讨论" in decision
