@@ -180,8 +180,12 @@ def serve(case: Case, task: str, method: str, served_on: str, **extra: Any) -> C
 
 def deliver_and_collect(case: Case, method: str = "direct", collected: bool = True) -> Case:
     """送达 by ``method``; then the certificate and seal are collected (or not)."""
-    submit(case, "deliver_decision", {"delivery_method": method, "delivered_on": "2026-03-20",
+    submit(case, "deliver_decision", {"delivery_method": method, "delivered_on": clock.local_now().date().isoformat(),
+                                      "delivery_consent": False,
                                       "receipt_scans": ["00000000-0000-4000-8000-000000000000"]}, "inspector")
+    # the service is recorded on the 决定书 itself (status, day, method; 公告送达: publication + 30 days)
+    decision = case.variables()["penalty_decision_service"]
+    assert decision["method"] == {"post": "mail"}.get(method, method) and decision["deemed"] == (method == "announcement")
     if method == "announcement":
         return case
     return collect(case, collected)
@@ -544,6 +548,9 @@ def test_not_rectified_goes_to_revocation_and_ends_revoked(zombie, session, org,
     assert "撤销登记" in decision.html and "未提出陈述、申辩或者听证申请" in decision.html
     assert open_tasks(case) == [("deliver_decision", "inspector")]
     deliver_and_collect(case, "direct")
+    served = document(session, case, "行政处罚决定书")
+    assert (served.status.value, served.service_method.value, served.service_receipt is not None) == (
+        "served", "direct", True)
     assert [a.kind for a in announcements(session, case)] == ["撤销登记"]
     assert "连续两年未参加年检（年报）" in announcements(session, case)[0].html
     row = registry(session, org)
