@@ -983,3 +983,17 @@ def test_the_90_day_limit_is_extended_by_the_head_with_reasons(zombie, session, 
     decide(case, "decide_penalty", "approve", "approver_cc", "同意撤销登记。", **COLLECTIVE)
     decision = document(session, case, "行政处罚决定书").html
     assert "集体讨论" in decision
+
+
+# -- 活动异常名录 (社会组织信用信息管理办法 art 10(6)) -------------------------------------------------
+
+def test_an_organization_unreachable_at_its_residence_enters_the_activity_abnormal_list(zombie, session, org):
+    case = verify(zombie(), **GONE)
+    entry = registry(session, org).flags["activity_abnormal"]
+    assert entry["listed_on"] == "2026-03-02" and "住所" in entry["reason"] and "第十条" in entry["basis"]
+    assert case.variables()["measure_reason"]  # the case goes on to the measure
+
+
+def test_a_reachable_organization_is_not_listed(zombie, session, org):
+    verify(zombie(), **NOT_FILED)
+    assert "activity_abnormal" not in registry(session, org).flags
