@@ -28,7 +28,7 @@ DEFAULTS: dict[str, Any] = {
     # 1: the session cookie is Secure and pages send HSTS (set it when the site is served over TLS).
     "SECURE_COOKIES": False,
     "SESSION_LIFETIME_SECONDS": 8 * 3600,  # a web login lasts at most this long
-    # How many reverse proxies in front set X-Forwarded-For/-Proto (0: trust none; see docs/security-login.md).
+    # How many reverse proxies in front set X-Forwarded-For/-Proto (0: trust none; see docs/security.md).
     "TRUSTED_PROXIES": 0,
     # Attachments (附件): the content-addressed store (default: files/ in the instance folder), the
     # largest file accepted, and an optional clamd (host:port or a unix socket path) to scan with.

@@ -64,10 +64,10 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSONType, str: String(255)}
 
 
-def build_engine(url: str, echo: bool = False) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout so writers queue, not fail."""
+def build_engine(url: str, echo: bool = False, busy_timeout: float = 30) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout (seconds) so writers queue, not fail."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, echo=echo, connect_args={"timeout": busy_timeout, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
@@ -96,7 +96,8 @@ def _sqlite_begin(conn: Any) -> None:
 
 def init_app(app: Flask) -> None:
     """Attach an engine and session factory to ``app`` and close the context's session on teardown."""
-    engine = build_engine(app.config["DATABASE_URL"], echo=app.config.get("SQL_ECHO", False))
+    engine = build_engine(app.config["DATABASE_URL"], echo=app.config.get("SQL_ECHO", False),
+                          busy_timeout=app.config.get("SQLITE_BUSY_TIMEOUT", 30))
     app.extensions["socorg.db"] = engine
     app.extensions["socorg.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)

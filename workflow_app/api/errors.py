@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from marshmallow import Schema, fields
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from workflow_app import db
@@ -64,6 +65,21 @@ def _validation_details(exc: HTTPException) -> dict[str, Any]:
     return {"fields": details} if details else {}
 
 
+# SQLite's own words once its busy timeout has run out; PostgreSQL's lock_not_available (lock_timeout),
+# serialization_failure and deadlock_detected: all mean "try again", none means a bug.
+_BUSY_WORDS = ("database is locked", "database table is locked", "database is busy")
+_BUSY_SQLSTATES = {"55P03", "40001", "40P01"}
+BUSY_RETRY_AFTER = 1  # seconds: the busy timeout already waited, a writer rarely holds on for longer
+
+
+def is_database_busy(exc: OperationalError) -> bool:
+    """Whether a database error means "another writer holds the lock; retry", not a fault."""
+    if getattr(exc.orig, "sqlstate", None) in _BUSY_SQLSTATES:
+        return True
+    text = str(exc.orig).lower()
+    return any(words in text for words in _BUSY_WORDS)
+
+
 def init_app(app: Flask) -> None:
     """Install the handlers: domain errors, HTTP errors and unexpected ones (which roll back)."""
 
@@ -87,6 +103,23 @@ def init_app(app: Flask) -> None:
         for name, value in ((getattr(exc, "data", None) or {}).get("headers") or {}).items():
             response.headers[name] = value
         return response, status
+
+    @app.errorhandler(OperationalError)
+    def database_error(exc: OperationalError) -> Any:
+        if not is_database_busy(exc):
+            return unexpected(exc)
+        db.session().rollback()
+        log.warning("database busy on %s %s: %s", request.method, request.path, exc.orig)
+        if not request.path.startswith("/api/"):
+            from workflow_app.web.errors import busy_page
+
+            response = busy_page()
+        else:
+            response = error_response(503, "database_busy",
+                                      "系统繁忙，请稍后重试（the database is busy; retry shortly）",
+                                      {"retry_after": BUSY_RETRY_AFTER})
+        response[0].headers["Retry-After"] = str(BUSY_RETRY_AFTER)
+        return response
 
     @app.errorhandler(RecursionError)
     def nested_too_deeply(exc: RecursionError) -> Any:

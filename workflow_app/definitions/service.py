@@ -140,6 +140,8 @@ class DefinitionService:
         """Version ``version`` of ``key`` (the latest when None)."""
         if version is None:
             return self.latest(key)
+        if not 0 < version < 2**31:  # past the column's range the driver raises OverflowError: a 500
+            raise NotFound(f"process definition '{key}' has no version {version}")
         found = self.session.scalars(
             select(ProcessDefinition).where(ProcessDefinition.key == key, ProcessDefinition.version == version)
         ).first()

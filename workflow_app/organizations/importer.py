@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from workflow_app import clock
 from workflow_app.db import unit_of_work
 from workflow_app.directory.models import Region
+from workflow_app.exports import safe_row
 from workflow_app.organizations import uscc
 from workflow_app.organizations.labels import ORG_TYPE_LABELS, parse_bool, parse_enum
 from workflow_app.organizations.models import Organization, OrgStatus, OrgType, PartyOrgStatus
@@ -340,12 +341,12 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> int:
 
 
 def write_report(path: Path | str, rejected: Sequence[Rejected]) -> None:
-    """The rejected rows as CSV (UTF-8 with BOM, so Excel opens it right)."""
+    """The rejected rows as CSV (UTF-8 with BOM, so Excel opens it right; text cells never run as formulas)."""
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["行号 row", "名称 name", "统一社会信用代码 uscc", "原因 reasons"])
         for item in rejected:
-            writer.writerow([item.row, item.name, item.uscc, "；".join(item.reasons)])
+            writer.writerow(safe_row([item.row, item.name, item.uscc, "；".join(item.reasons)]))
 
 
 def iter_report_lines(rejected: Sequence[Rejected]) -> Iterator[str]:

@@ -19,6 +19,7 @@ from workflow_app.web.session import current_web_user, login_required
 
 bp = Blueprint("web_admin", __name__, url_prefix="/admin")
 BLANK_ROWS = 5
+MAX_FORM_ROWS = 1000  # a year has 366 days: a calendar post never needs more rows
 
 
 @bp.get("/calendar")
@@ -50,7 +51,10 @@ def calendar(year: int) -> ResponseReturnValue:
 
 def _rows_from_form() -> list[dict[str, str]]:
     rows = []
-    for index in range(int(request.form.get("rows", "0") or 0)):
+    count = request.form.get("rows", "").strip()
+    # A hidden field, but still input: "abc" was a 500, 5,000 digits too, and 10**9 a billion-step loop.
+    total = int(count) if count.isascii() and count.isdigit() and len(count) <= 6 else 0
+    for index in range(min(total, MAX_FORM_ROWS)):
         rows.append({field: request.form.get(f"{field}_{index}", "").strip() for field in ("date", "kind", "name")})
     return rows
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask, flash, redirect, render_template, request
+from flask import Flask, Response, flash, make_response, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 
 from workflow_app import db
 from workflow_app.errors import DomainError
+from workflow_app.input_guard import UnstorableInput
 
 
 def init_app(app: Flask) -> None:
@@ -41,6 +42,14 @@ def _page(status: int, title: str, message: str):
 
 def domain_error_page(exc: DomainError) -> ResponseReturnValue:
     """A refused action on a page: 404/403 get their page, anything else is flashed on the page it came from."""
+    if isinstance(exc, UnstorableInput):
+        if request.is_json:  # a page's script posted JSON (the modeler): it reads a JSON answer
+            from workflow_app.api.errors import error_response
+
+            return error_response(exc.status, exc.code, exc.message, exc.details)
+        # A page, not a flash and a redirect back: the page it came from may be the very URL refused.
+        return render_template("errors/error.html", status=422, title="输入无效",
+                               message="提交的内容含有无法保存的字符或数值，请检查后重新填写。"), 422
     if exc.status in (403, 404):
         title = "无权访问" if exc.status == 403 else "页面不存在"
         return render_template("errors/error.html", status=exc.status, title=title, message=exc.message), exc.status
@@ -51,3 +60,9 @@ def flash_and_back(message: str, fallback: str) -> ResponseReturnValue:
     """Flash ``message`` and go back to the page the form came from (or ``fallback``)."""
     flash(message, "error")
     return redirect(request.referrer or fallback)
+
+
+def busy_page() -> tuple[Response, int]:
+    """The 503 page shown when the database stayed locked past its busy timeout."""
+    page = render_template("errors/error.html", status=503, title="系统繁忙", message="系统繁忙，请稍后重试。")
+    return make_response(page), 503
