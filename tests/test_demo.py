@@ -265,6 +265,9 @@ def test_organization_mix_resembles_the_provinces_registry(session: Session, loa
         assert 1 <= len(org.flags["situations"]) <= 5
     assert any(o.name.startswith("吉林省") and o.name.endswith("商会") for o in orgs)  # 异地商会
     assert {o.category for o in orgs} == CATEGORIES
+    # Only 公益慈善类 foundations are recognized 慈善组织 (the measure table reads the registry, not a form).
+    charities = [o for o in orgs if o.charity_recognized]
+    assert charities and all(o.org_type is OrgType.FOUNDATION and o.category == "公益慈善类" for o in charities)
 
 
 def test_second_run_creates_nothing_and_says_so(session: Session, loaded: DemoSummary) -> None:

@@ -93,6 +93,7 @@ class _OrgSpec:
     legal_representative: str
     registered_at: datetime
     flags: dict[str, Any] = field(default_factory=dict)
+    charity_recognized: bool = False
 
 
 def is_empty(session: Session) -> bool:
@@ -175,7 +176,7 @@ def _load_organizations(session: Session, specs: Sequence[_OrgSpec]) -> int:
             name=s.name, uscc=s.uscc, org_type=s.org_type, category=s.category, region_code=s.region_code,
             status=s.status, party_org_status=s.party_org_status, charter_party_clause=s.charter_party_clause,
             residence=s.residence, legal_representative=s.legal_representative,
-            registered_at=s.registered_at, flags=dict(s.flags),
+            registered_at=s.registered_at, flags=dict(s.flags), charity_recognized=s.charity_recognized,
         )
         for s in missing
     )
@@ -329,6 +330,9 @@ def _draw_spec(rng: random.Random, places: _Places, names: set[str], bodies: set
         legal_representative=rng.choice(data.SURNAMES) + rng.choice(data.GIVEN_NAMES),
         registered_at=registered_at,
         flags=flags,
+        # 公益慈善类 foundations are recognized 慈善组织 in the demo registry (慈善法 art 10: a foundation
+        # registered after 2016-09-01 is one on registration); others are not. No draw: the seed stays.
+        charity_recognized=org_type is OrgType.FOUNDATION and category == "公益慈善类",
     )
 
 

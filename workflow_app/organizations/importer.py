@@ -43,6 +43,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "status": ("状态", "登记状态", "status"),
     "party_org_status": ("党组织", "党组织状况", "党组织建设情况", "party_org_status"),
     "charter_party_clause": ("党建入章", "章程载明党建内容", "charter_party_clause"),
+    "charity_recognized": ("慈善组织", "认定为慈善组织", "charity_recognized"),
     "residence": ("住所", "residence"),
     "legal_representative": ("法定代表人", "legal_representative"),
     "registered_at": ("登记日期", "成立登记日期", "成立日期", "registered_at"),
@@ -222,7 +223,7 @@ def check_row(values: dict[str, Any], regions: _Regions) -> tuple[dict[str, Any]
         if not text[name]:
             return default
         try:
-            return parser(values.get(name) if name in ("charter_party_clause", "registered_at",
+            return parser(values.get(name) if name in ("charter_party_clause", "charity_recognized", "registered_at",
                                                        "suspected_zombie") else text[name])
         except ValueError as exc:
             reasons.append(f"{COLUMNS[name][0]}：{exc}")
@@ -234,6 +235,7 @@ def check_row(values: dict[str, Any], regions: _Regions) -> tuple[dict[str, Any]
     row["party_org_status"] = parse("party_org_status", lambda v: parse_enum(PartyOrgStatus, v),
                                     PartyOrgStatus.NONE)
     row["charter_party_clause"] = parse("charter_party_clause", parse_bool, False)
+    row["charity_recognized"] = parse("charity_recognized", parse_bool, False)
     row["registered_at"] = parse("registered_at", _parse_date)
     row["region_code"] = parse("region_code", regions.resolve)
     zombie = parse("suspected_zombie", parse_bool, False)

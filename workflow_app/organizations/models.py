@@ -57,6 +57,8 @@ class Organization(Base):
     status: Mapped[OrgStatus] = mapped_column(enum_column(OrgStatus, 32), index=True)
     party_org_status: Mapped[PartyOrgStatus] = mapped_column(enum_column(PartyOrgStatus, 32))
     charter_party_clause: Mapped[bool] = mapped_column(default=False)  # 党建入章
+    # 认定为慈善组织 (慈善法 art 10): only these can have their certificate 吊销 under the 慈善法.
+    charity_recognized: Mapped[bool] = mapped_column(default=False, server_default=false())
     residence: Mapped[str | None] = mapped_column(String(255))
     legal_representative: Mapped[str | None] = mapped_column(String(64))
     flags: Mapped[dict[str, Any]] = mapped_column(default=dict)
