@@ -79,6 +79,8 @@ def deploy(paths: tuple[str, ...], deployed_by: str) -> None:
     for result in results:
         state = "deployed" if result.created else "unchanged"
         click.echo(f"{result.key}: version {result.version} ({state})")
+        for warning in result.warnings:
+            click.echo(f"warning: {warning}", err=True)
 
 
 @main.command("run")
