@@ -121,6 +121,8 @@ def scheduler_run() -> None:
 
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Two lines per job run ("Running job", "executed successfully") would drown the jobs' own lines.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     click.echo(f"scheduler running (pid {os.getpid()}); SIGTERM or Ctrl-C stops it")
     run_blocking(current_app._get_current_object())  # type: ignore[attr-defined]
     click.echo("scheduler stopped")
@@ -130,13 +132,19 @@ def scheduler_run() -> None:
 @click.option("--now", "now", default=None, help="ISO time to act as of (local time if no offset).")
 @with_appcontext
 def tick(now: str | None) -> None:
-    """Run every scheduler job once, as of now or of --now."""
-    from scheduler.jobs import run_all
+    """Run every scheduler job once, as of now or of --now (exit 1 when the database is unreachable)."""
+    from scheduler.jobs import DatabaseUnreachable, run_all
 
     moment = _now_option(now)
     if moment is not None:
         clock.set_global(moment)
-    for name, outcome in run_all(current_app._get_current_object()).items():  # type: ignore[attr-defined]
+    try:
+        outcomes = run_all(current_app._get_current_object())  # type: ignore[attr-defined]
+    except DatabaseUnreachable as exc:
+        click.echo(f"error: 数据库无法连接，本轮任务未执行，请检查 SOCORG_DATABASE_URL 与数据库服务"
+                   f"（database unreachable, nothing was done: {exc}）", err=True)
+        sys.exit(1)
+    for name, outcome in outcomes.items():
         click.echo(f"{name}: {outcome}")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, flash, redirect, render_template, request
+from flask import Flask, Response, flash, make_response, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 
@@ -37,6 +37,13 @@ def _page(status: int, title: str, message: str):
         return render_template("errors/error.html", status=status, title=title, message=message), status
 
     return handler
+
+
+def unavailable_page() -> tuple[Response, int]:
+    """The page shown while the database cannot be reached (the caller adds Retry-After)."""
+    html = render_template("errors/error.html", status=503, title="系统暂时不可用",
+                           message="系统暂时无法连接数据库，请稍后刷新重试。")
+    return make_response(html), 503
 
 
 def domain_error_page(exc: DomainError) -> ResponseReturnValue:
