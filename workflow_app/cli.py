@@ -106,6 +106,38 @@ def run(host: str, port: int | None, no_scheduler: bool) -> None:
             background.shutdown(wait=True)
 
 
+@main.command("serve")
+@click.option("--bind", default=None, help="host:port or unix:PATH [default: $SOCORG_BIND, else 127.0.0.1:8000].")
+@click.option("--workers", type=int, default=None, help="Web worker processes [default: $SOCORG_WEB_WORKERS, else 2].")
+@click.option("--threads", type=int, default=4, show_default=True, help="Threads per worker.")
+@click.option("--timeout", type=int, default=60, show_default=True, help="Seconds before a stuck worker is restarted.")
+@click.option("--check", is_flag=True, help="Only check the configuration for production, then exit.")
+@with_appcontext
+def serve(bind: str | None, workers: int | None, threads: int, timeout: int, check: bool) -> None:
+    """Serve the app in production with gunicorn (no scheduler: run `socorg scheduler run` as its own service)."""
+    from workflow_app.config import production_problems
+
+    bind = bind or os.environ.get("SOCORG_BIND", "127.0.0.1:8000")
+    workers = workers or int(os.environ.get("SOCORG_WEB_WORKERS", "2"))
+    problems = production_problems(current_app.config, workers=workers)
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    if problems:
+        sys.exit(2)
+    if check:
+        click.echo(f"configuration ok for {workers} workers on {bind}")
+        return
+    os.environ["SOCORG_WEB_WORKERS"] = str(workers)  # read again by workflow_app.wsgi in each worker
+    argv = [sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", str(workers),
+            "--worker-class", "gthread", "--threads", str(threads), "--timeout", str(timeout),
+            "--graceful-timeout", "30", "--keep-alive", "5", "--max-requests", "2000",
+            "--max-requests-jitter", "200", "--access-logfile", "-", "--error-logfile", "-",
+            "workflow_app.wsgi:app"]
+    click.echo(f"serving on {bind} with {workers} gunicorn workers × {threads} threads")
+    sys.stdout.flush()
+    os.execv(sys.executable, argv)
+
+
 @main.group("scheduler")
 def scheduler_group() -> None:
     """The scheduler process: timers, escalation, outbox."""
