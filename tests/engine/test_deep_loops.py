@@ -99,3 +99,13 @@ def test_the_cli_deploy_prints_the_loop_warning(app):
     assert result.exit_code == 0, result.output
     assert "looping: version 1 (deployed)" in result.output
     assert "warning: looping.bpmn [again]" in result.output and "循环" in result.output
+
+
+def test_the_api_deploy_answers_201_with_the_loop_warning(client, auth):
+    from tests.definitions.test_api import multipart
+
+    response = client.post("/api/v1/process-definitions", headers=auth("designer"),
+                           data=multipart(read_bundle(LOOPING)), content_type="multipart/form-data")
+    assert response.status_code == 201, response.get_json()
+    [warning] = response.get_json()["deployed"][0]["warnings"]
+    assert warning["element_id"] == "again" and warning["file"] == "looping.bpmn" and "循环" in warning["message"]
