@@ -79,6 +79,8 @@ def deploy(paths: tuple[str, ...], deployed_by: str) -> None:
     for result in results:
         state = "deployed" if result.created else "unchanged"
         click.echo(f"{result.key}: version {result.version} ({state})")
+        for warning in result.warnings:
+            click.echo(f"warning: {warning}", err=True)
 
 
 @main.command("run")
@@ -104,6 +106,38 @@ def run(host: str, port: int | None, no_scheduler: bool) -> None:
             background.shutdown(wait=True)
 
 
+@main.command("serve")
+@click.option("--bind", default=None, help="host:port or unix:PATH [default: $SOCORG_BIND, else 127.0.0.1:8000].")
+@click.option("--workers", type=int, default=None, help="Web worker processes [default: $SOCORG_WEB_WORKERS, else 2].")
+@click.option("--threads", type=int, default=4, show_default=True, help="Threads per worker.")
+@click.option("--timeout", type=int, default=60, show_default=True, help="Seconds before a stuck worker is restarted.")
+@click.option("--check", is_flag=True, help="Only check the configuration for production, then exit.")
+@with_appcontext
+def serve(bind: str | None, workers: int | None, threads: int, timeout: int, check: bool) -> None:
+    """Serve the app in production with gunicorn (no scheduler: run `socorg scheduler run` as its own service)."""
+    from workflow_app.config import production_problems
+
+    bind = bind or os.environ.get("SOCORG_BIND", "127.0.0.1:8000")
+    workers = workers or int(os.environ.get("SOCORG_WEB_WORKERS", "2"))
+    problems = production_problems(current_app.config, workers=workers)
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    if problems:
+        sys.exit(2)
+    if check:
+        click.echo(f"configuration ok for {workers} workers on {bind}")
+        return
+    os.environ["SOCORG_WEB_WORKERS"] = str(workers)  # read again by workflow_app.wsgi in each worker
+    argv = [sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", str(workers),
+            "--worker-class", "gthread", "--threads", str(threads), "--timeout", str(timeout),
+            "--graceful-timeout", "30", "--keep-alive", "5", "--max-requests", "2000",
+            "--max-requests-jitter", "200", "--access-logfile", "-", "--error-logfile", "-",
+            "workflow_app.wsgi:app"]
+    click.echo(f"serving on {bind} with {workers} gunicorn workers × {threads} threads")
+    sys.stdout.flush()
+    os.execv(sys.executable, argv)
+
+
 @main.group("scheduler")
 def scheduler_group() -> None:
     """The scheduler process: timers, escalation, outbox."""
@@ -119,6 +153,8 @@ def scheduler_run() -> None:
 
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Two lines per job run ("Running job", "executed successfully") would drown the jobs' own lines.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     click.echo(f"scheduler running (pid {os.getpid()}); SIGTERM or Ctrl-C stops it")
     run_blocking(current_app._get_current_object())  # type: ignore[attr-defined]
     click.echo("scheduler stopped")
@@ -128,13 +164,19 @@ def scheduler_run() -> None:
 @click.option("--now", "now", default=None, help="ISO time to act as of (local time if no offset).")
 @with_appcontext
 def tick(now: str | None) -> None:
-    """Run every scheduler job once, as of now or of --now."""
-    from scheduler.jobs import run_all
+    """Run every scheduler job once, as of now or of --now (exit 1 when the database is unreachable)."""
+    from scheduler.jobs import DatabaseUnreachable, run_all
 
     moment = _now_option(now)
     if moment is not None:
         clock.set_global(moment)
-    for name, outcome in run_all(current_app._get_current_object()).items():  # type: ignore[attr-defined]
+    try:
+        outcomes = run_all(current_app._get_current_object())  # type: ignore[attr-defined]
+    except DatabaseUnreachable as exc:
+        click.echo(f"error: 数据库无法连接，本轮任务未执行，请检查 SOCORG_DATABASE_URL 与数据库服务"
+                   f"（database unreachable, nothing was done: {exc}）", err=True)
+        sys.exit(1)
+    for name, outcome in outcomes.items():
         click.echo(f"{name}: {outcome}")
 
 

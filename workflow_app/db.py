@@ -16,6 +16,8 @@ from flask import Flask, current_app, g
 from sqlalchemy import JSON, DateTime, Engine, MetaData, String, TypeDecorator, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from workflow_app import clock
@@ -71,7 +73,33 @@ def build_engine(url: str, echo: bool = False, busy_timeout: float = 30) -> Engi
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    # A bounded connect: an unreachable server (a dropped packet, not a refusal) fails in seconds, not minutes.
+    return create_engine(url, echo=echo, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT})
+
+
+CONNECT_TIMEOUT = 5  # seconds
+# PostgreSQL SQLSTATEs of a server that is going away or not there: connection exceptions (class 08),
+# admin/crash shutdown, cannot connect now (starting up or shutting down).
+_GONE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+_SQLITE_GONE = ("unable to open database file", "disk i/o error")
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """Whether a database error means the database cannot be reached (an outage), not a fault of the query."""
+    if isinstance(exc, SATimeoutError):  # the pool waited for a connection the server never gave
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate.startswith(_GONE_SQLSTATES)
+    module = type(orig).__module__.split(".")[0]
+    if module == "psycopg":  # a connection that failed or broke has no SQLSTATE
+        return type(orig).__name__ in ("OperationalError", "InterfaceError")
+    return module == "sqlite3" and any(words in str(orig).lower() for words in _SQLITE_GONE)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -80,6 +80,25 @@ def is_database_busy(exc: OperationalError) -> bool:
     return any(words in text for words in _BUSY_WORDS)
 
 
+UNREACHABLE_RETRY_AFTER = 10  # seconds: a database restart or fail-over takes about that long
+
+
+def database_unavailable(exc: Exception) -> Any:
+    """503 with Retry-After while the database cannot be reached: one log line, no traceback."""
+    log.warning("database unreachable on %s %s: %s", request.method, request.path,
+                str(getattr(exc, "orig", None) or exc).strip().splitlines()[:1])
+    if not request.path.startswith("/api/"):
+        from workflow_app.web.errors import unavailable_page
+
+        response = unavailable_page()
+    else:
+        response = error_response(503, "database_unavailable",
+                                  "系统暂时无法连接数据库，请稍后重试（the database is unreachable; retry shortly）",
+                                  {"retry_after": UNREACHABLE_RETRY_AFTER})
+    response[0].headers["Retry-After"] = str(UNREACHABLE_RETRY_AFTER)
+    return response
+
+
 def init_app(app: Flask) -> None:
     """Install the handlers: domain errors, HTTP errors and unexpected ones (which roll back)."""
 
@@ -133,6 +152,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Any:
         db.session().rollback()
+        if db.is_unreachable(exc):
+            return database_unavailable(exc)
         log.exception("unhandled error on %s %s", request.method, request.path)
         if not request.path.startswith("/api/"):
             raise exc

@@ -40,6 +40,13 @@ def _page(status: int, title: str, message: str):
     return handler
 
 
+def unavailable_page() -> tuple[Response, int]:
+    """The page shown while the database cannot be reached (the caller adds Retry-After)."""
+    html = render_template("errors/error.html", status=503, title="系统暂时不可用",
+                           message="系统暂时无法连接数据库，请稍后刷新重试。")
+    return make_response(html), 503
+
+
 def domain_error_page(exc: DomainError) -> ResponseReturnValue:
     """A refused action on a page: 404/403 get their page, anything else is flashed on the page it came from."""
     if isinstance(exc, UnstorableInput):
