@@ -139,3 +139,5 @@ def test_nul_inside_variable_values_is_stored_safely(client, auth, case):
                            headers=auth("admin"))
     assert response.status_code == 201
     assert response.get_json()["variables"] == {"note": "a\x00b"}
+    submissions = client.get(f"{INSTANCES}/{response.get_json()['id']}/submissions", headers=auth("admin"))
+    assert submissions.get_json()["items"][0]["data"] == {"note": "a\x00b"}  # kept as submitted, on every database

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from workflow_app import clock
@@ -26,7 +26,8 @@ class Submission(Base):
     form: Mapped[str | None] = mapped_column(String(255))  # the form file; its version is the definition's
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"))
     form_version: Mapped[int]
-    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Plain JSON, not JSONB: form data may hold NUL characters (kept as submitted), which jsonb refuses.
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     opinion: Mapped[str | None] = mapped_column(Text)
     submitted_by: Mapped[str | None] = mapped_column(String(64))
     submitted_at: Mapped[datetime] = mapped_column(default=clock.now)

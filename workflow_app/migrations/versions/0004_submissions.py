@@ -8,7 +8,6 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -28,8 +27,7 @@ def upgrade() -> None:
         sa.Column("form", sa.String(length=255), nullable=True),
         sa.Column("definition_id", sa.Integer(), nullable=False),
         sa.Column("form_version", sa.Integer(), nullable=False),
-        sa.Column("data", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-                  nullable=False),
+        sa.Column("data", sa.JSON(), nullable=False),  # json, not jsonb: form data may hold NUL characters
         sa.Column("opinion", sa.Text(), nullable=True),
         sa.Column("submitted_by", sa.String(length=64), nullable=True),
         sa.Column("submitted_at", sa.DateTime(), nullable=False),
