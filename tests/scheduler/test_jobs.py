@@ -93,7 +93,7 @@ def test_annual_reports_start_on_december_first_once_per_prefecture(app, session
         assert create_annual_reports(app) == "2026: 0 annual report cases created, 10 already there"
     session.expire_all()
     changchun = session.scalars(select(ProcessInstance)
-                                .where(ProcessInstance.business_key == "annual-report-2026-220100")).one()
+                                .where(ProcessInstance.business_key == "年度报告〔2026〕长春市")).one()
     assert changchun.region_code == "220100" and changchun.process_key == "annual_report"
     [task] = session.scalars(select(HumanTask).where(HumanTask.instance_id == changchun.id)).all()
     assert (task.candidate_group, task.region_code, task.name) == ("supervisor", "220100", "fill_report")

@@ -129,7 +129,7 @@ def test_window_accepts_and_the_flash_says_where_the_case_went(web, at_accept):
     window = Pages(web, "window_cc")
     response = window.post(f"/tasks/{task_id}/complete", {"decision": "accept", "opinion": OPINION})
     assert response.status_code == 302 and response.headers["Location"].endswith("/tasks")
-    assert "已提交「受理审查」。案件当前环节：审查（审核人）" in text(window.get("/tasks"))
+    assert "已提交「受理审查」。案件当前环节：审查（审查）" in text(window.get("/tasks"))
     done = text(window.get(f"/tasks/{task_id}"))  # the completed step shows what was submitted, read-only
     assert "此环节已办理" in done and OPINION in done and 'id="submit-task"' not in done
 

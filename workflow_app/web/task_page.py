@@ -38,10 +38,11 @@ from workflow_app.tasks.service import task_service
 from workflow_app.tasks.views import TaskDetail
 from workflow_app.tasks.visibility import APPLICANT_GROUP
 from workflow_app.web import schema_form
-from workflow_app.web.case_context import GROUP_LABELS, TASK_STATUS, calendar, case_view, people, time_left
+from workflow_app.web.case_context import TASK_STATUS, calendar, case_view, people, time_left
 from workflow_app.web.casefile import submission_views
 from workflow_app.web.errors import flash_and_back
 from workflow_app.web.inbox import WORKERS
+from workflow_app.web.labels import GROUP_LABELS
 from workflow_app.web.session import current_web_user, login_required
 
 bp = Blueprint("web_task", __name__, url_prefix="/tasks")
