@@ -1,9 +1,10 @@
 """The task page (办理): the form rendered from its JSON Schema, the operations the task service allows the
 caller (签收, 提交, 退回, 转办, 委派, 抄送, 撤回, 催办, 批注) and the case around it.
 
-Every operation calls the task service, as the API does. Refused input comes back in place with what
-was typed (422); refusals of the operation itself (claimed by someone else, no longer ready) are
-flashed by the page error handler.
+Every operation calls the task service, as the API does. Refused input goes back to the task page
+(post/redirect/get, 303) with what was typed and the messages kept once in the session, so a reload is
+a harmless GET; only a form too large for the session cookie is answered in place (422). Refusals of
+the operation itself (claimed by someone else, no longer ready) are flashed by the page error handler.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema, ValidationError
 from sqlalchemy import select
@@ -57,6 +58,9 @@ OPERATIONS: dict[str, tuple[Schema, dict[str, str]]] = {
     "comment": (CommentBodySchema(), {"text": "请填写批注内容（最多 2000 字）"}),
     "withdraw": (WithdrawSchema(), {"opinion": "说明过长（最多 2000 字）"}),
 }
+# The session key of a refused post's input and messages, read once by the next GET of the task page.
+KEPT = "refused_task_form"
+MAX_SESSION_COOKIE = 3600  # bytes: browsers drop cookies past 4 KB (and the session with them)
 complete_schema = CompleteSchema()
 urge_schema = UrgeSchema()
 # Refusals of an operation itself (409 / 429), said in Chinese; the page handler flashes them.
@@ -95,8 +99,32 @@ def _room_for_files(endpoint: str | None, _values: dict[str, Any] | None) -> Non
 @bp.get("/<task_id>")
 @login_required(*WORKERS)
 def show(task_id: str) -> ResponseReturnValue:
-    """The task with its form (editable when the caller may complete it), actions and case."""
-    return _page(task_service().detail(current_web_user(), task_id))
+    """The task with its form (editable when the caller may complete it), actions and case; after a
+    refused post, once, with what was typed and the messages."""
+    detail = task_service().detail(current_web_user(), task_id)
+    kept = session.pop(KEPT, None)
+    if isinstance(kept, dict) and kept.get("task_id") == task_id:
+        return _page(detail, **{k: v for k, v in kept.items() if k != "task_id"})
+    return _page(detail)
+
+
+@bp.get("/<task_id>/<operation>")
+@login_required(*WORKERS)
+def reopened(task_id: str, operation: str) -> ResponseReturnValue:
+    """A form's address opened or reloaded as a page (bookmark, history): the task page it belongs to."""
+    return redirect(url_for("web_task.show", task_id=task_id), 303)
+
+
+def _refused(detail: TaskDetail, **kept: Any) -> ResponseReturnValue:
+    """Back to the task page (303) with the input and messages kept for its next GET; in place (422) when
+    they would not fit in the session cookie."""
+    task_id = detail.task.id
+    kept = {k: v for k, v in kept.items() if v}
+    serializer = current_app.session_interface.get_signing_serializer(current_app)  # type: ignore[attr-defined]
+    if serializer is not None and len(serializer.dumps({**session, KEPT: kept})) <= MAX_SESSION_COOKIE:
+        session[KEPT] = {"task_id": task_id, **kept}
+        return redirect(url_for("web_task.show", task_id=task_id), 303)
+    return _page(detail, status=422, **kept)
 
 
 @bp.post("/<task_id>/complete")
@@ -110,22 +138,22 @@ def complete(task_id: str) -> ResponseReturnValue:
     opinion = request.form.get("opinion")
     strangers = schema_form.unknown_names(fields, request.form)
     if strangers:
-        return _page(detail, shown=shown, opinion=opinion, status=422,
-                     general=["提交的内容含有本表单没有的字段：" + "、".join(strangers[:20])])
+        return _refused(detail, shown=shown, opinion=opinion,
+                        general=["提交的内容含有本表单没有的字段：" + "、".join(strangers[:20])])
     refused = _store_files(user, task_id, fields, data, shown)
     if refused:
-        return _page(detail, shown=shown, opinion=opinion, form_errors=refused, status=422)
+        return _refused(detail, shown=shown, opinion=opinion, form_errors=refused)
     # 委派: a delegate's completion goes back to the delegator (read now: the service refreshes the row).
     delegator = detail.task.delegated_from if detail.task.assignee == user.username else None
     try:
         body = complete_schema.load({"data": data, "opinion": opinion or None})
         result = service.complete(user, task_id, body["data"], body.get("opinion"))
     except ValidationError:
-        return _page(detail, shown=shown, opinion=opinion, general=["填写的内容含有不允许的字符"], status=422)
+        return _refused(detail, shown=shown, opinion=opinion, general=["填写的内容含有不允许的字符"])
     except InvalidInput as exc:
         db.session().rollback()
-        return _page(detail, shown=shown, opinion=opinion, form_errors=exc.details.get("fields") or {},
-                     general=[] if exc.details.get("fields") else [exc.message], status=422)
+        return _refused(detail, shown=shown, opinion=opinion, form_errors=exc.details.get("fields") or {},
+                        general=[] if exc.details.get("fields") else [exc.message])
     if delegator:
         name = people(db.session(), [delegator]).get(delegator, delegator)
         flash(f"已办理「{detail.task.title}」，任务已交回 {name} 确认", "success")
@@ -179,11 +207,11 @@ def operate(task_id: str, operation: str) -> ResponseReturnValue:
         outcome = _run(operation, user, task_id, body)
     except ValidationError as exc:
         errors = {name: [messages.get(name, "填写有误")] for name in exc.messages}
-        return _page(detail, op=operation, op_values=typed, op_errors=errors, status=422)
+        return _refused(detail, op=operation, op_values=typed, op_errors=errors)
     except InvalidInput as exc:
         db.session().rollback()
         errors = {name: [_op_message(operation, exc, detail)] for name in (exc.details.get("fields") or {"": []})}
-        return _page(detail, op=operation, op_values=typed, op_errors=errors, status=422)
+        return _refused(detail, op=operation, op_values=typed, op_errors=errors)
     flash(outcome, "success")
     if operation in ("return", "transfer", "delegate"):
         return redirect(url_for("web_inbox.index"))
