@@ -108,6 +108,18 @@ def test_annual_reports_start_on_december_first_once_per_prefecture(app, session
     assert 0 < data["party_coverage_rate"] <= 100
 
 
+def test_a_report_started_under_the_older_english_key_counts_as_already_there(app, session, annual_report):
+    from sqlalchemy import update
+
+    with clock.frozen(datetime(2026, 12, 1, 8, 0, tzinfo=LOCAL_TZ)):
+        create_annual_reports(app)
+    with session.begin():  # as an earlier version named it
+        session.execute(update(ProcessInstance).where(ProcessInstance.business_key == "年度报告〔2026〕长春市")
+                        .values(business_key="annual-report-2026-220100"))
+    with clock.frozen(datetime(2026, 12, 2, 8, 0, tzinfo=LOCAL_TZ)):
+        assert create_annual_reports(app) == "2026: 0 annual report cases created, 10 already there"
+
+
 def test_a_report_in_an_uncovered_year_is_flagged_and_reminded_per_its_bpmn(app, session, annual_report):
     from workflow_app.alerts.service import EscalationService
 

@@ -142,3 +142,14 @@ def test_every_audit_action_written_anywhere_has_a_chinese_label():
     assert "alert" in written
     assert not sorted(written - security - audit.ACTION_LABELS.keys())
     assert audit.actor_label("scheduler", {}) == "系统" and audit.actor_label(None, {}) == "系统"
+
+
+def test_service_messages_reach_pages_in_chinese_only():
+    from workflow_app.errors import Conflict
+    from workflow_app.web.page_messages import chinese, for_page
+
+    assert chinese("日历已保存（calendar saved）") == "日历已保存"
+    assert chinese("审批意见必填") == "审批意见必填"
+    assert chinese("the calendar for 2027 was changed at the same time; reload and try again", 409) \
+        == "2027 年日历刚被他人修改，请刷新页面后重试"
+    assert for_page(Conflict("you can see this task but not work on it")) == "操作与案件当前状态冲突，请刷新页面后重试"

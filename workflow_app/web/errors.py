@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from workflow_app import db
 from workflow_app.errors import DomainError
+from workflow_app.web.page_messages import for_page
 
 
 def init_app(app: Flask) -> None:
@@ -64,8 +65,9 @@ def domain_error_page(exc: DomainError) -> ResponseReturnValue:
     """A refused action on a page: 404/403 get their page, anything else is flashed on the page it came from."""
     if exc.status in (403, 404):
         title = "无权访问" if exc.status == 403 else "页面不存在"
-        return render_template("errors/error.html", status=exc.status, title=title, message=exc.message), exc.status
-    return flash_and_back(exc.message, request.path)
+        return render_template("errors/error.html", status=exc.status, title=title,
+                               message=for_page(exc)), exc.status
+    return flash_and_back(for_page(exc), request.path)
 
 
 def flash_and_back(message: str, fallback: str) -> ResponseReturnValue:

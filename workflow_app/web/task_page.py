@@ -44,6 +44,7 @@ from workflow_app.web.casefile import submission_views
 from workflow_app.web.errors import flash_and_back
 from workflow_app.web.inbox import WORKERS
 from workflow_app.web.labels import GROUP_LABELS
+from workflow_app.web.page_messages import for_page
 from workflow_app.web.session import current_web_user, login_required
 
 bp = Blueprint("web_task", __name__, url_prefix="/tasks")
@@ -82,7 +83,7 @@ def refused(exc: DomainError) -> ResponseReturnValue:
     """Flash why the operation was refused, in Chinese, and go back to the page it came from."""
     db.session().rollback()
     assignee = exc.details.get("assignee")
-    text = REFUSALS.get(exc.code, exc.message).format(
+    text = REFUSALS.get(exc.code, for_page(exc)).format(
         assignee=people(db.session(), [assignee]).get(assignee, assignee) if assignee else "他人",
         minutes=max(1, -(-int(exc.details.get("retry_after", 60)) // 60)))
     return flash_and_back(text, url_for("web_inbox.index"))
@@ -153,7 +154,7 @@ def complete(task_id: str) -> ResponseReturnValue:
     except InvalidInput as exc:
         db.session().rollback()
         return _refused(detail, shown=shown, opinion=opinion, form_errors=exc.details.get("fields") or {},
-                        general=[] if exc.details.get("fields") else [exc.message])
+                        general=[] if exc.details.get("fields") else [for_page(exc)])
     if delegator:
         name = people(db.session(), [delegator]).get(delegator, delegator)
         flash(f"已办理「{detail.task.title}」，任务已交回 {name} 确认", "success")
@@ -316,7 +317,7 @@ def _op_message(operation: str, exc: InvalidInput, detail: TaskDetail) -> str:
         return "该用户不能接收此任务：须为本任务所在区划的人员（转办须同组），且不能是自己"
     if exc.code == "invalid_return_target":
         return "只能退回至此前办理过的环节：" + "、".join(_return_titles(detail, exc))
-    return exc.message
+    return for_page(exc)
 
 
 def _return_titles(detail: TaskDetail, exc: InvalidInput) -> list[str]:
