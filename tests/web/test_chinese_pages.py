@@ -26,7 +26,7 @@ ROLES = ("applicant", "window_cc", "reviewer_cc", "supervisor_cc", "party_office
 MAX_PAGES = 60
 # Product and format names, units, and what a person types as codes.
 ALLOWED = {"BPMN", "DMN", "bpmn", "js", "bpmn-js", "Excel", "PDF", "JSON", "json", "dmn", "ID", "ISO", "UTF",
-           "Schema", "XML", "wd", "PT4H", "P2D", "CSV", "SMTP", "Webhook", "KB", "MB", "JPG", "PNG"}
+           "Schema", "XML", "wd", "PT4H", "P2D", "CSV", "SMTP", "Webhook", "KB", "MB", "JPG", "PNG", "Atom", "RSS"}
 # Codes a page may show beside their Chinese names: process keys, and the tests' deployer "test".
 CODES = {path.stem for path in BPMN_DIR.glob("*.bpmn")} | {"test"}
 USERNAMES = {u[0] for u in USERS} | CODES
@@ -50,9 +50,9 @@ def english_words(text: str) -> set[str]:
             if w.rstrip(".-") not in ALLOWED | USERNAMES and not re.search(r"[0-9_]", w) and len(w) > 1}
 
 
-def crawl(pages: Pages) -> dict[str, set[str]]:
+def crawl(pages: Pages, start: str = "/") -> dict[str, set[str]]:
     """Follow same-site links breadth-first from the home page; the English words found per page."""
-    seen, queue, found = {"/"}, deque(["/"]), {}
+    seen, queue, found = {start}, deque([start]), {}
     per_path: dict[str, int] = {}
     while queue and len(seen) <= MAX_PAGES:
         url = queue.popleft()
@@ -102,6 +102,11 @@ def test_the_case_history_shows_the_scheduler_alert_in_chinese(web, office):
 def test_every_page_a_role_reaches_is_in_chinese(web, office, role):
     found = crawl(Pages(web, role))
     assert not found, f"English on {role}'s pages: {found}"
+
+
+def test_the_pages_without_login_are_in_chinese(web, office):
+    found = crawl(web, "/login")
+    assert not found, f"English on public pages: {found}"
 
 
 def test_the_visible_text_keeps_labels_and_drops_code():
