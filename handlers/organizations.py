@@ -57,13 +57,22 @@ def create_organization(context: HandlerContext, params: dict[str, Any]) -> dict
     return {"organization_id": org.id, "uscc": org.uscc}
 
 
+# Registry facts a case may read back with ``include`` (the zombie measure table needs the type and
+# whether the organization is a recognized 慈善组织).
+_READABLE: dict[str, Any] = {
+    "org_type": lambda org: org.org_type.value,
+    "charity_recognized": lambda org: bool(org.charity_recognized),
+    "registered_at": lambda org: org.registered_at.date().isoformat() if org.registered_at else None,
+}
+
 # Optional plain fields the handler may also change (a 变更 reported through major_event).
 _FIELDS = {"name": 128, "residence": 255, "legal_representative": 64, "category": 32}
 
 
 @handler("registry.update_organization")
 def update_organization(context: HandlerContext, params: dict[str, Any]) -> dict[str, Any]:
-    """Change the case's (or the given) organization: status (checked transitions), party data, flags."""
+    """Change the case's (or the given) organization: status (checked transitions), party data, flags;
+    ``include`` reads registry facts back (org_type, charity_recognized, registered_at)."""
     op = "registry.update_organization"
     org_id = integer(params, "organization_id", op, minimum=1) or context.instance.organization_id
     if org_id is None:
@@ -94,4 +103,9 @@ def update_organization(context: HandlerContext, params: dict[str, Any]) -> dict
     if changed:
         record(context.session, context.instance.id, action="registry_update", actor=context.actor,
                details={"organization_id": org.id, "changed": changed})
-    return {"organization_id": org.id, "changed": sorted(changed)}
+    result: dict[str, Any] = {"organization_id": org.id, "changed": sorted(changed)}
+    for name in text_list(params, "include", op) or []:
+        if name not in _READABLE:
+            raise fail(op, f"不能读取字段 {name}", f"include: {name!r} is not one of {sorted(_READABLE)}")
+        result[name] = _READABLE[name](org)
+    return result

@@ -9,6 +9,10 @@
   :mod:`scheduler.annual_report`).
 - ``escalate``: the alert ladder over overdue tasks (:mod:`workflow_app.alerts.service`).
 - ``deliver_outbox``: e-mail and webhooks (:mod:`workflow_app.notifications.delivery`).
+
+When the database cannot be reached a job gives up its pass (the error propagates, see
+``db.is_unreachable``); ``run_all`` then stops and raises :class:`DatabaseUnreachable`, and the
+scheduler process backs off (``scheduler.runner``).
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ def fire_due_timers(app: Flask) -> str:
         postgres = session.get_bind().dialect.name == "postgresql"
         now = clock.now()
         while len(done) < BATCH:
+            instance_id = None
             try:
                 with unit_of_work(session):
                     query = select(ProcessInstance.id).where(
@@ -60,7 +65,11 @@ def fire_due_timers(app: Flask) -> str:
                 # Another process saved the case in between (optimistic lock): its timer fired there, once.
                 skipped += 1
                 continue
-            except Exception:
+            except Exception as exc:
+                # Unreachable database, or the claim query itself failing: nothing to skip, so going
+                # on would retry the same thing at full speed. Give up the pass.
+                if instance_id is None or db.is_unreachable(exc):
+                    raise
                 failed += 1
                 log.exception("firing timers of a case failed; it stays due")
                 continue
@@ -106,13 +115,31 @@ JOBS: dict[str, Job] = {
 }
 
 
+class DatabaseUnreachable(Exception):
+    """The database cannot be reached: the jobs gave up this pass (``job``: the one that found out)."""
+
+    def __init__(self, job: str, cause: BaseException) -> None:
+        super().__init__(f"{job}: {describe_outage(cause)}")
+        self.job = job
+
+
+def describe_outage(exc: BaseException) -> str:
+    """One line saying why the database is unreachable (the driver's first line, no traceback)."""
+    cause = getattr(exc, "orig", None) or exc
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0] if lines else ''}"
+
+
 def run_all(app: Flask) -> dict[str, str]:
-    """Run every job once, in order; a failing job is reported, the others still run."""
+    """Run every job once, in order; a failing job is reported, the others still run. When the database
+    is unreachable the pass stops there: raises DatabaseUnreachable."""
     outcomes = {}
     for name, job in JOBS.items():
         try:
             outcomes[name] = job.run(app)
         except Exception as exc:  # one broken job must not stop the others
+            if db.is_unreachable(exc):
+                raise DatabaseUnreachable(name, exc) from exc
             log.exception("job %s failed", name)
             outcomes[name] = f"failed: {exc}"
     return outcomes

@@ -4,6 +4,10 @@ APScheduler only triggers; the work is claimed in the database, so any number of
 scheduler processes can run against one database. Job stores are in memory, never shared.
 ``SOCORG_SCHEDULER_INTERVAL_SECONDS`` (or the app config key) sets one interval for every job,
 e.g. for tests or a busy installation; by default each job has its own (scheduler.jobs.JOBS).
+
+A database outage is logged once when it starts and once when it ends; in between the jobs give
+up their pass at the first unreachable error and skip their runs with a doubling back-off (up to
+``MAX_BACKOFF_SECONDS``), so the process neither spins nor fills the log, and stops at once on SIGTERM.
 """
 
 from __future__ import annotations
@@ -12,12 +16,13 @@ import logging
 import os
 import signal
 import threading
+import time
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
-from scheduler.jobs import JOBS
+from scheduler.jobs import JOBS, describe_outage
 from workflow_app import clock, db
 
 log = logging.getLogger(__name__)
@@ -28,17 +33,65 @@ def _interval_override(app: Flask) -> int | None:
     return max(1, int(raw)) if raw else None
 
 
-def _logged(name: str, app: Flask) -> None:
-    outcome = JOBS[name].run(app)
+MAX_BACKOFF_SECONDS = 60.0
+
+
+class Outage:
+    """The database's reachability as the jobs of this process see it, shared by their threads."""
+
+    def __init__(self, max_backoff: float = MAX_BACKOFF_SECONDS) -> None:
+        self.max_backoff = max_backoff
+        self.since: float | None = None
+        self._retry_at = 0.0
+        self._delay = 0.0
+        self._lock = threading.Lock()
+
+    def should_skip(self) -> bool:
+        """True while backing off: the last attempt found the database unreachable moments ago."""
+        with self._lock:
+            return self.since is not None and time.monotonic() < self._retry_at
+
+    def failed(self, exc: BaseException) -> None:
+        """Record an unreachable error: log the outage's start once, then back off further each time."""
+        with self._lock:
+            now = time.monotonic()
+            if self.since is None:
+                self.since, self._delay = now, 1.0
+                log.warning("database unreachable (%s): jobs pause, retrying with back-off up to %.0f s",
+                            describe_outage(exc), self.max_backoff)
+            else:
+                self._delay = min(self._delay * 2, self.max_backoff)
+            self._retry_at = now + self._delay
+
+    def succeeded(self) -> None:
+        """Record a pass that reached the database: log the outage's end once."""
+        with self._lock:
+            if self.since is not None:
+                log.warning("database reachable again after %.0f s: jobs resume", time.monotonic() - self.since)
+                self.since = None
+
+
+def _logged(name: str, app: Flask, outage: Outage | None = None) -> None:
+    outage = outage or Outage()
+    if outage.should_skip():
+        return
+    try:
+        outcome = JOBS[name].run(app)
+    except Exception as exc:
+        if not db.is_unreachable(exc):
+            raise
+        outage.failed(exc)
+        return
+    outage.succeeded()
     log.info("%s: %s", name, outcome)
 
 
-def _configure(scheduler: BackgroundScheduler, app: Flask) -> None:
+def _configure(scheduler: BackgroundScheduler, app: Flask, outage: Outage) -> None:
     override = _interval_override(app)
     for name, job in JOBS.items():
         seconds = override or job.interval_seconds
         # First run right away: a scheduler that was down catches up at start.
-        scheduler.add_job(_logged, "interval", args=[name, app], id=name, seconds=seconds,
+        scheduler.add_job(_logged, "interval", args=[name, app, outage], id=name, seconds=seconds,
                           next_run_time=datetime.now(UTC), max_instances=1, coalesce=True,
                           misfire_grace_time=seconds)
 
@@ -60,9 +113,15 @@ def warn_uncovered_years(app: Flask) -> list[int]:
 
 def start_background(app: Flask) -> BackgroundScheduler:
     """Start the jobs in a background thread of this process and return the scheduler."""
-    warn_uncovered_years(app)
+    outage = Outage()
+    try:
+        warn_uncovered_years(app)
+    except Exception as exc:  # a scheduler started during an outage waits for the database
+        if not db.is_unreachable(exc):
+            raise
+        outage.failed(exc)
     scheduler = BackgroundScheduler(timezone="UTC")
-    _configure(scheduler, app)
+    _configure(scheduler, app, outage)
     scheduler.start()
     log.info("scheduler started (pid %s): %s", os.getpid(), ", ".join(JOBS))
     return scheduler

@@ -102,13 +102,14 @@ def test_database_is_empty_before_and_not_after_loading(session: Session) -> Non
 
 
 def test_first_load_reports_what_it_created(session: Session, loaded: DemoSummary) -> None:
-    assert loaded == DemoSummary(regions=counts(session)["Region"], groups=8, users=14, organizations=300)
-    assert "14 users" in str(loaded) and "300 organizations" in str(loaded)
+    users = counts(session)["User"]
+    assert loaded == DemoSummary(regions=71, groups=8, users=users, organizations=300)
+    assert f"{users} users" in str(loaded) and "300 organizations" in str(loaded)
 
 
 def test_every_api_demo_user_has_its_role_groups_and_region(session: Session, loaded: DemoSummary) -> None:
     users = {u.username: u for u in session.scalars(select(User))}
-    assert set(users) == set(EXPECTED_USERS)
+    assert set(EXPECTED_USERS) <= set(users)
     for username, (role, groups, region) in EXPECTED_USERS.items():
         user = users[username]
         assert (user.role, user.group_names, user.region_code) == (role, groups, region), username
@@ -130,13 +131,36 @@ def test_groups_are_the_bpmn_lanes_with_chinese_titles(session: Session, loaded:
     assert groups["window"] == "窗口受理" and groups["party_committee"] == "综合党委"
 
 
-def test_only_the_applicant_belongs_to_an_organization_an_active_one_in_changchun(
+def test_only_applicants_belong_to_an_organization_an_active_one_of_their_city(
         session: Session, loaded: DemoSummary) -> None:
-    linked = {u.username: u.organization_id for u in session.scalars(select(User)) if u.organization_id}
-    assert list(linked) == ["applicant"]
-    org = session.get(Organization, linked["applicant"])
+    linked = {u.username: u for u in session.scalars(select(User)) if u.organization_id}
+    assert all(u.role is Role.APPLICANT for u in linked.values())
+    org = session.get(Organization, linked["applicant"].organization_id)
     assert org is not None
-    assert (org.region_code, org.status) == ("220100", OrgStatus.ACTIVE)
+    assert (org.name, org.region_code, org.status) == ("长春市软件行业协会", "220100", OrgStatus.ACTIVE)
+    for user in linked.values():
+        org = session.get(Organization, user.organization_id)
+        assert (org.region_code, org.status, org.org_type) == (user.region_code, OrgStatus.ACTIVE,
+                                                                OrgType.SOCIAL_GROUP), user.username
+    assert {"applicant_jl", "applicant_yb"} <= set(linked)
+
+
+# Every prefecture (city-level region) and every staff lane: the issue asks at least 长春, 吉林, 延边.
+PREFECTURES = {"220100": "cc", "220200": "jl", "220300": "sp", "220400": "ly", "220500": "th", "220600": "bs",
+               "220700": "sy", "220800": "bc", "222400": "yb", "229900": "cbs"}
+
+
+@pytest.mark.parametrize("lane", sorted(LANES - {"applicant"}))
+def test_every_prefecture_has_demo_staff_in_every_lane(session: Session, loaded: DemoSummary, lane: str) -> None:
+    users = {u.username: u for u in session.scalars(select(User))}
+    for code, key in PREFECTURES.items():
+        user = users.get(f"{lane}_{key}")
+        assert user is not None, f"{lane}_{key}"
+        assert (user.group_names, user.region_code, user.active) == ([lane], code, True)
+        assert user.role is (Role.SUPERVISOR if lane == "supervisor" else Role.CASEWORKER)
+        # Task pools are a lane in the case's own region: this user is the pool for the prefecture's cases.
+        assert [u.username for u in users.values() if lane in u.group_names and u.region_code == code] \
+            == [f"{lane}_{key}"]
 
 
 def test_region_tree_is_province_cities_counties_with_consistent_paths(
@@ -162,6 +186,44 @@ def test_region_tree_is_province_cities_counties_with_consistent_paths(
     assert names["220721"] == "前郭尔罗斯蒙古族自治县" and names["220882"] == "大安市"
     for city in cities - {"229900"}:
         assert sum(1 for r in regions.values() if r.parent_code == city) >= 3, city
+
+
+# The 11 county-level units the seed lacked, with their 行政区划代码 (民政部).
+ADDED_COUNTIES = {
+    "220521": ("通化县", "220500"), "220523": ("辉南县", "220500"), "220524": ("柳河县", "220500"),
+    "220622": ("靖宇县", "220600"), "220623": ("长白朝鲜族自治县", "220600"), "220722": ("长岭县", "220700"),
+    "220723": ("乾安县", "220700"), "220822": ("通榆县", "220800"), "222406": ("和龙市", "222400"),
+    "222424": ("汪清县", "222400"), "222426": ("安图县", "222400"),
+}
+
+
+def test_all_sixty_county_level_units_of_jilin(session: Session, loaded: DemoSummary) -> None:
+    counties = {r.code: (r.name, r.parent_code) for r in session.scalars(select(Region))
+                if r.level is RegionLevel.COUNTY}
+    assert len(counties) == 60
+    assert ADDED_COUNTIES.items() <= counties.items()
+    kinds = Counter("自治县" if name.endswith("自治县") else name[-1] for name, _ in counties.values())
+    assert kinds == {"区": 21, "市": 20, "县": 16, "自治县": 3}
+
+
+def test_form_region_enum_is_the_region_table(session: Session, loaded: DemoSummary) -> None:
+    """bpmn/forms/*.json carry a static enum (deployed with the process); it must equal the region table."""
+    import json
+    from pathlib import Path
+
+    regions = {r.code: r for r in session.scalars(select(Region))}
+    forms = Path(__file__).resolve().parents[1] / "bpmn" / "forms"
+    checked = 0
+    for path in sorted(forms.glob("*.json")):
+        prop = json.loads(path.read_text(encoding="utf-8")).get("properties", {}).get("region_code")
+        if not prop or "enum" not in prop:
+            continue
+        checked += 1
+        assert sorted(prop["enum"]) == sorted(regions), f"{path.name}: run scripts/sync_region_enum.py"
+        assert prop["x-labels"] == demo.region_choices(), path.name
+        for code, label in prop["x-labels"].items():
+            assert regions[code].name in label
+    assert checked >= 1
 
 
 def test_organizations_have_valid_codes_unique_names_and_fitting_suffixes(
@@ -203,6 +265,9 @@ def test_organization_mix_resembles_the_provinces_registry(session: Session, loa
         assert 1 <= len(org.flags["situations"]) <= 5
     assert any(o.name.startswith("吉林省") and o.name.endswith("商会") for o in orgs)  # 异地商会
     assert {o.category for o in orgs} == CATEGORIES
+    # Only 公益慈善类 foundations are recognized 慈善组织 (the measure table reads the registry, not a form).
+    charities = [o for o in orgs if o.charity_recognized]
+    assert charities and all(o.org_type is OrgType.FOUNDATION and o.category == "公益慈善类" for o in charities)
 
 
 def test_second_run_creates_nothing_and_says_so(session: Session, loaded: DemoSummary) -> None:
@@ -216,8 +281,11 @@ def test_second_run_creates_nothing_and_says_so(session: Session, loaded: DemoSu
 def test_a_larger_run_adds_only_the_new_organizations(session: Session) -> None:
     load_demo(session, organizations=40)
     first = {o.name: o.uscc for o in session.scalars(select(Organization))}
+    users = set(session.scalars(select(User.username)))
     summary = load_demo(session, organizations=60)
-    assert summary == DemoSummary(organizations=20)
+    assert (summary.regions, summary.groups, summary.organizations) == (0, 0, 20)
+    # Only an applicant of a city whose first eligible organization came with the new ones.
+    assert all(name.startswith("applicant_") for name in set(session.scalars(select(User.username))) - users)
     after = {o.name: o.uscc for o in session.scalars(select(Organization))}
     assert first.items() <= after.items()
     assert len(after) == 60

@@ -18,7 +18,7 @@ class BoundedIntConverter(IntegerConverter):
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the Flask app: load configuration and wire each subsystem. Starts nothing."""
-    from workflow_app import api, db, engine, security_headers, web
+    from workflow_app import api, db, engine, input_guard, security_headers, web
     from workflow_app import config as configuration
 
     app = Flask(__name__, instance_relative_config=True)
@@ -31,4 +31,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
     web.init_app(app)
     security_headers.init_app(app)
+    input_guard.init_app(app)  # after CSRF: a page post is checked for its token first
     return app

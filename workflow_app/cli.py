@@ -79,6 +79,8 @@ def deploy(paths: tuple[str, ...], deployed_by: str) -> None:
     for result in results:
         state = "deployed" if result.created else "unchanged"
         click.echo(f"{result.key}: version {result.version} ({state})")
+        for warning in result.warnings:
+            click.echo(f"warning: {warning}", err=True)
 
 
 @main.command("run")
@@ -104,6 +106,38 @@ def run(host: str, port: int | None, no_scheduler: bool) -> None:
             background.shutdown(wait=True)
 
 
+@main.command("serve")
+@click.option("--bind", default=None, help="host:port or unix:PATH [default: $SOCORG_BIND, else 127.0.0.1:8000].")
+@click.option("--workers", type=int, default=None, help="Web worker processes [default: $SOCORG_WEB_WORKERS, else 2].")
+@click.option("--threads", type=int, default=4, show_default=True, help="Threads per worker.")
+@click.option("--timeout", type=int, default=60, show_default=True, help="Seconds before a stuck worker is restarted.")
+@click.option("--check", is_flag=True, help="Only check the configuration for production, then exit.")
+@with_appcontext
+def serve(bind: str | None, workers: int | None, threads: int, timeout: int, check: bool) -> None:
+    """Serve the app in production with gunicorn (no scheduler: run `socorg scheduler run` as its own service)."""
+    from workflow_app.config import production_problems
+
+    bind = bind or os.environ.get("SOCORG_BIND", "127.0.0.1:8000")
+    workers = workers or int(os.environ.get("SOCORG_WEB_WORKERS", "2"))
+    problems = production_problems(current_app.config, workers=workers)
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    if problems:
+        sys.exit(2)
+    if check:
+        click.echo(f"configuration ok for {workers} workers on {bind}")
+        return
+    os.environ["SOCORG_WEB_WORKERS"] = str(workers)  # read again by workflow_app.wsgi in each worker
+    argv = [sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", str(workers),
+            "--worker-class", "gthread", "--threads", str(threads), "--timeout", str(timeout),
+            "--graceful-timeout", "30", "--keep-alive", "5", "--max-requests", "2000",
+            "--max-requests-jitter", "200", "--access-logfile", "-", "--error-logfile", "-",
+            "workflow_app.wsgi:app"]
+    click.echo(f"serving on {bind} with {workers} gunicorn workers × {threads} threads")
+    sys.stdout.flush()
+    os.execv(sys.executable, argv)
+
+
 @main.group("scheduler")
 def scheduler_group() -> None:
     """The scheduler process: timers, escalation, outbox."""
@@ -119,6 +153,8 @@ def scheduler_run() -> None:
 
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Two lines per job run ("Running job", "executed successfully") would drown the jobs' own lines.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     click.echo(f"scheduler running (pid {os.getpid()}); SIGTERM or Ctrl-C stops it")
     run_blocking(current_app._get_current_object())  # type: ignore[attr-defined]
     click.echo("scheduler stopped")
@@ -128,13 +164,19 @@ def scheduler_run() -> None:
 @click.option("--now", "now", default=None, help="ISO time to act as of (local time if no offset).")
 @with_appcontext
 def tick(now: str | None) -> None:
-    """Run every scheduler job once, as of now or of --now."""
-    from scheduler.jobs import run_all
+    """Run every scheduler job once, as of now or of --now (exit 1 when the database is unreachable)."""
+    from scheduler.jobs import DatabaseUnreachable, run_all
 
     moment = _now_option(now)
     if moment is not None:
         clock.set_global(moment)
-    for name, outcome in run_all(current_app._get_current_object()).items():  # type: ignore[attr-defined]
+    try:
+        outcomes = run_all(current_app._get_current_object())  # type: ignore[attr-defined]
+    except DatabaseUnreachable as exc:
+        click.echo(f"error: 数据库无法连接，本轮任务未执行，请检查 SOCORG_DATABASE_URL 与数据库服务"
+                   f"（database unreachable, nothing was done: {exc}）", err=True)
+        sys.exit(1)
+    for name, outcome in outcomes.items():
         click.echo(f"{name}: {outcome}")
 
 
@@ -186,8 +228,40 @@ def calendar_set(year: int, file: Any, complete: bool | None) -> None:
         for index, found in (problems.items() if isinstance(problems, dict) else []):
             click.echo(f"error: entry {index}: {'; '.join(found)}", err=True)
         raise click.ClickException(exc.message) from exc
-    click.echo(f"{year}: {len(saved)} special days saved" + ("" if complete is None else
+    overrides = [d for d in saved if d["source"] == "override"]
+    click.echo(f"{year}: {len(overrides)} special days saved" + ("" if complete is None else
                                                               f", complete={str(complete).lower()}"))
+
+
+@calendar_group.command("import-notice")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option("--year", type=int, default=None, help="The notice's year, when its text does not say.")
+@click.option("--yes", is_flag=True, help="Store without asking for confirmation.")
+@with_appcontext
+def calendar_import_notice(file: Any, year: int | None, yes: bool) -> None:
+    """Read the State Council's holiday notice from FILE, show its days and store them (marks the year complete)."""
+    from workflow_app.calendar.service import CalendarService
+    from workflow_app.errors import DomainError
+
+    service = CalendarService(db.session())
+    text = file.read()
+    try:
+        notice = service.preview_notice(text, year)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"{notice.year} 年放假安排（{len(notice.holidays())} 天放假，{len(notice.workdays())} 天调休上班）：")
+    for day in notice.days:
+        kind = "放假" if day.kind == "holiday" else "上班"
+        skipped = "（属另一年，不导入）" if day.day.year != notice.year else ""
+        click.echo(f"{day.day.isoformat()}  {kind}  {day.name}{skipped}")
+    if not yes and not click.confirm(f"保存为 {notice.year} 年的日历并标记为已录入完整？", default=False):
+        click.echo("未保存")
+        sys.exit(1)
+    try:
+        service.import_notice(text, actor="cli", year=notice.year)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"{notice.year} 年放假安排已保存，并已标记为录入完整")
 
 
 @calendar_group.command("complete")
@@ -237,6 +311,35 @@ def import_orgs(file: Path, skip_invalid: bool, report_path: Path | None) -> Non
     if report.rejected and not skip_invalid:
         click.echo("nothing imported: fix the rejected rows, or use --skip-invalid", err=True)
         sys.exit(1)
+
+
+@main.command("set-uscc")
+@click.argument("organization")
+@click.argument("code")
+@with_appcontext
+def set_uscc(organization: str, code: str) -> None:
+    """Enter the national 统一社会信用代码 of ORGANIZATION (its id or current code); clears the provisional flag."""
+    from sqlalchemy import or_, select
+
+    from workflow_app.db import unit_of_work
+    from workflow_app.errors import DomainError
+    from workflow_app.organizations.models import Organization
+    from workflow_app.organizations.service import OrganizationService
+
+    session = db.session()
+    key = organization.strip().upper()
+    where = Organization.uscc == key
+    if key.isdigit() and len(key) < 18:
+        where = or_(where, Organization.id == int(key))
+    org = session.scalar(select(Organization).where(where).limit(1))
+    if org is None:
+        raise click.ClickException(f"没有找到组织 {organization}")
+    try:
+        with unit_of_work(session):
+            changed = OrganizationService(session).enter_national_uscc(org, code)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"{org.name}: {org.uscc}" + ("（未变化）" if not changed else "（已登记全国统一代码）"))
 
 
 @main.command("start-zombie-cleanup")

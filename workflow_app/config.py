@@ -28,13 +28,15 @@ DEFAULTS: dict[str, Any] = {
     # 1: the session cookie is Secure and pages send HSTS (set it when the site is served over TLS).
     "SECURE_COOKIES": False,
     "SESSION_LIFETIME_SECONDS": 8 * 3600,  # a web login lasts at most this long
-    # How many reverse proxies in front set X-Forwarded-For/-Proto (0: trust none; see docs/security-login.md).
+    # How many reverse proxies in front set X-Forwarded-For/-Proto (0: trust none; see docs/security.md).
     "TRUSTED_PROXIES": 0,
     # Attachments (附件): the content-addressed store (default: files/ in the instance folder), the
     # largest file accepted, and an optional clamd (host:port or a unix socket path) to scan with.
     "FILE_STORE": None,
     "MAX_ATTACHMENT_BYTES": 20 * 1024 * 1024,
     "CLAMD_ADDRESS": None,
+    # 1: let `socorg serve` run several workers on a SQLite file (one host only; see docs/deploy.md).
+    "ALLOW_SQLITE": False,
 }
 
 # Values read from SOCORG_<NAME>; the type of the default decides the conversion.
@@ -53,6 +55,7 @@ _TYPES: dict[str, type] = {
     "SESSION_LIFETIME_SECONDS": int,
     "TRUSTED_PROXIES": int,
     "MAX_ATTACHMENT_BYTES": int,
+    "ALLOW_SQLITE": bool,
 }
 
 
@@ -78,12 +81,37 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
         config["DATABASE_URL"] = "sqlite:///" + str(Path(instance_path) / "socorg.sqlite3")
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _instance_secret(Path(instance_path))
+        config["SECRET_KEY_GENERATED"] = True  # fine on a desk, refused by production_problems
     if not config["BPMN_DIR"]:
         config["BPMN_DIR"] = str(Path(__file__).resolve().parent.parent / "bpmn")
     config["MAX_CONTENT_LENGTH"] = config["MAX_UPLOAD_BYTES"]
     if not config["FILE_STORE"]:
         config["FILE_STORE"] = str(Path(instance_path) / "files")
     return config
+
+
+_WEAK_SECRETS = {"dev", "test", "secret", "changeme", "change-me", "development", "socorg", "password"}
+MIN_SECRET_LENGTH = 32
+
+
+def production_problems(config: dict[str, Any], *, workers: int = 1) -> list[str]:
+    """Why ``config`` must not serve production traffic (empty when it may); debug and test apps pass."""
+    if config.get("DEBUG") or config.get("TESTING"):
+        return []
+    problems = []
+    secret = str(config.get("SECRET_KEY") or "")
+    how = "e.g. SOCORG_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))'), the same on every host"
+    if config.get("SECRET_KEY_GENERATED"):
+        problems.append("未设置 SOCORG_SECRET_KEY：实例目录中自动生成的密钥每台主机不同，登录会互相失效"
+                        f"（SOCORG_SECRET_KEY is not set: the key generated in the instance folder differs per host; {how}）")
+    elif len(secret) < MIN_SECRET_LENGTH or secret.lower() in _WEAK_SECRETS:
+        problems.append(f"SOCORG_SECRET_KEY 过短或为示例值（SOCORG_SECRET_KEY is shorter than {MIN_SECRET_LENGTH} "
+                        f"characters or a placeholder; {how}）")
+    if str(config.get("DATABASE_URL", "")).startswith("sqlite") and workers > 1 and not config.get("ALLOW_SQLITE"):
+        problems.append("多个工作进程不应共用 SQLite 数据库，多台主机更不可以；请使用 PostgreSQL"
+                        "（SQLite with several workers: set SOCORG_DATABASE_URL=postgresql+psycopg://…, or, on one "
+                        "host only, SOCORG_ALLOW_SQLITE=1）")
+    return problems
 
 
 def _instance_secret(instance: Path) -> str:

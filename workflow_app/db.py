@@ -16,6 +16,8 @@ from flask import Flask, current_app, g
 from sqlalchemy import JSON, DateTime, Engine, MetaData, String, TypeDecorator, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from workflow_app import clock
@@ -64,14 +66,40 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSONType, str: String(255)}
 
 
-def build_engine(url: str, echo: bool = False) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout so writers queue, not fail."""
+def build_engine(url: str, echo: bool = False, busy_timeout: float = 30) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout (seconds) so writers queue, not fail."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, echo=echo, connect_args={"timeout": busy_timeout, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    # A bounded connect: an unreachable server (a dropped packet, not a refusal) fails in seconds, not minutes.
+    return create_engine(url, echo=echo, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT})
+
+
+CONNECT_TIMEOUT = 5  # seconds
+# PostgreSQL SQLSTATEs of a server that is going away or not there: connection exceptions (class 08),
+# admin/crash shutdown, cannot connect now (starting up or shutting down).
+_GONE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+_SQLITE_GONE = ("unable to open database file", "disk i/o error")
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """Whether a database error means the database cannot be reached (an outage), not a fault of the query."""
+    if isinstance(exc, SATimeoutError):  # the pool waited for a connection the server never gave
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate.startswith(_GONE_SQLSTATES)
+    module = type(orig).__module__.split(".")[0]
+    if module == "psycopg":  # a connection that failed or broke has no SQLSTATE
+        return type(orig).__name__ in ("OperationalError", "InterfaceError")
+    return module == "sqlite3" and any(words in str(orig).lower() for words in _SQLITE_GONE)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -96,7 +124,8 @@ def _sqlite_begin(conn: Any) -> None:
 
 def init_app(app: Flask) -> None:
     """Attach an engine and session factory to ``app`` and close the context's session on teardown."""
-    engine = build_engine(app.config["DATABASE_URL"], echo=app.config.get("SQL_ECHO", False))
+    engine = build_engine(app.config["DATABASE_URL"], echo=app.config.get("SQL_ECHO", False),
+                          busy_timeout=app.config.get("SQLITE_BUSY_TIMEOUT", 30))
     app.extensions["socorg.db"] = engine
     app.extensions["socorg.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)

@@ -93,6 +93,7 @@ class _OrgSpec:
     legal_representative: str
     registered_at: datetime
     flags: dict[str, Any] = field(default_factory=dict)
+    charity_recognized: bool = False
 
 
 def is_empty(session: Session) -> bool:
@@ -125,6 +126,21 @@ def region_rows() -> Iterator[tuple[str, str, RegionLevel, str | None, str]]:
         yield city_code, city_name, RegionLevel.CITY, province_code, city_path
         for county_code, county_name in counties:
             yield county_code, county_name, RegionLevel.COUNTY, city_code, f"{city_path}{county_code}/"
+
+
+def region_choices() -> dict[str, str]:
+    """Every region's code and its label in forms: the province and cities with their 民政 office."""
+    names = {code: name for code, name, *_ in region_rows()}
+    labels: dict[str, str] = {}
+    for code, name, level, parent_code, _path in region_rows():
+        if level is RegionLevel.PROVINCE:
+            labels[code] = f"{name}（{name}民政厅）"
+        elif level is RegionLevel.CITY:
+            # 长白山管委会 is itself the office; it has no 民政局 of that name.
+            labels[code] = name if name.endswith("管委会") else f"{name}（{name}民政局）"
+        else:
+            labels[code] = names[parent_code or ""] + name
+    return labels
 
 
 def _load_regions(session: Session) -> int:
@@ -160,7 +176,7 @@ def _load_organizations(session: Session, specs: Sequence[_OrgSpec]) -> int:
             name=s.name, uscc=s.uscc, org_type=s.org_type, category=s.category, region_code=s.region_code,
             status=s.status, party_org_status=s.party_org_status, charter_party_clause=s.charter_party_clause,
             residence=s.residence, legal_representative=s.legal_representative,
-            registered_at=s.registered_at, flags=dict(s.flags),
+            registered_at=s.registered_at, flags=dict(s.flags), charity_recognized=s.charity_recognized,
         )
         for s in missing
     )
@@ -170,24 +186,44 @@ def _load_organizations(session: Session, specs: Sequence[_OrgSpec]) -> int:
 
 def _load_users(session: Session) -> int:
     existing = set(session.scalars(select(User.username)))
-    missing = [row for row in data.USERS if row[0] not in existing]
+    applicant_org_id = session.scalar(
+        select(Organization.id).where(Organization.name == data.APPLICANT_ORG["name"]).limit(1))
+    rows = [(*row, applicant_org_id if row[2] == Role.APPLICANT else None) for row in data.ALL_STAFF]
+    rows += _city_applicants(session)
+    missing = [row for row in rows if row[0] not in existing]
     if not missing:
         return 0
     groups = {g.name: g for g in session.scalars(select(Group))}
-    applicant_org_id = session.scalar(
-        select(Organization.id).where(Organization.name == data.APPLICANT_ORG["name"]).limit(1))
     # One hash for all: they share the published password anyway, and production-strength
-    # hashing (~0.15 s each) fourteen times over would make the demo load take seconds.
+    # hashing (~0.15 s each) for every demo user would make the demo load take seconds.
     password_hash = hash_password(data.DEMO_PASSWORD)
-    for username, display_name, role, group_names, region_code in missing:
+    for username, display_name, role, group_names, region_code, organization_id in missing:
         session.add(User(
             username=username, display_name=display_name, password_hash=password_hash, role=Role(role),
-            region_code=region_code, email=f"{username}@{data.EMAIL_DOMAIN}",
-            organization_id=applicant_org_id if role == Role.APPLICANT else None,
+            region_code=region_code, email=f"{username}@{data.EMAIL_DOMAIN}", organization_id=organization_id,
             groups=[groups[name] for name in group_names],
         ))
     session.flush()
     return len(missing)
+
+
+def _city_applicants(session: Session) -> list[tuple[str, str, str, tuple[str, ...], str, int | None]]:
+    """An applicant (applicant_jl, applicant_yb, …) for an active 社会团体 registered by each other city.
+
+    Picked from the drawn registry (first by name), so the registry's random stream is untouched;
+    a city whose registry has no such organization gets no applicant.
+    """
+    rows = []
+    for code, key in data.CITY_USER_KEYS.items():
+        if code == data.APPLICANT_ORG["region_code"]:
+            continue  # the API.md applicant
+        org = session.scalars(select(Organization).where(
+            Organization.region_code == code, Organization.status == OrgStatus.ACTIVE,
+            Organization.org_type == OrgType.SOCIAL_GROUP).order_by(Organization.name).limit(1)).first()
+        if org is not None:
+            rows.append((f"applicant_{key}", f"{org.legal_representative}（{org.name}）", Role.APPLICANT.value,
+                         ("applicant",), code, org.id))
+    return rows
 
 
 @dataclass(frozen=True)
@@ -294,6 +330,9 @@ def _draw_spec(rng: random.Random, places: _Places, names: set[str], bodies: set
         legal_representative=rng.choice(data.SURNAMES) + rng.choice(data.GIVEN_NAMES),
         registered_at=registered_at,
         flags=flags,
+        # 公益慈善类 foundations are recognized 慈善组织 in the demo registry (慈善法 art 10: a foundation
+        # registered after 2016-09-01 is one on registration); others are not. No draw: the seed stays.
+        charity_recognized=org_type is OrgType.FOUNDATION and category == "公益慈善类",
     )
 
 

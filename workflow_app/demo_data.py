@@ -13,7 +13,8 @@ EMAIL_DOMAIN = "demo.socorg.local"
 
 PROVINCE = ("220000", "吉林省")
 
-# (code, name, counties as (code, name)); codes are GB/T 2260.
+# (code, name, counties as (code, name)); codes are GB/T 2260 (民政部 行政区划代码). All 60
+# county-level units of 吉林省: 21 市辖区, 20 县级市, 16 县 and 3 自治县.
 CITIES: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
     ("220100", "长春市", (
         ("220102", "南关区"), ("220103", "宽城区"), ("220104", "朝阳区"), ("220105", "二道区"),
@@ -33,14 +34,23 @@ CITIES: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
     )),
     ("220400", "辽源市", (("220402", "龙山区"), ("220403", "西安区"), ("220421", "东丰县"), ("220422", "东辽县"))),
     ("220500", "通化市", (
-        ("220502", "东昌区"), ("220503", "二道江区"), ("220581", "梅河口市"), ("220582", "集安市"),
+        ("220502", "东昌区"), ("220503", "二道江区"), ("220521", "通化县"), ("220523", "辉南县"),
+        ("220524", "柳河县"), ("220581", "梅河口市"), ("220582", "集安市"),
     )),
-    ("220600", "白山市", (("220602", "浑江区"), ("220605", "江源区"), ("220621", "抚松县"), ("220681", "临江市"))),
-    ("220700", "松原市", (("220702", "宁江区"), ("220721", "前郭尔罗斯蒙古族自治县"), ("220781", "扶余市"))),
-    ("220800", "白城市", (("220802", "洮北区"), ("220821", "镇赉县"), ("220881", "洮南市"), ("220882", "大安市"))),
+    ("220600", "白山市", (
+        ("220602", "浑江区"), ("220605", "江源区"), ("220621", "抚松县"), ("220622", "靖宇县"),
+        ("220623", "长白朝鲜族自治县"), ("220681", "临江市"),
+    )),
+    ("220700", "松原市", (
+        ("220702", "宁江区"), ("220721", "前郭尔罗斯蒙古族自治县"), ("220722", "长岭县"), ("220723", "乾安县"),
+        ("220781", "扶余市"),
+    )),
+    ("220800", "白城市", (
+        ("220802", "洮北区"), ("220821", "镇赉县"), ("220822", "通榆县"), ("220881", "洮南市"), ("220882", "大安市"),
+    )),
     ("222400", "延边朝鲜族自治州", (
         ("222401", "延吉市"), ("222402", "图们市"), ("222403", "敦化市"), ("222404", "珲春市"),
-        ("222405", "龙井市"),
+        ("222405", "龙井市"), ("222406", "和龙市"), ("222424", "汪清县"), ("222426", "安图县"),
     )),
     # 长白山管委会 is a provincial management committee, not an administrative division, so
     # GB/T 2260 gives it no code; 229900 is our stand-in, outside the range of real Jilin
@@ -54,6 +64,7 @@ SHORT_NAMES = {
     "229900": "长白山",
     "220323": "伊通县",
     "220721": "前郭县",
+    "220623": "长白县",
 }
 
 # Where an address names a region differently from its registry name.
@@ -85,6 +96,42 @@ USERS: tuple[tuple[str, str, str, tuple[str, ...], str], ...] = (
     ("designer", "高文博（流程设计）", "designer", (), "220000"),
     ("admin", "马晓东（系统管理员）", "admin", (), "220000"),
 )
+
+# Staff of every city-level region (prefecture) in every staff lane, so that a case of an
+# organization of any prefecture can be worked end to end: username = lane + "_" + key.
+CITY_USER_KEYS = {
+    "220100": "cc", "220200": "jl", "220300": "sp", "220400": "ly", "220500": "th",
+    "220600": "bs", "220700": "sy", "220800": "bc", "222400": "yb", "229900": "cbs",
+}
+# (lane, role, what the person does, in the display name).
+STAFF_LANES = (
+    ("window", "caseworker", "受理窗口"),
+    ("reviewer", "caseworker", "审核"),
+    ("approver", "caseworker", "审批"),
+    ("supervisor", "supervisor", "监督"),
+    ("party_officer", "caseworker", "党建工作人员"),
+    ("party_committee", "caseworker", "社会组织综合党委"),
+    ("inspector", "caseworker", "执法核查"),
+)
+
+
+def city_staff() -> tuple[tuple[str, str, str, tuple[str, ...], str], ...]:
+    """The generated staff users of every prefecture and lane that :data:`USERS` does not already name."""
+    named = {row[0] for row in USERS}
+    cities = {code: name for code, name, _ in CITIES}
+    rows = []
+    for index, (code, key) in enumerate(CITY_USER_KEYS.items()):
+        office = cities[code] if code == "229900" else f"{cities[code]}民政局"
+        for lane_index, (lane, role, duty) in enumerate(STAFF_LANES):
+            username = f"{lane}_{key}"
+            if username in named:
+                continue
+            n = index * len(STAFF_LANES) + lane_index
+            person = SURNAMES[(n * 7) % len(SURNAMES)] + GIVEN_NAMES[(n * 11 + 3) % len(GIVEN_NAMES)]
+            where = f"{cities[code]}{duty}" if lane == "party_committee" else f"{office}{duty}"
+            rows.append((username, f"{person}（{where}）", role, (lane,), code))
+    return tuple(rows)
+
 
 # The applicant's organization, always the first demo organization.
 APPLICANT_ORG = {
@@ -193,3 +240,5 @@ ZOMBIE_SITUATIONS = (
     "unreachable",
     "governance_deadlock",
 )
+
+ALL_STAFF = USERS + city_staff()

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 import handlers
 from workflow_app import db
 from workflow_app.calendar.service import CalendarService
-from workflow_app.calendar.workdays import due_at
+from workflow_app.calendar.workdays import due_at, uncovered_warning
 from workflow_app.definitions.service import DefinitionService
 from workflow_app.engine import get_engine
 from workflow_app.instances.service import InstanceService
@@ -43,9 +43,8 @@ def deadlines(session: Session) -> DueFor:
         due = due_at(start, limit, CalendarService(session).calendar())
         if not due.uncovered_years:
             return due.at, None
-        years = ", ".join(str(y) for y in sorted(due.uncovered_years))
-        warning = f"{years} 年节假日安排未录入，期限按普通工作日计算"
-        log.warning("due date %s for limit %s counted over uncovered years %s", due.at, limit, years)
-        return due.at, warning
+        log.warning("due date %s for limit %s counted over uncovered years %s", due.at, limit,
+                    sorted(due.uncovered_years))
+        return due.at, uncovered_warning(due.uncovered_years)
 
     return due_for

@@ -28,8 +28,10 @@ def test_any_user_reads_a_year_of_the_library(client, auth):
 
 
 def test_admin_puts_a_later_year_and_marks_it_complete(client, auth):
-    assert client.get("/api/v1/calendar/2027", headers=auth("admin")).get_json() == {
-        "year": 2027, "complete": False, "covered": False, "days": []}
+    before = client.get("/api/v1/calendar/2027", headers=auth("admin")).get_json()
+    assert (before["complete"], before["covered"]) == (False, False)
+    assert {(d["date"], d["source"]) for d in before["days"]} >= {("2027-01-01", "statutory"),
+                                                                   ("2027-10-01", "statutory")}
     response = client.put("/api/v1/calendar/2027", headers=auth("admin"),
                           json={"days": DAYS_2027, "complete": True})
     assert response.status_code == 200, response.get_json()

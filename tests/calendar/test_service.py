@@ -51,7 +51,9 @@ def test_year_lists_library_days_with_chinese_names(service: CalendarService) ->
                                           "source": "library"}
     assert listing[date(2026, 10, 10)]["kind"] == DayKind.WORKDAY
     assert date(2026, 10, 3) not in listing  # a Saturday off anyway is no departure from the plain week
-    assert service.year(2027) == []
+    # A year outside the library lists its statutory weekday holidays, marked as provisional.
+    assert {e["source"] for e in service.year(2027)} == {"statutory"}
+    assert date(2027, 1, 1) in {e["date"] for e in service.year(2027)}
 
 
 def test_set_days_stores_overrides_listed_over_the_library(service: CalendarService, session: Session) -> None:
@@ -117,7 +119,7 @@ def test_year_out_of_range_is_invalid_input(service: CalendarService) -> None:
 
 def test_2027_due_date_flagged_until_overrides_and_mark_complete(service: CalendarService) -> None:
     due = due_at(ACCEPTED, "10wd", service.calendar())
-    assert (due.at, due.uncovered_years) == (end_of("2027-01-11"), frozenset({2027}))
+    assert (due.at, due.uncovered_years) == (end_of("2027-01-12"), frozenset({2027}))  # 元旦 is statutory
 
     service.set_days(2027, [{"date": date(2027, 1, 1), "kind": "holiday", "name": "元旦"}], actor="admin")
     due = due_at(ACCEPTED, "10wd", service.calendar())

@@ -98,10 +98,10 @@ def test_pt4h_from_a_utc_start_is_four_hours_later(cal: WorkCalendar) -> None:
     assert due.at == datetime(2026, 10, 1, 6, 0, tzinfo=UTC)
 
 
-def test_2027_is_computed_on_weekdays_and_flagged_as_uncovered(cal: WorkCalendar) -> None:
+def test_2027_keeps_its_statutory_holidays_and_is_flagged_as_uncovered(cal: WorkCalendar) -> None:
     due = due_at(local("2026-12-28 09:00"), "10wd", cal)
-    # 2027-01-01 is a Friday; without a schedule it counts as a working day.
-    assert due.at == end_of("2027-01-11")
+    # 2027-01-01 (元旦) is a Friday: a statutory day off even before the notice is published.
+    assert due.at == end_of("2027-01-12")
     assert due.uncovered_years == frozenset({2027})
 
 

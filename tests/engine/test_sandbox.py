@@ -203,7 +203,7 @@ def test_endless_script_stops_with_script_timeout_within_the_limit(env, source):
     started = time.monotonic()
     with pytest.raises(ScriptTimeout):
         env.execute(source, {})
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 5  # stopped, not run on (a bound with room for a loaded machine)
 
 
 def test_endless_expression_stops_with_script_timeout(env):

@@ -98,3 +98,53 @@ def test_a_failing_render_leaves_nothing_behind_not_even_its_number(templates, c
         call("document.render", {"template": "test/broken.html", "title": "t", "number_series": "decision"})
     assert session.scalar(select(func.count()).select_from(NumberSequence)) == 0
     assert session.scalar(select(func.count()).select_from(Document)) == 0
+
+
+# -- document.record_service: 送达 recorded by the case, the period counted from it ---------------------
+
+@pytest.fixture
+def issued(templates, call, case, session) -> str:
+    """A document of the case issued on Monday 2026-11-23."""
+    with clock.frozen(NOV):
+        return call("document.render", {"template": "_example.html", "title": "行政处罚事先告知书"})["document_id"]
+
+
+def test_service_is_recorded_on_the_document_and_the_period_runs_from_it(issued, call, session):
+    with clock.frozen(datetime(2026, 11, 25, 10, tzinfo=clock.LOCAL_TZ)):
+        result = call("document.record_service", {"document_id": issued, "method": "mail",
+                                                   "served_on": "2026-11-24", "period_workdays": 5})
+    assert (result["served_on"], result["deemed"]) == ("2026-11-24", False)
+    assert result["due"] == "2026-12-01T15:59:59+00:00"  # end of the 5th working day from Tuesday 11-24 (Beijing)
+    document = session.get(Document, issued)
+    assert (document.status.value, document.service_method.value, document.served_on.isoformat()) == (
+        "served", "mail", "2026-11-24")
+
+
+def test_an_announcement_is_deemed_served_30_days_after_publication(issued, call, session):
+    with clock.frozen(datetime(2026, 11, 23, 15, tzinfo=clock.LOCAL_TZ)):
+        result = call("document.record_service", {"document_id": issued, "method": "announcement",
+                                                   "served_on": "2026-11-23"})
+    assert (result["published_on"], result["served_on"], result["deemed"]) == ("2026-11-23", "2026-12-23", True)
+    assert session.get(Document, issued).served_on.isoformat() == "2026-12-23"
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"document_id": "00000000-0000-4000-8000-000000000000"}, "本案件没有文书"),
+    ({"method": "fax"}, "送达方式无效"),
+    ({"served_on": "next week"}, "无效"),
+    ({"method": "electronic"}, "consent"),
+    ({"served_on": "2026-11-30"}, "future"),
+    ({"served_on": "2026-11-01"}, "before it was issued"),
+    ({"receipt": "00000000-0000-4000-8000-000000000000"}, "no attachment of this case"),
+])
+def test_a_bad_service_record_is_refused(issued, call, params, message):
+    with clock.frozen(datetime(2026, 11, 25, 10, tzinfo=clock.LOCAL_TZ)), pytest.raises(ValueError, match=message):
+        call("document.record_service", {"document_id": issued, "method": "direct", "served_on": "2026-11-24",
+                                         **params})
+
+
+def test_a_document_is_served_once(issued, call):
+    with clock.frozen(datetime(2026, 11, 25, 10, tzinfo=clock.LOCAL_TZ)):
+        call("document.record_service", {"document_id": issued, "method": "direct", "served_on": "2026-11-24"})
+        with pytest.raises(ValueError, match="already"):
+            call("document.record_service", {"document_id": issued, "method": "direct", "served_on": "2026-11-24"})

@@ -36,8 +36,12 @@ def test_a_group_without_members_in_the_region_goes_to_the_nearest_region_above(
     # No reviewer in 朝阳区 (220104); 长春市 has reviewer_cc.
     assert call("notify.send", {"to_group": "reviewer", "region_code": "220104", "subject": "s",
                                 "body": "b"})["recipients"] == ["reviewer_cc"]
-    # No inspector below the province: the province's inspector.
+    # Every prefecture has its demo inspector; without 长春's, the province's.
     assert call("notify.send", {"to_group": "inspector", "region_code": "220104", "subject": "s2",
+                                "body": "b"})["recipients"] == ["inspector_cc"]
+    with unit_of_work(session):
+        session.scalars(select(User).where(User.username == "inspector_cc")).one().groups = []
+    assert call("notify.send", {"to_group": "inspector", "region_code": "220104", "subject": "s3",
                                 "body": "b"})["recipients"] == ["inspector"]
 
 

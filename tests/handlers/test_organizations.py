@@ -120,10 +120,22 @@ def test_update_of_another_organization_by_id(call, case, session):
     ({"status": "gone"}, "参数 status 取值无效"),
     ({"flags": ["a"]}, "应为字典"),
     ({"clear_flags": [1, 2]}, "应为文本列表"),
+    ({"include": ["flags"]}, "不能读取字段 flags"),
+    ({"include": ["legal_representative"]}, "不能读取字段"),
 ])
 def test_update_refuses_bad_parameters(call, params, message):
     with pytest.raises(ValueError, match=message):
         call("registry.update_organization", params)
+
+
+def test_update_reads_back_the_registry_facts_a_case_needs(call, case, session):
+    org = session.get(Organization, case.organization_id)
+    org.charity_recognized = True
+    session.commit()
+    result = call("registry.update_organization", {"flags": {"suspected_zombie": True},
+                                                   "include": ["org_type", "charity_recognized"]})
+    assert (result["org_type"], result["charity_recognized"]) == (org.org_type.value, True)
+    assert "org_type" not in call("registry.update_organization", {})  # only when asked
 
 
 def test_update_needs_an_organization(call, session):

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 import handlers
+from tests.conftest import scripted_bundle
 from workflow_app.directory.models import User
 from workflow_app.instances.models import AuditEvent, InstanceStatus, ProcessInstance
 from workflow_app.organizations.models import Organization
@@ -387,3 +388,34 @@ def test_mine_lists_only_the_cases_the_caller_started(client, auth, registration
     mine = client.get(f"{URL}?mine=true", headers=headers).get_json()
     assert mine["total"] == 1 and [i["id"] for i in mine["items"]] == [own["id"]]
     assert client.get(f"{URL}?mine=maybe", headers=headers).status_code == 422
+
+
+def test_admin_retries_a_case_in_error_on_the_fixed_version_of_its_process(client, auth, deploy_scripted, session):
+    deploy_scripted("ratio = 1 / 0")
+    case = started(client, auth("admin"), process_key="scripted")
+    instance_service().complete_task(case["active_tasks"][0]["id"], {}, actor="admin")
+    assert client.get(f"{URL}/{case['id']}", headers=auth("admin")).get_json()["status"] == "error"
+
+    still = client.post(f"{URL}/{case['id']}/retry", headers=auth("admin"))  # same version: fails the same way
+    assert still.status_code == 200 and still.get_json()["status"] == "error" and still.get_json()["version"] == 1
+    deploy_scripted("ratio = 1")  # the designer fixes the script: version 2
+    fixed = client.post(f"{URL}/{case['id']}/retry", json={"latest_version": True}, headers=auth("admin"))
+    assert fixed.status_code == 200, fixed.get_json()
+    assert (fixed.get_json()["status"], fixed.get_json()["version"]) == ("completed", 2)
+    event = session.scalars(select(AuditEvent).where(AuditEvent.action == "migrate")).one()
+    assert event.details == {"from_version": 1, "to_version": 2}
+
+
+def test_a_case_cannot_move_to_a_version_missing_a_step_it_passed(client, auth, deploy_scripted, session):
+    deploy_scripted("ratio = 1 / 0")
+    case = started(client, auth("admin"), process_key="scripted")
+    instance_service().complete_task(case["active_tasks"][0]["id"], {}, actor="admin")
+    renamed = scripted_bundle("ratio = 1")
+    renamed["scripted.bpmn"] = renamed["scripted.bpmn"].replace(b'"enter"', b'"enter_v2"').replace(
+        b"<bpmn:flowNodeRef>enter<", b"<bpmn:flowNodeRef>enter_v2<").replace(b'bpmnElement="enter"', b'bpmnElement="enter_v2"')
+    definition_service().deploy(renamed, deployed_by="test")
+    response = client.post(f"{URL}/{case['id']}/retry", json={"latest_version": True}, headers=auth("admin"))
+    assert response.status_code == 409 and response.get_json()["error"]["code"] == "version_incompatible"
+    session.expire_all()
+    row = session.get(ProcessInstance, case["id"])
+    assert row.status is InstanceStatus.ERROR and row.definition.version == 1

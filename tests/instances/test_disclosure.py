@@ -4,12 +4,15 @@ internal form data or staff usernames. The same rule on the API, documents and n
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
 from sqlalchemy import select
 
+from tests.attachments import samples
 from tests.web.support import accept, deploy_registration, open_task, registration_at_accept, user
+from workflow_app.attachments.service import attachment_service
 from workflow_app.db import unit_of_work
 from workflow_app.documents.models import Document
 from workflow_app.instances import disclosure
@@ -40,10 +43,12 @@ def returned(app, demo, client, auth) -> str:
                        headers=auth("reviewer_cc")).status_code == 200
     accept(open_task(case_id, "accept").id)
     review = open_task(case_id, "review")
+    photo = attachment_service().upload(user("reviewer_cc"), review.id, "site_photos", "现场.png",
+                                        io.BytesIO(samples.png()))
     task_service().complete(user("reviewer_cc"), review.id, {
         "decision": "amend_charter", "opinion": REASON, "materials_verified": True,
         "charter_has_party_clause": False, "site_check": True, "site_check_on": "2026-10-12",
-        "site_check_findings": FINDINGS}, None)
+        "site_check_findings": FINDINGS, "site_photos": [photo.id]}, None)
     return case_id
 
 

@@ -171,3 +171,14 @@ def test_the_report_file_lists_rows_and_reasons(tmp_path):
     importer.write_report(path, [importer.Rejected(7, ["名称为空 / name is empty", "类别为空"], "", "X")])
     text = path.read_text(encoding="utf-8-sig")
     assert text.splitlines()[1] == "7,,X,名称为空 / name is empty；类别为空"
+
+
+def test_the_charity_recognition_column_is_imported_and_defaults_to_no(demo, session, tmp_path):
+    header = [*CN_HEADER, "认定为慈善组织"]
+    rows = [row + [flag] for row, flag in zip(good_rows(), ["否", "是", ""], strict=True)]
+    report = importer.import_file(session, write_csv(tmp_path / "orgs.csv", header, rows))
+    assert report.imported == 3
+    recognized = dict(session.execute(select(Organization.uscc, Organization.charity_recognized)
+                                      .where(Organization.uscc.in_([code(1), code(2, "3", "220000"),
+                                                                    code(3, "2", "222401")]))).all())
+    assert recognized == {code(1): False, code(2, "3", "220000"): True, code(3, "2", "222401"): False}

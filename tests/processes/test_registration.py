@@ -416,9 +416,9 @@ def test_direct_registration_is_approved_registered_announced_and_handed_to_part
     assert party_vars["source"] == "registration" and party_vars["party_members"] == 3
     assert party_vars["charter_party_clause"] is True
     assert party_vars["organization_name"] == APPLICATION["org_name"]
-    # ... and party_officer hears of it at once (well within the 5 working days).
+    # ... and 长春's party officer (the nearest above 南关区) hears of it at once (well within the 5 working days).
     [message] = session.scalars(select(OutboxMessage).where(OutboxMessage.instance_id == case.id))
-    assert message.payload["username"] == "party_officer"
+    assert message.payload["username"] == "party_officer_cc"
     assert APPLICATION["org_name"] in message.subject
     assert "已启动党建攻坚案件" in message.body and "六同步" in message.body and org.uscc in message.body
 
@@ -461,7 +461,7 @@ def test_remote_chamber_is_routed_to_the_city_and_its_existing_party_organizatio
     assert org.party_org_status is PartyOrgStatus.SINGLE and org.status is OrgStatus.ACTIVE
     assert party_building_cases(session) == []  # a party organization exists: no push case
     [message] = session.scalars(select(OutboxMessage).where(OutboxMessage.instance_id == case.id))
-    assert "已建立党组织" in message.body and message.payload["username"] == "party_officer"
+    assert "已建立党组织" in message.body and message.payload["username"] == "party_officer_cc"
     assert documents(session, case)["社会团体法人登记证书"].number == "社证字〔2026〕1号"
     submit(case, "deliver_certificate", {"delivery_method": "mail", "delivered_on": "2026-09-29",
                                          "recipient": "王芳", "tracking_no": "EMS1234567890"}, "window_cc")

@@ -49,19 +49,20 @@ VERIFY: dict[str, Any] = {
     "inactive_since_2019": False,
     "unreachable": False,
     "governance_deadlock": False,
-    "reachable": True,
     "willing_to_dissolve": False,
-    "is_charity": False,
     "findings": "经核查，情况属实。",
 }
 NOT_FILED = {"no_annual_report_2y": True}  # → 推动整改
 WANTS_TO_DISSOLVE = {"no_annual_report_2y": True, "willing_to_dissolve": True}  # → 注销登记
-GONE = {"unreachable": True, "reachable": False, "inactive_since_2019": True}  # → 撤销登记
+GONE = {"unreachable": True, "inactive_since_2019": True}  # → 撤销登记
+# 行政处罚法 57(2): a revocation is decided by the heads of the authority together.
+COLLECTIVE = {"collective_discussion_on": "2026-03-02", "collective_participants": ["周海燕", "吴国庆", "孙磊"],
+              "collective_conclusion": "一致同意作出处罚决定。"}
 INVESTIGATION = {
+    "investigators": [{"name": "金哲", "certificate_no": "JL22010001"}, {"name": "李强", "certificate_no": "JL22010002"}],
     "violation_facts": "该组织连续两年未参加年检，2019年以来未按章程开展活动，住所地无法取得联系。",
     "evidence_summary": "年检记录、实地核查笔录、电话记录。",
     "evidence_files": ["00000000-0000-4000-8000-000000000000", "00000000-0000-4000-8000-000000000000"],
-    "legal_basis": "《社会团体登记管理条例》第三十条",
 }
 
 
@@ -99,8 +100,9 @@ def org(session: Session, demo: None) -> Organization:
 
 @pytest.fixture
 def foundation(session: Session, demo: None) -> Organization:
-    """An active foundation of 长春市 (a charity: its penalty is 吊销登记证书)."""
+    """An active foundation of 长春市, recognized as a 慈善组织 (its penalty can be 吊销登记证书)."""
     row = Organization(name="长春市春晖助学基金会", org_type=OrgType.FOUNDATION, category="公益慈善类",
+                       charity_recognized=True,
                        region_code="220100", status=OrgStatus.ACTIVE, party_org_status=PartyOrgStatus.NONE,
                        charter_party_clause=True, residence="吉林省长春市南关区人民大街100号",
                        legal_representative="赵明", flags={})
@@ -149,21 +151,41 @@ def confirm(case: Case, decision: str = "confirm", **extra: Any) -> Case:
                   "supervisor_cc")
 
 
-def decide(case: Case, task: str, decision: str, actor: str, opinion: str = OPINION) -> Case:
-    """A decision step: ``decision`` and its opinion."""
-    return submit(case, task, {"decision": decision, "opinion": opinion}, actor)
+def decide(case: Case, task: str, decision: str, actor: str, opinion: str = OPINION, **extra: Any) -> Case:
+    """A decision step: ``decision`` and its opinion (and what else the decision needs)."""
+    return submit(case, task, {"decision": decision, "opinion": opinion, **extra}, actor)
 
 
-def file_and_investigate(case: Case) -> Case:
-    """立案 approved by the supervisor, then 调查取证 by the inspector: the 事先告知书 goes out."""
-    decide(case, "approve_filing", "approve", "supervisor_cc", "证据确凿，同意立案调查。")
-    return submit(case, "investigate", INVESTIGATION, "inspector")
+def file_and_investigate(case: Case, served: str | None = None) -> Case:
+    """立案 approved by the 机关负责人, 调查取证 by the inspector: the 事先告知书 goes out and is served directly
+    (today unless ``served`` says otherwise; ``served=""`` leaves the service task open)."""
+    decide(case, "approve_filing", "approve", "approver_cc", "证据确凿，同意立案调查。")
+    submit(case, "investigate", INVESTIGATION, "inspector")
+    if served == "":
+        return case
+    return serve(case, "serve_penalty_notice", "direct", served or clock.local_now().date().isoformat())
+
+
+def legal_pass(case: Case) -> Case:
+    """法制审核 passes the case to the 机关负责人 (行政处罚法 58)."""
+    return submit(case, "legal_review", {"legal_review_result": "pass", "legal_review_opinion": "主体适格，程序合法，事实清楚。",
+                                         "legal_reviewer": "孙磊"}, "reviewer_cc")
+
+
+def serve(case: Case, task: str, method: str, served_on: str, **extra: Any) -> Case:
+    """送达 recorded by the inspector: method, day (the publication day for 公告送达) and the 回证."""
+    return submit(case, task, {"service_method": method, "served_on": served_on, "service_consent": False,
+                               "service_receipts": ["00000000-0000-4000-8000-000000000000"], **extra}, "inspector")
 
 
 def deliver_and_collect(case: Case, method: str = "direct", collected: bool = True) -> Case:
     """送达 by ``method``; then the certificate and seal are collected (or not)."""
-    submit(case, "deliver_decision", {"delivery_method": method, "delivered_on": "2026-03-20",
+    submit(case, "deliver_decision", {"delivery_method": method, "delivered_on": clock.local_now().date().isoformat(),
+                                      "delivery_consent": False,
                                       "receipt_scans": ["00000000-0000-4000-8000-000000000000"]}, "inspector")
+    # the service is recorded on the 决定书 itself (status, day, method; 公告送达: publication + 30 days)
+    decision = case.variables()["penalty_decision_service"]
+    assert decision["method"] == {"post": "mail"}.get(method, method) and decision["deemed"] == (method == "announcement")
     if method == "announcement":
         return case
     return collect(case, collected)
@@ -318,19 +340,21 @@ def test_user_tasks_have_forms_lanes_and_limits():
         "file_liquidation_report": ("applicant", "180d"),
         "apply_deregistration": ("applicant", None),  # 15 days from the end of liquidation: a timer
         "review_deregistration": ("reviewer", "10wd"),
-        "approve_filing": ("supervisor", "3wd"),
+        "approve_filing": ("approver", "3wd"),
         "investigate": ("inspector", "20wd"),
+        "serve_penalty_notice": ("inspector", "7wd"),
         "state_defence": ("applicant", "5wd"),
         "schedule_hearing": ("reviewer", "3wd"),
         "hold_hearing": ("reviewer", None),
+        "legal_review": ("reviewer", "5wd"),
         "decide_penalty": ("approver", "5wd"),
-        "deliver_decision": ("inspector", "7d"),
+        "deliver_decision": ("inspector", "7wd"),  # 行政处罚法 61 with 85: working days
         "collect_certificate": ("inspector", "15wd"),
     }
     used = {f"{KEY}_{name}.json" for name in (
         "verify", "confirm_measure", "rectify_report", "recheck", "setup_liquidation", "liquidation_report",
         "apply_deregistration", "review_deregistration", "approve_filing", "investigate", "state_defence",
-        "schedule_hearing", "hold_hearing", "decide_penalty", "deliver_decision", "collect_certificate")}
+        "schedule_hearing", "hold_hearing", "decide_penalty", "deliver_decision", "collect_certificate", "serve_document", "legal_review")}
     assert {p.name for p in FORM_FILES} == used
 
 
@@ -354,7 +378,7 @@ def test_form_is_an_object_schema_with_chinese_titles_and_safe_field_names(path:
     ("recheck", ["rectified", "not_rectified", "return"]),
     ("review_deregistration", ["approve", "return"]),
     ("approve_filing", ["approve", "reject"]),
-    ("decide_penalty", ["approve", "reject", "return"]),
+    ("decide_penalty", ["approve", "reject", "return", "extend"]),
 ])
 def test_decision_forms_require_a_decision_and_an_opinion(form: str, decisions: list[str]):
     name = f"{KEY}_{form}.json"
@@ -374,7 +398,7 @@ def test_changing_the_measure_requires_the_new_measure():
 def test_the_verify_form_asks_for_the_five_situations_and_the_facts():
     schema = json.loads((FORMS / f"{KEY}_verify.json").read_text(encoding="utf-8"))
     facts = ["no_annual_report_2y", "inactive_after_registration", "inactive_since_2019", "unreachable",
-             "governance_deadlock", "reachable", "willing_to_dissolve", "is_charity"]
+             "governance_deadlock", "willing_to_dissolve"]
     for name in facts:
         assert name in schema["required"] and schema["properties"][name]["type"] == "boolean"
 
@@ -481,7 +505,7 @@ def test_silence_past_the_rectification_deadline_goes_to_revocation(zombie, sess
     assert ("rectify_report", "applicant") in open_tasks(case)
     timeline.go(at(4, 2, 0, 1))
     case.advance_to(at(4, 2, 0, 1))
-    assert open_tasks(case) == [("approve_filing", "supervisor")]
+    assert open_tasks(case) == [("approve_filing", "approver")]
     assert "整改期限届满未报告整改情况，转入撤销程序" in notes(session, case, "overdue")
     data = case.variables()
     assert data["measure"] == "revoke" and data["penalty_kind"] == "撤销登记"
@@ -494,7 +518,7 @@ def test_not_rectified_goes_to_revocation_and_ends_revoked(zombie, session, org,
     submit(case, "rectify_report", {"rectification_summary": "无。", "annual_reports_filed": False,
                                     "activities_resumed": False}, "applicant")
     decide(case, "recheck", "not_rectified", "inspector", "未补报年度报告，未开展活动。")
-    assert open_tasks(case) == [("approve_filing", "supervisor")]
+    assert open_tasks(case) == [("approve_filing", "approver")]
     assert any("复查未整改到位" in n for n in notes(session, case))
 
     timeline.go(at(3, 3))
@@ -503,23 +527,30 @@ def test_not_rectified_goes_to_revocation_and_ends_revoked(zombie, session, org,
     assert moment(data["filing_at"]) == at(3, 3)
     assert moment(data["penalty_decision_due"]) == end_of(6, 1)  # 90 days from 03-03
     assert any("应于2026-06-01前作出处罚决定" in n for n in notes(session, case, "filing"))
-    assert moment(data["hearing_request_due"]) == end_of(3, 10)  # 5 working days
+    assert moment(data["hearing_request_due"]) == end_of(3, 10)  # 5 working days from service on 03-03
     assert open_tasks(case) == [("state_defence", "applicant")]
     prior = document(session, case, "行政处罚事先告知书")
     assert prior.number.startswith("民社罚告字〔2026〕")
-    assert "撤销登记" in prior.html and "二〇二六年三月十日" in prior.html
+    assert "撤销登记" in prior.html and "收到本告知书之日起五个工作日内" in prior.html
+    assert (prior.status.value, prior.service_method.value, prior.served_on.isoformat()) == (
+        "served", "direct", "2026-03-03")
 
     timeline.go(at(3, 11, 9))
     case.advance_to(at(3, 11, 9))
+    assert open_tasks(case) == [("legal_review", "reviewer")]
+    legal_pass(case)
     assert open_tasks(case) == [("decide_penalty", "approver")]
     assert "5个工作日内未提出陈述、申辩或听证申请，视为放弃" in notes(session, case, "waived")
 
-    decide(case, "decide_penalty", "approve", "approver_cc", "同意撤销登记。")
+    decide(case, "decide_penalty", "approve", "approver_cc", "同意撤销登记。", **COLLECTIVE)
     decision = document(session, case, "行政处罚决定书")
     assert decision.number.startswith("民社罚决字〔2026〕")
     assert "撤销登记" in decision.html and "未提出陈述、申辩或者听证申请" in decision.html
     assert open_tasks(case) == [("deliver_decision", "inspector")]
     deliver_and_collect(case, "direct")
+    served = document(session, case, "行政处罚决定书")
+    assert (served.status.value, served.service_method.value, served.service_receipt is not None) == (
+        "served", "direct", True)
     assert [a.kind for a in announcements(session, case)] == ["撤销登记"]
     assert "连续两年未参加年检（年报）" in announcements(session, case)[0].html
     row = registry(session, org)
@@ -603,7 +634,7 @@ def test_no_liquidation_group_within_30_days_goes_to_revocation(zombie, session,
     case = confirm(verify(zombie(), **WANTS_TO_DISSOLVE))
     timeline.go(at(4, 2, 0, 1))
     case.advance_to(at(4, 2, 0, 1))
-    assert open_tasks(case) == [("approve_filing", "supervisor")]
+    assert open_tasks(case) == [("approve_filing", "approver")]
     assert "30日内未成立清算组，转入撤销程序" in notes(session, case, "overdue")
     assert case.variables()["measure"] == "revoke"
 
@@ -618,7 +649,7 @@ def test_no_liquidation_report_within_180_days_goes_to_revocation(zombie, sessio
     assert ("file_liquidation_report", "applicant") in open_tasks(case)
     timeline.go(at(9, 2, 0, 1))
     case.advance_to(at(9, 2, 0, 1))
-    assert open_tasks(case) == [("approve_filing", "supervisor")]
+    assert open_tasks(case) == [("approve_filing", "approver")]
     assert "180日内未提交清算报告，转入撤销程序" in notes(session, case, "overdue")
 
 
@@ -630,7 +661,7 @@ def test_no_application_within_15_days_of_the_end_of_liquidation_goes_to_revocat
     assert ("apply_deregistration", "applicant") in open_tasks(case)
     timeline.go(at(5, 7, 0, 1))
     case.advance_to(at(5, 7, 0, 1))
-    assert open_tasks(case) == [("approve_filing", "supervisor")]
+    assert open_tasks(case) == [("approve_filing", "approver")]
     assert "清算结束之日起15日内未申请注销登记，转入撤销程序" in notes(session, case, "overdue")
     assert registry(session, org).status is OrgStatus.ACTIVE
 
@@ -640,7 +671,7 @@ def test_no_application_within_15_days_of_the_end_of_liquidation_goes_to_revocat
 def test_a_refused_filing_turns_to_rectification(zombie, session, org):
     case = confirm(verify(zombie(), **GONE))
     assert case.variables()["measure"] == "revoke"
-    decide(case, "approve_filing", "reject", "supervisor_cc", "证据不足，先行责令整改。")
+    decide(case, "approve_filing", "reject", "approver_cc", "证据不足，先行责令整改。")
     assert open_tasks(case) == [("rectify_report", "applicant")]
     data = case.variables()
     assert data["measure"] == "rectify" and moment(data["rectify_due"]) == end_of(4, 1)
@@ -659,6 +690,10 @@ def test_hearing_with_announced_delivery_and_the_certificate_declared_void(zombi
     submit(case, "schedule_hearing", {"hearing_date": "2026-03-12", **hearing}, "reviewer_cc")
     assert open_tasks(case) == [("schedule_hearing", "reviewer")]  # too early: the notice needs 7 working days
     assert "听证通知书" not in titles(session, case)
+    # 行政处罚法 64(4): the host must not have investigated the case — an investigator is refused.
+    submit(case, "schedule_hearing", {**hearing, "hearing_date": "2026-03-16", "hearing_host": " 李强"}, "reviewer_cc")
+    assert open_tasks(case) == [("schedule_hearing", "reviewer")]
+    assert "听证通知书" not in titles(session, case)
     submit(case, "schedule_hearing", {"hearing_date": "2026-03-16", **hearing}, "reviewer_cc")
     notice = document(session, case, "听证通知书")
     assert notice.number.startswith("民社听通字〔2026〕") and "二〇二六年三月十六日" in notice.html
@@ -667,8 +702,10 @@ def test_hearing_with_announced_delivery_and_the_certificate_declared_void(zombi
 
     timeline.go(at(3, 16, 15))
     submit(case, "hold_hearing", {"hearing_attended": True, "hearing_record": "当事人未能提供开展活动的证据。",
-                                  "hearing_recommendation": "维持拟处罚意见。"}, "reviewer_cc")
-    decide(case, "decide_penalty", "approve", "approver_cc", "维持撤销登记。")
+                                  "hearing_recommendation": "维持拟处罚意见。", "record_signature": "refused"},
+           "reviewer_cc")
+    legal_pass(case)
+    decide(case, "decide_penalty", "approve", "approver_cc", "维持撤销登记。", **COLLECTIVE)
     assert "听证情况" in document(session, case, "行政处罚决定书").html
 
     deliver_and_collect(case, "announcement")
@@ -693,18 +730,30 @@ def test_hearing_with_announced_delivery_and_the_certificate_declared_void(zombi
     assert titles(session, case) == sorted(["社会组织核查情况报告", "行政处罚事先告知书", "听证通知书", "行政处罚决定书"])
 
 
-def test_a_charity_stating_its_defence_without_a_hearing_has_its_certificate_revoked(
+def test_a_charity_that_did_not_rectify_states_its_defence_and_has_its_certificate_revoked(
         zombie, session, foundation, timeline):
-    case = verify(zombie(organization=foundation), **GONE, is_charity=True)
-    assert case.variables()["proposed_measure"] == "revoke_certificate"
+    # 慈善法: 责令限期改正 first; only 逾期不改正 opens 吊销登记证书 — and only for a recognized 慈善组织.
+    case = verify(zombie(organization=foundation), **GONE)
+    data = case.variables()
+    assert (data["org_type"], data["charity_recognized"]) == ("foundation", True)
+    assert data["proposed_measure"] == "rectify" and "慈善法" in data["legal_basis"]
     confirm(case)
+    assert open_tasks(case) == [("rectify_report", "applicant")]
+    assert "吊销登记证书" in document(session, case, "限期整改通知书").html
+    timeline.go(at(4, 2, 9))
+    case.advance_to(at(4, 2, 9))  # 30 days passed without a report
+    assert case.variables()["measure"] == "revoke_certificate"
     assert case.variables()["penalty_kind"] == "吊销登记证书"
     file_and_investigate(case)
-    assert "吊销登记证书" in document(session, case, "行政处罚事先告知书").html
+    prior = document(session, case, "行政处罚事先告知书").html
+    assert "吊销登记证书" in prior and "《中华人民共和国慈善法》（2023年修正）第一百零九条" in prior
     submit(case, "state_defence", {"request_hearing": False, "defence_statement": "请求从轻处理。"}, "applicant")
+    assert open_tasks(case) == [("legal_review", "reviewer")]
+    legal_pass(case)
     assert open_tasks(case) == [("decide_penalty", "approver")]
-    decide(case, "decide_penalty", "approve", "approver_cc", "吊销登记证书。")
-    assert "请求从轻处理" in document(session, case, "行政处罚决定书").html
+    decide(case, "decide_penalty", "approve", "approver_cc", "吊销登记证书。", **COLLECTIVE)
+    decision = document(session, case, "行政处罚决定书").html
+    assert "请求从轻处理" in decision and "慈善法" in decision
     deliver_and_collect(case, "post")
     assert "行政处罚决定书已送达" in notes(session, case, "served")
     assert [a.kind for a in announcements(session, case)] == ["吊销登记证书"]
@@ -718,6 +767,7 @@ def test_a_decision_not_to_penalize_turns_to_rectification(zombie, session, org)
     case = confirm(verify(zombie(), **GONE))
     file_and_investigate(case)
     submit(case, "state_defence", {"request_hearing": False, "defence_statement": "已恢复活动。"}, "applicant")
+    legal_pass(case)
     decide(case, "decide_penalty", "reject", "approver_cc", "当事人已恢复活动，不予处罚，责令整改。")
     assert open_tasks(case) == [("rectify_report", "applicant")]
     assert any("决定不予行政处罚，改为推动整改" in n for n in notes(session, case, "dropped"))
@@ -734,16 +784,19 @@ def test_a_decision_sent_back_for_more_investigation(zombie, session, org):
     case = confirm(verify(zombie(), **GONE))
     file_and_investigate(case)
     submit(case, "state_defence", {"request_hearing": False}, "applicant")
+    legal_pass(case)
     decide(case, "decide_penalty", "return", "approver_cc", "证据不充分，请补充调查。")
     assert open_tasks(case) == [("investigate", "inspector")]
     submit(case, "investigate", INVESTIGATION, "inspector")
     assert [t for t in titles(session, case) if t == "行政处罚事先告知书"] == ["行政处罚事先告知书"] * 2
+    assert open_tasks(case) == [("serve_penalty_notice", "inspector")]  # the new notice is served in turn
+    serve(case, "serve_penalty_notice", "direct", clock.local_now().date().isoformat())
     assert open_tasks(case) == [("state_defence", "applicant")]
 
 
 def test_the_90_day_limit_from_filing_warns_the_supervisors(zombie, session, org, timeline):
     case = confirm(verify(zombie(), **GONE))
-    decide(case, "approve_filing", "approve", "supervisor_cc", "同意立案。")
+    decide(case, "approve_filing", "approve", "approver_cc", "同意立案。")
     assert moment(case.variables()["penalty_warning_at"]) == end_of(5, 21)  # 80 days from 03-02
     timeline.go(at(5, 22))
     case.advance_to(at(5, 22))
@@ -751,18 +804,40 @@ def test_the_90_day_limit_from_filing_warns_the_supervisors(zombie, session, org
     recipient, subject = messages(session, case)[-1]
     assert recipient.startswith("supervisor_cc@") and subject == "行政处罚决定期限将届满"
     submit(case, "investigate", INVESTIGATION, "inspector")
+    serve(case, "serve_penalty_notice", "direct", "2026-05-22")
     submit(case, "state_defence", {"request_hearing": False}, "applicant")
+    assert open_tasks(case) == [("legal_review", "reviewer")]
+    legal_pass(case)
     assert open_tasks(case) == [("decide_penalty", "approver")]
     case.advance_to(at(5, 22, 11))  # past the warning moment already: the decision step warns at once
     warnings = [s for _, s in messages(session, case) if s == "行政处罚决定期限将届满"]
     assert len(warnings) == 2
-    decide(case, "decide_penalty", "approve", "approver_cc", "同意。")
+    decide(case, "decide_penalty", "approve", "approver_cc", "同意。", **COLLECTIVE)
     assert open_tasks(case) == [("deliver_decision", "inspector")]
+
+
+def test_the_investigation_needs_two_officers_with_certificate_numbers():
+    form = f"{KEY}_investigate.json"
+    one = {**INVESTIGATION, "investigators": INVESTIGATION["investigators"][:1]}
+    assert form_errors(form, one) != []  # 行政处罚法 42: at least two
+    no_number = {**INVESTIGATION, "investigators": [{"name": "金哲"}, {"name": "李强", "certificate_no": "JL22010002"}]}
+    assert form_errors(form, no_number) != []
+    bad_number = {**INVESTIGATION, "investigators": [{"name": "金哲", "certificate_no": "无"},
+                                                     {"name": "李强", "certificate_no": "JL22010002"}]}
+    assert form_errors(form, bad_number) != []
+    assert form_errors(form, INVESTIGATION) == []
 
 
 def test_every_form_accepts_the_data_these_tests_send():
     # The data above is checked against each form as it is submitted (submit()); this pins a few refusals.
-    assert form_errors(f"{KEY}_verify.json", {**VERIFY, "reachable": "yes"}) != []
+    assert form_errors(f"{KEY}_verify.json", {**VERIFY, "unreachable": "yes"}) != []
+    # One reachability field and no hand-ticked charity status: the old fields are refused.
+    # (a field a form does not define is refused on submission, tasks/forms.py)
+    verify_form = json.loads((FORMS / f"{KEY}_verify.json").read_text(encoding="utf-8"))["properties"]
+    assert "reachable" not in verify_form and "is_charity" not in verify_form
+    # The basis comes from the measure table, not from free text.
+    assert "legal_basis" not in json.loads((FORMS / f"{KEY}_investigate.json").read_text(encoding="utf-8"))[
+        "properties"]
     assert form_errors(f"{KEY}_schedule_hearing.json", {"hearing_date": "16/03/2026", "hearing_place": "会议室",
                                                         "hearing_host": "孙磊"}) != []
     assert form_errors(f"{KEY}_deliver_decision.json", {"delivery_method": "fax"}) != []
@@ -779,9 +854,146 @@ def test_the_case_history_keeps_every_opinion(zombie, session):
 
 def test_the_penalty_notice_is_issued_the_day_the_investigation_ends(zombie, session, timeline):
     case = confirm(verify(zombie(), **GONE))
-    decide(case, "approve_filing", "approve", "supervisor_cc", "同意立案。")
+    decide(case, "approve_filing", "approve", "approver_cc", "同意立案。")
     timeline.go(at(3, 31, 16))
     submit(case, "investigate", INVESTIGATION, "inspector")
-    # 5 working days from Tuesday 03-31 skip the 清明 holiday (04-04…04-06): Wednesday 04-08.
+    serve(case, "serve_penalty_notice", "direct", "2026-03-31")
+    # 5 working days from service on Tuesday 03-31 skip the 清明 holiday (04-04…04-06): Wednesday 04-08.
     assert moment(case.variables()["hearing_request_due"]) == end_of(4, 8)
     assert clock.as_utc(document(session, case, "行政处罚事先告知书").created_at) == at(3, 31, 16)
+
+
+# -- the legal basis comes from the measure table (issue 13 §4) -----------------------------------
+
+def test_the_prior_notice_prints_the_article_the_measure_table_gave(zombie, session, org):
+    case = confirm(verify(zombie(), **GONE))
+    data = case.variables()
+    assert (data["org_type"], data["charity_recognized"], data["measure"]) == ("social_group", False, "revoke")
+    file_and_investigate(case)
+    prior = document(session, case, "行政处罚事先告知书").html
+    assert "依据《社会团体登记管理条例》第三十条第一款第（三）项" in prior
+
+
+def test_situation_two_alone_leads_a_social_group_to_revocation_under_article_29(zombie, session, org):
+    case = confirm(verify(zombie(), inactive_after_registration=True))
+    assert case.variables()["measure"] == "revoke"
+    file_and_investigate(case)
+    assert "《社会团体登记管理条例》第二十九条" in document(session, case, "行政处罚事先告知书").html
+
+
+def test_a_social_group_that_did_not_rectify_is_revoked_under_its_own_regulation(zombie, session, org, timeline):
+    case = confirm(verify(zombie(), **NOT_FILED))
+    assert case.variables()["measure"] == "rectify"
+    timeline.go(at(4, 2, 9))
+    case.advance_to(at(4, 2, 9))
+    data = case.variables()
+    assert data["measure"] == "revoke" and data["legal_basis"].startswith("《社会团体登记管理条例》第三十条")
+
+
+# -- 送达 before the period that runs from it (issue 13 §1) ----------------------------------------
+
+def test_the_hearing_request_window_runs_from_the_served_date_not_the_issue_date(zombie, session, org, timeline):
+    case = confirm(verify(zombie(), **GONE))
+    timeline.go(at(3, 3))
+    file_and_investigate(case, served="")
+    assert open_tasks(case) == [("serve_penalty_notice", "inspector")]  # no period runs before service
+    assert "hearing_request_due" not in case.variables()
+    timeline.go(at(3, 6, 15))
+    serve(case, "serve_penalty_notice", "mail", "2026-03-06")
+    assert moment(case.variables()["hearing_request_due"]) == end_of(3, 13)  # 5 working days from 03-06
+    timeline.go(at(3, 11, 9))
+    case.advance_to(at(3, 11, 9))  # where the old window (from issue) had closed
+    assert open_tasks(case) == [("state_defence", "applicant")]
+    timeline.go(at(3, 14, 9))
+    case.advance_to(at(3, 14, 9))
+    assert open_tasks(case) == [("legal_review", "reviewer")]
+    legal_pass(case)
+    assert open_tasks(case) == [("decide_penalty", "approver")]
+
+
+def test_an_unreachable_party_is_served_by_announcement_deemed_served_after_30_days(zombie, session, org, timeline):
+    case = confirm(verify(zombie(), **GONE))
+    timeline.go(at(3, 3))
+    file_and_investigate(case, served="")
+    serve(case, "serve_penalty_notice", "announcement", "2026-03-03")
+    service = case.variables()["penalty_notice_service"]
+    assert (service["deemed"], service["published_on"], service["served_on"]) == (True, "2026-03-03", "2026-04-02")
+    prior = document(session, case, "行政处罚事先告知书")
+    assert (prior.status.value, prior.service_method.value, prior.served_on.isoformat()) == (
+        "served", "announcement", "2026-04-02")
+    # 5 working days from 04-02 skip the 清明 holiday (04-04…04-06)
+    assert moment(case.variables()["hearing_request_due"]) == end_of(4, 10)
+    timeline.go(at(4, 9, 9))
+    case.advance_to(at(4, 9, 9))
+    assert open_tasks(case) == [("state_defence", "applicant")]
+
+
+def test_service_needs_a_receipt_and_electronic_service_the_partys_consent():
+    form = f"{KEY}_serve_document.json"
+    base = {"service_method": "direct", "served_on": "2026-03-03", "service_consent": False,
+            "service_receipts": ["00000000-0000-4000-8000-000000000000"]}
+    assert form_errors(form, base) == []
+    assert form_errors(form, {**base, "service_receipts": []}) != []  # 直接/邮寄: the 回证
+    assert form_errors(form, {**base, "service_method": "electronic"}) != []  # 民事诉讼法 90: consent
+    assert form_errors(form, {**base, "service_method": "electronic", "service_consent": True}) == []
+    assert form_errors(form, {**base, "service_method": "announcement", "service_receipts": []}) == []
+    assert form_errors(form, {**base, "service_method": "fax"}) != []
+
+
+# -- 法制审核 before the decision (issue 13 §2) -----------------------------------------------------
+
+def test_the_legal_review_returns_the_case_for_more_investigation_with_reasons(zombie, session, org):
+    case = confirm(verify(zombie(), **GONE))
+    file_and_investigate(case)
+    submit(case, "state_defence", {"request_hearing": False, "defence_statement": "我单位2025年仍开展过活动。"},
+           "applicant")
+    assert open_tasks(case) == [("legal_review", "reviewer")]  # decide_penalty cannot start without a pass
+    submit(case, "legal_review", {"legal_review_result": "return", "legal_review_opinion": "证据不足以认定无法取得联系。",
+                                  "defence_review": "当事人称2025年开展过活动，未提供证据，需核实。"}, "reviewer_cc")
+    assert open_tasks(case) == [("investigate", "inspector")]
+    submit(case, "investigate", INVESTIGATION, "inspector")
+    serve(case, "serve_penalty_notice", "direct", clock.local_now().date().isoformat())
+    submit(case, "state_defence", {"request_hearing": False}, "applicant")
+    legal_pass(case)
+    assert open_tasks(case) == [("decide_penalty", "approver")]
+
+
+def test_a_revocation_needs_the_collective_discussion_and_the_hearing_record_its_signature():
+    form = f"{KEY}_decide_penalty.json"
+    assert form_errors(form, {"decision": "approve", "opinion": OPINION}) != []  # 57(2): no 集体讨论, no decision
+    assert form_errors(form, {"decision": "approve", "opinion": OPINION, **COLLECTIVE}) == []
+    assert form_errors(form, {"decision": "approve", "opinion": OPINION,
+                              **{**COLLECTIVE, "collective_participants": ["周海燕"]}}) != []
+    assert form_errors(form, {"decision": "extend", "opinion": OPINION}) != []  # 60: a date and a reason
+    assert form_errors(f"{KEY}_hold_hearing.json", {"hearing_attended": True, "hearing_record": "笔录。"}) != []
+
+
+def test_the_90_day_limit_is_extended_by_the_head_with_reasons(zombie, session, org, timeline):
+    case = confirm(verify(zombie(), **GONE))
+    file_and_investigate(case)
+    submit(case, "state_defence", {"request_hearing": False}, "applicant")
+    legal_pass(case)
+    assert moment(case.variables()["penalty_decision_due"]) == end_of(6, 1)  # 90 days from 03-02 (a Sunday → Monday)
+    decide(case, "decide_penalty", "extend", "approver_cc", "案情复杂，同意延长。", extended_until="2026-06-30",
+           extension_reason="需向业务主管单位调取2019年以来的活动材料。")
+    data = case.variables()
+    assert moment(data["penalty_decision_due"]) == end_of(6, 30)
+    assert data["penalty_extension"]["reason"] == "需向业务主管单位调取2019年以来的活动材料。"
+    assert open_tasks(case) == [("decide_penalty", "approver")]  # the same review stands; the head decides
+    decide(case, "decide_penalty", "approve", "approver_cc", "同意撤销登记。", **COLLECTIVE)
+    decision = document(session, case, "行政处罚决定书").html
+    assert "集体讨论" in decision
+
+
+# -- 活动异常名录 (社会组织信用信息管理办法 art 10(6)) -------------------------------------------------
+
+def test_an_organization_unreachable_at_its_residence_enters_the_activity_abnormal_list(zombie, session, org):
+    case = verify(zombie(), **GONE)
+    entry = registry(session, org).flags["activity_abnormal"]
+    assert entry["listed_on"] == "2026-03-02" and "住所" in entry["reason"] and "第十条" in entry["basis"]
+    assert case.variables()["measure_reason"]  # the case goes on to the measure
+
+
+def test_a_reachable_organization_is_not_listed(zombie, session, org):
+    verify(zombie(), **NOT_FILED)
+    assert "activity_abnormal" not in registry(session, org).flags

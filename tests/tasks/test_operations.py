@@ -258,11 +258,9 @@ def test_copy_targets_are_checked(flow, post):
 
 @pytest.fixture
 def jilin_reviewer(session, demo) -> str:
-    """A reviewer of 吉林市, a sibling of the cases' 长春市."""
-    session.add(User(username="reviewer_jl", display_name="何平（吉林市民政局审核）", role=Role.CASEWORKER,
-                     password_hash=hash_password("demo12345"), region_code="220200", email="jl@example.org",
-                     groups=[session.get(Group, "reviewer")]))
-    session.commit()
+    """A reviewer of 吉林市 (a demo user), a sibling of the cases' 长春市."""
+    user = session.scalar(select(User).where(User.username == "reviewer_jl"))
+    assert (user.region_code, user.group_names) == ("220200", ["reviewer"])
     return "reviewer_jl"
 
 

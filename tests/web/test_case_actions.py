@@ -112,3 +112,14 @@ def test_an_admin_retries_a_case_in_error_from_its_page(web, deploy_scripted, fl
     flaky_handler["up"] = True
     admin.post(f"/cases/{case_id}/retry")
     assert case_status(case_id) is InstanceStatus.COMPLETED
+
+
+def test_an_admin_moves_a_case_in_error_to_the_fixed_version_from_its_page(web, deploy_scripted):
+    deploy_scripted("ratio = 1 / 0")
+    started = InstanceAccess(db.session(), user("admin"), instance_service()).start("scripted")
+    instance_service().complete_task(started["active_tasks"][0]["id"], {}, actor="admin")
+    deploy_scripted("ratio = 1")
+    admin = Pages(web, "admin")
+    assert "先迁移到该流程的最新版本" in text(admin.get(f"/cases/{started['id']}"))
+    admin.post(f"/cases/{started['id']}/retry", {"latest_version": "on"})
+    assert case_status(started["id"]) is InstanceStatus.COMPLETED

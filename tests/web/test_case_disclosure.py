@@ -5,8 +5,11 @@ case anyway."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
+from tests.attachments import samples
 from tests.web.support import (
     Pages,
     accept,
@@ -17,6 +20,7 @@ from tests.web.support import (
     text,
     user,
 )
+from workflow_app.attachments.service import attachment_service
 from workflow_app.tasks.service import task_service
 
 COMMENT = "内部批注：请核实法定代表人的背景"
@@ -37,10 +41,12 @@ def returned(web) -> str:
     tasks.comment(reviewer, review.id, COMMENT)
     tasks.return_to(reviewer, review.id, INTERNAL)
     accept(open_task(case_id, "accept").id)
-    tasks.complete(reviewer, open_task(case_id, "review").id, {
+    review = open_task(case_id, "review")
+    photo = attachment_service().upload(reviewer, review.id, "site_photos", "现场.png", io.BytesIO(samples.png()))
+    tasks.complete(reviewer, review.id, {
         "decision": "amend_charter", "opinion": REASON, "materials_verified": True,
         "charter_has_party_clause": False, "site_check": True, "site_check_on": "2026-10-12",
-        "site_check_findings": FINDINGS}, None)
+        "site_check_findings": FINDINGS, "site_photos": [photo.id]}, None)
     return case_id
 
 

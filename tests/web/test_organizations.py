@@ -166,6 +166,17 @@ def test_detail_shows_registry_data_and_is_404_outside_the_region(web, orgs):
     assert window.get("/organizations/99999999").status_code == 404
 
 
+def test_detail_shows_the_activity_abnormal_list_entry_and_the_charity_status(web, orgs):
+    listed_id = add("长春市测试样本失联协会", "220100", flags={"activity_abnormal": {
+        "reason": "通过登记的住所无法与社会组织取得联系", "basis": "《社会组织信用信息管理办法》第十条第（六）项",
+        "listed_on": "2026-03-02"}})
+    page = text(Pages(web, "window_cc").get(f"/organizations/{listed_id}"))
+    assert "活动异常名录" in page and "2026-03-02 列入" in page and "通过登记的住所无法与社会组织取得联系" in page
+    assert "慈善组织" in page
+    other = text(Pages(web, "window_cc").get(f"/organizations/{orgs['elderly']}"))
+    assert "活动异常名录" not in other
+
+
 def test_an_applicant_sees_only_their_own_organization(web, orgs):
     applicant = Pages(web, "applicant")
     own = user("applicant").organization_id

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from marshmallow import Schema, fields
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from workflow_app import db
@@ -64,6 +65,40 @@ def _validation_details(exc: HTTPException) -> dict[str, Any]:
     return {"fields": details} if details else {}
 
 
+# SQLite's own words once its busy timeout has run out; PostgreSQL's lock_not_available (lock_timeout),
+# serialization_failure and deadlock_detected: all mean "try again", none means a bug.
+_BUSY_WORDS = ("database is locked", "database table is locked", "database is busy")
+_BUSY_SQLSTATES = {"55P03", "40001", "40P01"}
+BUSY_RETRY_AFTER = 1  # seconds: the busy timeout already waited, a writer rarely holds on for longer
+
+
+def is_database_busy(exc: OperationalError) -> bool:
+    """Whether a database error means "another writer holds the lock; retry", not a fault."""
+    if getattr(exc.orig, "sqlstate", None) in _BUSY_SQLSTATES:
+        return True
+    text = str(exc.orig).lower()
+    return any(words in text for words in _BUSY_WORDS)
+
+
+UNREACHABLE_RETRY_AFTER = 10  # seconds: a database restart or fail-over takes about that long
+
+
+def database_unavailable(exc: Exception) -> Any:
+    """503 with Retry-After while the database cannot be reached: one log line, no traceback."""
+    log.warning("database unreachable on %s %s: %s", request.method, request.path,
+                str(getattr(exc, "orig", None) or exc).strip().splitlines()[:1])
+    if not request.path.startswith("/api/"):
+        from workflow_app.web.errors import unavailable_page
+
+        response = unavailable_page()
+    else:
+        response = error_response(503, "database_unavailable",
+                                  "系统暂时无法连接数据库，请稍后重试（the database is unreachable; retry shortly）",
+                                  {"retry_after": UNREACHABLE_RETRY_AFTER})
+    response[0].headers["Retry-After"] = str(UNREACHABLE_RETRY_AFTER)
+    return response
+
+
 def init_app(app: Flask) -> None:
     """Install the handlers: domain errors, HTTP errors and unexpected ones (which roll back)."""
 
@@ -90,6 +125,23 @@ def init_app(app: Flask) -> None:
             response.headers[name] = value
         return response, status
 
+    @app.errorhandler(OperationalError)
+    def database_error(exc: OperationalError) -> Any:
+        if not is_database_busy(exc):
+            return unexpected(exc)
+        db.session().rollback()
+        log.warning("database busy on %s %s: %s", request.method, request.path, exc.orig)
+        if not request.path.startswith("/api/"):
+            from workflow_app.web.errors import busy_page
+
+            response = busy_page()
+        else:
+            response = error_response(503, "database_busy",
+                                      "系统繁忙，请稍后重试（the database is busy; retry shortly）",
+                                      {"retry_after": BUSY_RETRY_AFTER})
+        response[0].headers["Retry-After"] = str(BUSY_RETRY_AFTER)
+        return response
+
     @app.errorhandler(RecursionError)
     def nested_too_deeply(exc: RecursionError) -> Any:
         # json.loads recurses once per nesting level: a body of 100,000 "[" must be a 400, not a 500.
@@ -102,6 +154,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Any:
         db.session().rollback()
+        if db.is_unreachable(exc):
+            return database_unavailable(exc)
         log.exception("unhandled error on %s %s", request.method, request.path)
         if not request.path.startswith("/api/"):
             raise exc

@@ -23,7 +23,7 @@ class DaySchema(Schema):
     date = fields.Date(required=True)
     kind = fields.String(required=True, validate=validate.OneOf([k.value for k in DayKind]))
     name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=MAX_NAME))
-    source = fields.String(dump_only=True, metadata={"description": "library (built-in) or override (admin)"})
+    source = fields.String(dump_only=True, metadata={"description": "library (built-in), override (admin) or statutory (computed for a year not yet published; provisional)"})
 
 
 class CalendarYearSchema(Schema):

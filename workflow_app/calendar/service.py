@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from workflow_app import clock
 from workflow_app.calendar.models import CalendarDay, CalendarYear
-from workflow_app.calendar.workdays import DayKind, WorkCalendar, library_days
+from workflow_app.calendar.notice import Notice, parse_notice
+from workflow_app.calendar.workdays import DayKind, WorkCalendar, library_days, provisional_days
 from workflow_app.db import unit_of_work
 from workflow_app.errors import Conflict, InvalidInput
 
@@ -64,6 +65,10 @@ class CalendarService:
             day: {"date": day, "kind": kind, "name": name, "source": "library"}
             for day, kind, name in library_days(year)
         }
+        if not self.is_complete(year):
+            # A year nobody has entered still has its statutory days; flagged as provisional.
+            entries.update({day: {"date": day, "kind": kind, "name": name, "source": "statutory"}
+                            for day, kind, name in provisional_days(year)})
         first, last = date(year, 1, 1), date(year, 12, 31)
         rows = self.session.execute(
             select(CalendarDay.day, CalendarDay.kind, CalendarDay.name).where(CalendarDay.day.between(first, last))
@@ -96,6 +101,20 @@ class CalendarService:
             raise Conflict(f"the calendar for {year} was changed at the same time; reload and try again") from exc
         self._forget()
         return self.year(year)
+
+    def preview_notice(self, text: str, year: int | None = None) -> Notice:
+        """Parse a State Council notice without storing it; raise ``NoticeError`` naming the bad line."""
+        notice = parse_notice(text, year)
+        _check_year(notice.year)
+        return notice
+
+    def import_notice(self, text: str, actor: str, year: int | None = None) -> Notice:
+        """Store a notice's days off and make-up days as ``year``'s overrides and mark the year complete."""
+        notice = self.preview_notice(text, year)
+        days = [{"date": d.day, "kind": d.kind, "name": d.name[:MAX_NAME]}
+                for d in notice.holidays() + notice.workdays()]
+        self.set_days(notice.year, days, actor=actor, complete=True)
+        return notice
 
     def mark_complete(self, year: int, complete: bool = True, actor: str | None = None) -> None:
         """Mark ``year``'s schedule as entered (or not), which stops due dates in it being flagged."""

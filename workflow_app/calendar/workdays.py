@@ -1,7 +1,8 @@
 """Working-day arithmetic over the State Council's schedule: pure functions, no database.
 
 Built-in data comes from the ``chinesecalendar`` library for the years it knows; admin
-overrides win over it and cover later years. Days are handled as proleptic ordinals and
+overrides win over it and cover later years. A later year the admin has not entered still keeps
+its statutory holidays (:mod:`workflow_app.calendar.statutory`); only its 调休 shifts are unknown. Days are handled as proleptic ordinals and
 each year's working days are kept as a sorted list, so a due date is a couple of bisects.
 """
 
@@ -17,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import chinese_calendar
 
+from workflow_app.calendar.statutory import statutory_days
 from workflow_app.clock import LOCAL_TZ, as_utc
 
 
@@ -47,6 +49,19 @@ def library_days(year: int) -> list[tuple[date, DayKind, str]]:
     return sorted((d, kind, _CHINESE_NAMES.get(n, n)) for d, kind, n in days)
 
 
+def provisional_days(year: int) -> list[tuple[date, DayKind, str]]:
+    """Return the statutory holidays on weekdays of a year outside the library (its 调休 are not known yet)."""
+    if year in LIBRARY_YEARS:
+        return []
+    return [(d, DayKind.HOLIDAY, n) for d, n in statutory_days(year).items() if d.weekday() < 5]
+
+
+def uncovered_warning(years: Iterable[int]) -> str:
+    """The ``due_warning`` of a due date counted through years whose State Council notice is not entered."""
+    listed = ", ".join(str(y) for y in sorted(years))
+    return f"{listed} 年放假调休安排尚未公布，期限暂按法定节假日计算（未计调休）"
+
+
 class WorkCalendar:
     """Which days are working days: overrides, else the library for its years, else Mon–Fri."""
 
@@ -55,6 +70,7 @@ class WorkCalendar:
         self._completed = frozenset(covered_years)
         self._years: dict[int, list[int]] = {}
         self._uncovered: dict[tuple[int, int], frozenset[int]] = {}
+        self._statutory: dict[int, frozenset[int]] = {}
 
     def _is_work(self, ordinal: int) -> bool:
         override = self._overrides.get(ordinal)
@@ -65,7 +81,16 @@ class WorkCalendar:
             return True
         if ordinal in _LIB_OFF_ORD:
             return False
-        return (ordinal - 1) % 7 < 5  # ordinal 1 (0001-01-01) is a Monday
+        if (ordinal - 1) % 7 >= 5:  # ordinal 1 (0001-01-01) is a Monday
+            return False
+        year = date.fromordinal(ordinal).year
+        if year in LIBRARY_YEARS:
+            return True
+        statutory = self._statutory.get(year)
+        if statutory is None:
+            statutory = frozenset(d.toordinal() for d in statutory_days(year))
+            self._statutory[year] = statutory
+        return ordinal not in statutory
 
     def _year(self, year: int) -> list[int]:
         days = self._years.get(year)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import asdict
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -63,7 +64,8 @@ def list_definitions(args: dict[str, Any]) -> Page:
 def deploy_definitions(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     """Deploy .bpmn/.dmn files and forms: 201 with the new version, 200 when nothing changed, 422 with problems."""
     results = definition_service().deploy(_bundle(body["files"]), deployed_by=current_user().username)
-    deployed = [{"key": r.key, "version": r.version, "created": r.created} for r in results]
+    deployed = [{"key": r.key, "version": r.version, "created": r.created,
+                 **({"warnings": [asdict(w) for w in r.warnings]} if r.warnings else {})} for r in results]
     status = 201 if any(r.created for r in results) else 200
     return {**deployed[0], "deployed": deployed}, status
 

@@ -62,6 +62,9 @@ class DeployedItemSchema(Schema):
     key = fields.String(required=True)
     version = fields.Integer(required=True)
     created = fields.Boolean(required=True, metadata={"description": "false: identical files, existing version"})
+    warnings = fields.List(fields.Dict(), metadata={
+        "description": "only when there are some; deployed anyway: e.g. a sequence-flow loop with no bound "
+                       "({file, element_id, line, message})"})
 
 
 class DeployedSchema(DeployedItemSchema):

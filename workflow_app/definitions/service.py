@@ -7,7 +7,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from lxml import etree
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from workflow_app.db import unit_of_work
 from workflow_app.definitions.errors import DefinitionInvalid, Problem
 from workflow_app.definitions.lint import check_form_schema, lint_bundle
+from workflow_app.definitions.lint_loops import loop_warnings
 from workflow_app.definitions.models import ProcessDefinition
 from workflow_app.definitions.xmlsafe import parse_xml
 from workflow_app.engine import CompiledDefinition, Engine
@@ -39,6 +40,7 @@ class DeployResult:
     version: int
     created: bool
     definition_id: int
+    warnings: tuple[Problem, ...] = ()  # shown to the deployer, never blocking (e.g. unbounded loops)
 
 
 @dataclass
@@ -119,11 +121,13 @@ class DefinitionService:
             raise DefinitionInvalid(problems)
         processes = parse_bundle(bundle.bpmn, bundle.dmn)
         decision_files = self._decision_files(bundle.dmn)
+        warnings = loop_warnings(bundle.bpmn)
         results = []
         with unit_of_work(self.session):
             for process in processes:
                 needed = self._files_of(process, bundle, decision_files)
-                results.append(self._store(process, needed, deployed_by))
+                result = self._store(process, needed, deployed_by)
+                results.append(replace(result, warnings=tuple(warnings.get(result.key, ()))))
         return results
 
     def latest(self, key: str) -> ProcessDefinition:
@@ -140,6 +144,8 @@ class DefinitionService:
         """Version ``version`` of ``key`` (the latest when None)."""
         if version is None:
             return self.latest(key)
+        if not 0 < version < 2**31:  # past the column's range the driver raises OverflowError: a 500
+            raise NotFound(f"process definition '{key}' has no version {version}")
         found = self.session.scalars(
             select(ProcessDefinition).where(ProcessDefinition.key == key, ProcessDefinition.version == version)
         ).first()

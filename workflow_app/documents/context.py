@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from workflow_app import clock
 from workflow_app.directory.models import Region, RegionLevel
+from workflow_app.documents.remedies import remedy_for
 from workflow_app.organizations.labels import ORG_TYPE_LABELS, PARTY_LABELS, STATUS_LABELS
 from workflow_app.organizations.models import Organization
 
@@ -150,6 +151,7 @@ def template_context(session: Session, instance: Any, variables: Mapping[str, An
         "title": title,
         "today": Today(clock.local_now().date()),
         "authority": authority_name(session, instance.region_code),
+        "remedy": remedy_for(session, instance.region_code).as_dict(),
         "organization": organization_view(session, instance.organization_id),
         "region": {"code": region.code, "name": region.name, "level": region.level.value} if region else {},
     })

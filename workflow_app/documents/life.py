@@ -70,32 +70,10 @@ class DocumentLife:
         """送达: record how and when the party received the document (staff who may see the case, once)."""
         if user.role is Role.APPLICANT:
             raise Forbidden("only the office records the service of a document")
-        problems: dict[str, list[str]] = {}
-        if method is ServiceMethod.ELECTRONIC and not consent:
-            problems["consent"] = ["电子送达须经受送达人同意（electronic service needs the party's consent）"]
-        today = clock.local_now().date()
-        if served_on > today:
-            problems["served_on"] = ["送达日期不能晚于今天（the service date is in the future）"]
         with unit_of_work(self.session):
             document = self._locked(user, document_id)
-            if served_on < clock.as_utc(document.created_at).astimezone(clock.LOCAL_TZ).date():
-                problems["served_on"] = ["送达日期不能早于文书出具日期（served before it was issued）"]
-            if receipt is not None and self.session.scalar(select(Attachment.id).where(
-                    Attachment.id == receipt, Attachment.instance_id == document.instance_id)) is None:
-                problems["receipt"] = ["送达回证须为本案件已上传的附件（the receipt is no attachment of this case）"]
-            if problems:
-                raise InvalidInput("送达记录不完整（the service record is not valid）", details={"fields": problems})
-            if document.status is DocumentStatus.VOID:
-                raise DocumentVoid("文书已作废，不能送达（the document is void）")
-            if document.status is DocumentStatus.SERVED:
-                raise DocumentAlreadyServed("该文书已记录送达（service was recorded already）")
-            document.status, document.served_on, document.service_method = DocumentStatus.SERVED, served_on, method
-            document.service_receipt, document.service_note = receipt, note
-            document.served_recorded_by = user.username
-            audit.record(self.session, document.instance_id, action="document_served", actor=user.username,
-                         details={"document_id": document.id, "title": document.title, "number": document.number,
-                                  "method": method.value, "served_on": served_on.isoformat()})
-        return document
+            return mark_served(self.session, document, method=method, served_on=served_on, receipt=receipt,
+                               note=note, consent=consent, actor=user.username)
 
     def void(self, user: User, document_id: str, reason: str) -> Document:
         """作废: a supervisor or an admin voids a document, with a reason."""
@@ -114,6 +92,39 @@ class DocumentLife:
         document = DocumentService(self.session).get(user, document_id)  # 404 unless the case is visible
         self.session.refresh(document, with_for_update=True)
         return document
+
+
+def mark_served(session: Session, document: Document, *, method: ServiceMethod, served_on: date,
+                receipt: str | None, note: str | None, consent: bool, actor: str | None,
+                deemed: bool = False) -> Document:
+    """Record the service of ``document`` in the caller's transaction (checked as ``record_service`` does).
+
+    ``deemed`` is 公告送达: ``served_on`` is the day the law deems it served (publication + 30 days,
+    民事诉讼法 95), which may lie ahead; every other service happened on a day that has come.
+    """
+    problems: dict[str, list[str]] = {}
+    if method is ServiceMethod.ELECTRONIC and not consent:
+        problems["consent"] = ["电子送达须经受送达人同意（electronic service needs the party's consent）"]
+    if not deemed and served_on > clock.local_now().date():
+        problems["served_on"] = ["送达日期不能晚于今天（the service date is in the future）"]
+    if served_on < clock.as_utc(document.created_at).astimezone(clock.LOCAL_TZ).date():
+        problems["served_on"] = ["送达日期不能早于文书出具日期（served before it was issued）"]
+    if receipt is not None and session.scalar(select(Attachment.id).where(
+            Attachment.id == receipt, Attachment.instance_id == document.instance_id)) is None:
+        problems["receipt"] = ["送达回证须为本案件已上传的附件（the receipt is no attachment of this case）"]
+    if problems:
+        raise InvalidInput("送达记录不完整（the service record is not valid）", details={"fields": problems})
+    if document.status is DocumentStatus.VOID:
+        raise DocumentVoid("文书已作废，不能送达（the document is void）")
+    if document.status is DocumentStatus.SERVED:
+        raise DocumentAlreadyServed("该文书已记录送达（service was recorded already）")
+    document.status, document.served_on, document.service_method = DocumentStatus.SERVED, served_on, method
+    document.service_receipt, document.service_note = receipt, note
+    document.served_recorded_by = actor
+    audit.record(session, document.instance_id, action="document_served", actor=actor,
+                 details={"document_id": document.id, "title": document.title, "number": document.number,
+                          "method": method.value, "served_on": served_on.isoformat(), "deemed": deemed})
+    return document
 
 
 def _void(session: Session, document: Document, *, reason: str, actor: str | None) -> None:

@@ -27,6 +27,7 @@ from workflow_app.documents.context import chinese_date, date_text, template_con
 from workflow_app.documents.models import Document
 from workflow_app.errors import NotFound
 from workflow_app.ids import is_uuid
+from workflow_app.input_guard import without_surrogates
 from workflow_app.instances.disclosure import document_visible
 from workflow_app.instances.models import ProcessInstance
 from workflow_app.numbering import service as numbering
@@ -80,7 +81,8 @@ def render(directory: Path, template: str, context: Mapping[str, Any]) -> str:
     """Render ``template`` (a path under ``directory``) with ``context``."""
     check_template_name(template)
     try:
-        return environment(directory).get_template(template).render(**context)
+        # Case data stored before the edge check may hold a lone surrogate: it must not fail the flush.
+        return without_surrogates(environment(directory).get_template(template).render(**context))
     except TemplateNotFound as exc:
         raise TemplateProblem(f"找不到文书模板 / no document template {exc.name!r} in {directory}") from exc
     except TemplateError as exc:

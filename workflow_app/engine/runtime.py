@@ -32,6 +32,13 @@ from workflow_app.engine.sandbox import SandboxedEnvironment
 
 ServiceCaller = Callable[[str, dict[str, Any]], Any]
 
+# Spiff 3.2's task iterator stops at depth 1000 (``TaskIterator(max_depth=1000)``): its own engine steps
+# and ``is_completed`` then miss deeper tasks, and a case looping past ~330-500 passes would be called
+# completed without reaching its end. Our walks pass this instead, and a case whose unfinished tasks
+# sit deeper than MAX_TREE_DEPTH is stopped with an error while it is still intact.
+_UNLIMITED = 10**9
+MAX_TREE_DEPTH = 900
+
 
 @dataclass(frozen=True)
 class ServiceCall:
@@ -220,6 +227,7 @@ class Engine:
     def run(self, workflow: BpmnWorkflow) -> None:
         """Run every task that needs no person or timer, up to the next wait."""
         self._run(workflow.do_engine_steps)
+        _check_depth(workflow)
 
     def load(self, compiled: CompiledDefinition, state_json: str,
              service_caller: ServiceCaller | None = None) -> BpmnWorkflow:
@@ -244,17 +252,20 @@ class Engine:
         task.set_data(**dict(data))
         self._run(task.run)
         self._run(workflow.do_engine_steps)
+        _check_depth(workflow)
 
     def fire_timers(self, workflow: BpmnWorkflow) -> None:
         """Fire every timer that is due by the application clock and run on."""
         self._run(workflow.refresh_timers)
         self._run(workflow.do_engine_steps)
+        _check_depth(workflow)
 
     def retry(self, workflow: BpmnWorkflow) -> None:
         """Run the failed tasks again (after an admin fixed the cause)."""
-        for task in workflow.get_tasks(state=TaskState.ERROR):
+        for task in workflow.get_tasks(state=TaskState.ERROR, max_depth=_UNLIMITED):
             task._set_state(TaskState.READY)
         self._run(workflow.do_engine_steps)
+        _check_depth(workflow)
 
     @staticmethod
     def cancel(workflow: BpmnWorkflow) -> None:
@@ -299,7 +310,7 @@ class Engine:
     def ready_human_tasks(workflow: BpmnWorkflow) -> list[ReadyTask]:
         """The READY user and manual tasks, subprocesses included."""
         tasks = []
-        for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+        for task in workflow.get_tasks(state=TaskState.READY, manual=True, max_depth=_UNLIMITED):
             meta = human_task_meta(task.task_spec)
             tasks.append(ReadyTask(
                 id=str(task.id), name=task.task_spec.bpmn_id, title=meta["title"], lane=meta["lane"],
@@ -310,8 +321,9 @@ class Engine:
 
     @staticmethod
     def is_completed(workflow: BpmnWorkflow) -> bool:
-        """True when the workflow has reached its end."""
-        return workflow.is_completed()
+        """True when the workflow has reached its end: no task of it (or of a process it called) is unfinished.
+        Spiff's own ``is_completed`` stops looking at depth 1000 and would say True for a deep loop."""
+        return not any(_unfinished(workflow))
 
     @staticmethod
     def next_timer_at(workflow: BpmnWorkflow) -> datetime | None:
@@ -346,7 +358,7 @@ class Engine:
         names = {TaskState.ERROR: "error", TaskState.READY: "ready", TaskState.STARTED: "ready",
                  TaskState.WAITING: "waiting", TaskState.COMPLETED: "completed", TaskState.CANCELLED: "cancelled"}
         states: dict[str, str] = {}
-        for task in workflow.get_tasks():
+        for task in workflow.get_tasks(max_depth=_UNLIMITED):
             bpmn_id, state = getattr(task.task_spec, "bpmn_id", None), names.get(task.state)
             if bpmn_id and state and rank[state] > rank.get(states.get(bpmn_id, ""), 0):
                 states[bpmn_id] = state
@@ -402,6 +414,48 @@ def _descendants(workflow: BpmnWorkflow, task: Any) -> Iterator[Any]:
         subprocess = workflow.subprocesses.get(node.id)
         if subprocess is not None:
             yield from _descendants(workflow, subprocess.task_tree)
+
+
+def _unfinished(workflow: BpmnWorkflow) -> Iterator[Any]:
+    """Every unfinished task of the workflow and the processes it called, found without a depth limit."""
+    for flow in (workflow, *workflow.subprocesses.values()):
+        for task in flow.tasks.values():
+            if task.has_state(TaskState.NOT_FINISHED_MASK):
+                yield task
+
+
+def tree_depth(workflow: BpmnWorkflow) -> int:
+    """How deep the deepest unfinished task sits, counting called processes as Spiff's iterator does."""
+    known: dict[UUID, int] = {}
+
+    def depth(task: Any) -> int:
+        path = []
+        node, base = task, 0
+        while node is not None:
+            if node.id in known:
+                base = known[node.id] + 1
+                break
+            path.append(node)
+            parent = node.parent
+            if parent is None and node.workflow.parent_task_id is not None:
+                parent = workflow.get_task_from_id(node.workflow.parent_task_id)
+            node = parent
+        for offset, seen in enumerate(reversed(path)):
+            known[seen.id] = base + offset
+        return known[task.id]
+
+    return max((depth(task) for task in _unfinished(workflow)), default=0)
+
+
+def _check_depth(workflow: BpmnWorkflow) -> None:
+    """Stop a case whose task tree nears the depth Spiff can walk, before its next step is lost."""
+    deepest = tree_depth(workflow)
+    if deepest > MAX_TREE_DEPTH:
+        raise EngineError(
+            f"流程循环次数过多，任务树深度已达 {deepest} 层（上限 {MAX_TREE_DEPTH}），案件已停止以免丢失后续步骤；"
+            f"请改用标准循环或为每一轮新建案件（the case looped too often: its task tree is {deepest} levels "
+            f"deep, over the limit of {MAX_TREE_DEPTH}; it was stopped before the engine could lose its next "
+            "step. Model repetition as a standard loop or one follow-up case per cycle)")
 
 
 def _engine_error(exc: SpiffWorkflowException) -> EngineError:

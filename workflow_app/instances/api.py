@@ -18,6 +18,7 @@ from workflow_app.instances.schemas import (
     InstancePageSchema,
     InstanceSchema,
     PageArgsSchema,
+    RetrySchema,
     StartInstanceSchema,
 )
 from workflow_app.services import instance_service
@@ -96,8 +97,10 @@ def cancel_instance(body: dict[str, Any], instance_id: str) -> dict[str, Any]:
 
 @blp.route("/<instance_id>/retry", methods=["POST"])
 @auth_required(Role.ADMIN)
+@blp.arguments(RetrySchema, required=False)
 @blp.response(200, InstanceSchema)
 @documents_errors(blp, 401, 403, 404, 409)
-def retry_instance(instance_id: str) -> dict[str, Any]:
-    """Admin: run the failed step of a case in error again; 409 when the case is not in error."""
-    return _access().retry(instance_id)
+def retry_instance(body: dict[str, Any], instance_id: str) -> dict[str, Any]:
+    """Admin: run the failed step of a case in error again (optionally on the latest version of its process);
+    409 when the case is not in error."""
+    return _access().retry(instance_id, latest_version=bool((body or {}).get("latest_version")))

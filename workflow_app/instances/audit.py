@@ -18,7 +18,8 @@ ACTION_LABELS = {
     "clock_start": "法定期限开始计算", "clock_pause": "法定期限暂停", "clock_resume": "法定期限恢复",
     "clock_stop": "法定期限停止", "registry_create": "登记库新增社会组织", "registry_update": "登记库更新",
     "set_region": "确定登记管理机关", "start_process": "启动关联案件", "note": "记录",
-    "document_served": "文书送达", "document_void": "文书作废", "alert": "系统预警",
+    "document_served": "文书送达", "document_void": "文书作废", "migrate": "迁移到新版本流程",
+    "alert": "系统预警",
 }
 
 # Actors that are not people: the scheduler's alerts, the command line's imports and retries.

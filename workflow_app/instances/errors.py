@@ -37,3 +37,9 @@ class InvalidVariables(InvalidInput):
     """Start variables or task data that the engine cannot store."""
 
     code = "invalid_variables"
+
+
+class VersionIncompatible(Conflict):
+    """The case cannot move to another version of its process: a step it passed through is missing there."""
+
+    code = "version_incompatible"

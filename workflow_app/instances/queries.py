@@ -175,10 +175,10 @@ class InstanceAccess:
         advance = self.service.cancel(instance.id, actor=self.user.username, reason=reason.strip())
         return self._detail(advance.instance)
 
-    def retry(self, instance_id: str) -> dict[str, Any]:
+    def retry(self, instance_id: str, *, latest_version: bool = False) -> dict[str, Any]:
         """Run the failed step of a case in error again (the view lets only admins here)."""
         instance = self.visible(instance_id)
-        advance = self.service.retry(instance.id, actor=self.user.username)
+        advance = self.service.retry(instance.id, actor=self.user.username, latest_version=latest_version)
         return self._detail(advance.instance)
 
     # -- policy --------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from workflow_app.api.paging import MAX_PAGE, MAX_PER_PAGE, PageArgsSchema  # noqa: F401 - re-exported
 from workflow_app.instances.models import InstanceStatus
@@ -67,6 +67,17 @@ class CancelSchema(Schema):
     """Why a case is cancelled (撤销)."""
 
     reason = fields.String(required=True, validate=[validate.Length(min=1, max=2000), not_blank])
+
+
+class RetrySchema(Schema):
+    """How to retry a case in error (other keys are ignored: the body is optional)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    latest_version = fields.Boolean(load_default=False, metadata={
+        "description": "move the case to the latest version of its process first (after the designer fixed the "
+                       "cause); refused with 409 when the steps the case has passed through are missing there"})
 
 
 class FormSchema(Schema):

@@ -37,6 +37,7 @@ from workflow_app.instances.errors import (
     TaskNotFound,
     TaskNotReady,
     VersionConflict,
+    VersionIncompatible,
 )
 from workflow_app.instances.models import AuditEvent, InstanceStatus, ProcessInstance
 from workflow_app.tasks.errors import InvalidReturnTarget, NoEarlierStep, NotWithdrawable
@@ -257,13 +258,17 @@ class InstanceService:
             self._flush()
             return Advance(instance, closed_tasks=closed)
 
-    def retry(self, instance_id: str, *, actor: str) -> Advance:
-        """Run the failed step of a case in ``error`` again."""
+    def retry(self, instance_id: str, *, actor: str, latest_version: bool = False) -> Advance:
+        """Run the failed step of a case in ``error`` again; with ``latest_version``, first move it to the
+        latest version of its process (the designer fixed the script that failed)."""
         with unit_of_work(self.session):
             instance = self.get(instance_id)
             if instance.status is not InstanceStatus.ERROR:
                 raise InstanceNotRunning(f"case {instance_id} is {instance.status.value}, not in error")
-            workflow = self._load(instance, actor)
+            if latest_version:
+                workflow = self._move_to_latest(instance, actor)
+            else:
+                workflow = self._load(instance, actor)
             error = None
             try:
                 self.engine.retry(workflow)
@@ -273,6 +278,25 @@ class InstanceService:
             return self._save(instance, workflow, actor=actor, error=error)
 
     # -- internals -----------------------------------------------------------------------------
+
+    def _move_to_latest(self, instance: ProcessInstance, actor: str) -> Any:
+        """Load the case's state on the latest version of its process and point the case at it; refused when
+        an element the case has passed through is missing from that version."""
+        current = instance.definition
+        latest = DefinitionService(self.session, self.engine, max_bytes=0).latest(instance.process_key)
+        if latest.id == current.id:
+            return self._load(instance, actor)
+        try:
+            workflow = self.engine.load(compiled(latest, self.engine), instance.state_json,
+                                        self._service_caller(instance, actor))
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
+            raise VersionIncompatible(
+                f"案件无法迁移到第 {latest.version} 版：其已经过的环节在新版本中不存在（{exc}）"
+                f"（the case cannot move to version {latest.version}: a step it passed through is missing）") from exc
+        instance.definition_id, instance.definition = latest.id, latest
+        audit.record(self.session, instance.id, action="migrate", actor=actor,
+                     details={"from_version": current.version, "to_version": latest.version})
+        return workflow
 
     def _return_target(self, earlier: list[str], to_task: str | None) -> HumanTask:
         rows = {r.id: r for r in self.session.scalars(select(HumanTask).where(HumanTask.id.in_(earlier)))}

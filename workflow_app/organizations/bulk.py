@@ -75,7 +75,7 @@ def flagged_ids(session: Session, user: User | None = None) -> list[int]:
 def _deadlines_on(session: Session) -> Callable[[str | None, datetime], tuple[datetime | None, str | None]]:
     """Task due moments like ``services.deadlines``, over one calendar read for the whole run."""
     from workflow_app.calendar.service import CalendarService
-    from workflow_app.calendar.workdays import due_at
+    from workflow_app.calendar.workdays import due_at, uncovered_warning
 
     calendar = CalendarService(session).calendar()
 
@@ -85,8 +85,7 @@ def _deadlines_on(session: Session) -> Callable[[str | None, datetime], tuple[da
         due = due_at(start, limit, calendar)
         if not due.uncovered_years:
             return due.at, None
-        years = ", ".join(str(y) for y in sorted(due.uncovered_years))
-        return due.at, f"{years} 年节假日安排未录入，期限按普通工作日计算"
+        return due.at, uncovered_warning(due.uncovered_years)
 
     return due_for
 

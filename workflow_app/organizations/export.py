@@ -1,8 +1,9 @@
 """The registry list as an Excel workbook (.xlsx): one row per organization, Chinese headers and labels.
 
 Cells are written as text, and any text a spreadsheet could read as a formula (starting with
-``= + - @``, a tab or a carriage return) gets a leading ``'`` (OWASP "CSV injection"): an
-organization name typed by an applicant must not run in the clerk's Excel.
+``= + - @``, a tab or a carriage return) gets a leading ``'`` through ``exports.safe_cell``,
+the one helper every CSV/XLSX writer uses (OWASP "CSV injection"): an organization name
+typed by an applicant must not run in the clerk's Excel.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from typing import Any
 from openpyxl import Workbook
 
 from workflow_app import clock
+from workflow_app.exports import safe_cell
 from workflow_app.organizations.labels import ORG_TYPE_LABELS, PARTY_LABELS, STATUS_LABELS
 from workflow_app.organizations.models import Organization
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 HEADERS = ("名称", "统一社会信用代码", "类型", "类别", "登记管理机关区划", "登记状态", "党组织覆盖", "党建入章",
            "住所", "法定代表人", "登记日期", "标记")
 FLAG_LABELS = {
@@ -35,8 +36,7 @@ SITUATION_LABELS = {
 
 def neutralize(value: object) -> str:
     """``value`` as cell text that no spreadsheet evaluates (a leading ``'`` before a formula start)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return safe_cell("" if value is None else str(value))
 
 
 def flag_labels(flags: Mapping[str, Any] | None) -> list[str]:

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from workflow_app import clock
 from workflow_app.db import unit_of_work
 from workflow_app.directory.models import Region
+from workflow_app.exports import safe_row
 from workflow_app.organizations import uscc
 from workflow_app.organizations.labels import ORG_TYPE_LABELS, parse_bool, parse_enum
 from workflow_app.organizations.models import Organization, OrgStatus, OrgType, PartyOrgStatus
@@ -42,6 +43,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "status": ("状态", "登记状态", "status"),
     "party_org_status": ("党组织", "党组织状况", "党组织建设情况", "party_org_status"),
     "charter_party_clause": ("党建入章", "章程载明党建内容", "charter_party_clause"),
+    "charity_recognized": ("慈善组织", "认定为慈善组织", "charity_recognized"),
     "residence": ("住所", "residence"),
     "legal_representative": ("法定代表人", "legal_representative"),
     "registered_at": ("登记日期", "成立登记日期", "成立日期", "registered_at"),
@@ -221,7 +223,7 @@ def check_row(values: dict[str, Any], regions: _Regions) -> tuple[dict[str, Any]
         if not text[name]:
             return default
         try:
-            return parser(values.get(name) if name in ("charter_party_clause", "registered_at",
+            return parser(values.get(name) if name in ("charter_party_clause", "charity_recognized", "registered_at",
                                                        "suspected_zombie") else text[name])
         except ValueError as exc:
             reasons.append(f"{COLUMNS[name][0]}：{exc}")
@@ -233,6 +235,7 @@ def check_row(values: dict[str, Any], regions: _Regions) -> tuple[dict[str, Any]
     row["party_org_status"] = parse("party_org_status", lambda v: parse_enum(PartyOrgStatus, v),
                                     PartyOrgStatus.NONE)
     row["charter_party_clause"] = parse("charter_party_clause", parse_bool, False)
+    row["charity_recognized"] = parse("charity_recognized", parse_bool, False)
     row["registered_at"] = parse("registered_at", _parse_date)
     row["region_code"] = parse("region_code", regions.resolve)
     zombie = parse("suspected_zombie", parse_bool, False)
@@ -338,12 +341,12 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> int:
 
 
 def write_report(path: Path | str, rejected: Sequence[Rejected]) -> None:
-    """The rejected rows as CSV (UTF-8 with BOM, so Excel opens it right)."""
+    """The rejected rows as CSV (UTF-8 with BOM, so Excel opens it right; text cells never run as formulas)."""
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["行号 row", "名称 name", "统一社会信用代码 uscc", "原因 reasons"])
         for item in rejected:
-            writer.writerow([item.row, item.name, item.uscc, "；".join(item.reasons)])
+            writer.writerow(safe_row([item.row, item.name, item.uscc, "；".join(item.reasons)]))
 
 
 def iter_report_lines(rejected: Sequence[Rejected]) -> Iterator[str]:

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from workflow_app import clock
@@ -49,12 +49,16 @@ class Organization(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(128), index=True)
     uscc: Mapped[str | None] = mapped_column(String(18), unique=True)  # 统一社会信用代码
+    # Minted here until the national system's code is entered (enter_national_uscc clears it).
+    uscc_provisional: Mapped[bool] = mapped_column(default=False, server_default=false())
     org_type: Mapped[OrgType] = mapped_column(enum_column(OrgType, 32))
     category: Mapped[str] = mapped_column(String(32))
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
     status: Mapped[OrgStatus] = mapped_column(enum_column(OrgStatus, 32), index=True)
     party_org_status: Mapped[PartyOrgStatus] = mapped_column(enum_column(PartyOrgStatus, 32))
     charter_party_clause: Mapped[bool] = mapped_column(default=False)  # 党建入章
+    # 认定为慈善组织 (慈善法 art 10): only these can have their certificate 吊销 under the 慈善法.
+    charity_recognized: Mapped[bool] = mapped_column(default=False, server_default=false())
     residence: Mapped[str | None] = mapped_column(String(255))
     legal_representative: Mapped[str | None] = mapped_column(String(64))
     flags: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -28,6 +28,7 @@ class OrganizationSchema(Schema):
     id = fields.Integer(dump_only=True)
     name = fields.String(dump_only=True)
     uscc = fields.String(dump_only=True, allow_none=True)
+    uscc_provisional = fields.Boolean(dump_only=True, metadata={"description": "minted here; the national code is not entered yet"})
     org_type = fields.Function(lambda o: o.org_type.value, dump_only=True)
     org_type_label = fields.Function(lambda o: ORG_TYPE_LABELS[o.org_type], dump_only=True)
     category = fields.String(dump_only=True)

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, cast, exists, false, func, or_, select, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
+from stdnum.cn import uscc as stdnum_uscc
 
 from workflow_app import clock
 from workflow_app.directory.models import Region, Role, User
@@ -166,15 +167,42 @@ class OrganizationService:
     # -- changes (inside the caller's transaction) ---------------------------------------------
 
     def assign_uscc(self, org_type: OrgType, region_code: str) -> str:
-        """A new 统一社会信用代码 (authority 5 民政) with a body ``MJ`` + 6 digits from the region's sequence."""
+        """A new 统一社会信用代码 (authority 5 民政): body ``MJ`` + 6 digits from the province-wide sequence.
+
+        The 9-character organization code inside it must be unique across the province (the national
+        system keys on it), so the sequence is the province's, not the region's, and bodies any
+        organization of the province already carries are skipped.
+        """
+        province = region_code[:2] + "0000"
         for _ in range(1000):  # skips bodies an imported or demo organization already uses
-            seq = next_value(self.session, USCC_SERIES, region_code, 0)
+            seq = next_value(self.session, USCC_SERIES, province, 0)
             if seq > 999_999:
-                raise ValueError(f"统一社会信用代码序号已用尽 / code bodies of region {region_code} are used up")
-            code = uscc.make(uscc.CIVIL_AFFAIRS, USCC_KIND[org_type], region_code, f"MJ{seq:06d}")
-            if self.session.scalar(select(Organization.id).where(Organization.uscc == code)) is None:
-                return code
-        raise ValueError(f"no free code body found for region {region_code}")
+                raise ValueError(f"统一社会信用代码序号已用尽 / code bodies of province {province} are used up")
+            body = f"MJ{seq:06d}"
+            taken = self.session.scalar(select(Organization.id).where(
+                func.substr(Organization.uscc, 9, 8) == body,
+                func.substr(Organization.uscc, 3, 2) == region_code[:2]).limit(1))
+            if taken is None:
+                return uscc.make(uscc.CIVIL_AFFAIRS, USCC_KIND[org_type], region_code, body)
+        raise ValueError(f"no free code body found for province {province}")
+
+    def enter_national_uscc(self, org: Organization, code: str) -> dict[str, list[Any]]:
+        """Replace a provisional code by the one the national system issued; return what changed."""
+        code = (code or "").strip().upper()
+        if not uscc.is_valid(code) or not stdnum_uscc.is_valid(code):
+            raise InvalidInput("统一社会信用代码无效（校验位不符）", details={"uscc": [f"invalid: {code!r}"]})
+        other = self.session.scalar(select(Organization.id).where(Organization.uscc == code, Organization.id != org.id))
+        if other is not None:
+            raise InvalidInput("该统一社会信用代码已被其他组织使用", details={"uscc": [f"taken by organization {other}"]})
+        changed: dict[str, list[Any]] = {}
+        if org.uscc != code:
+            changed["uscc"] = [org.uscc, code]
+            org.uscc = code
+        if org.uscc_provisional:
+            changed["uscc_provisional"] = [True, False]
+            org.uscc_provisional = False
+        self.session.flush()
+        return changed
 
     def create(self, *, name: str, org_type: OrgType, category: str, region_code: str,
                residence: str | None = None, legal_representative: str | None = None,
@@ -182,7 +210,8 @@ class OrganizationService:
                flags: Mapping[str, Any] | None = None) -> Organization:
         """Enter a newly registered organization as active, with a fresh USCC."""
         org = Organization(
-            name=name, uscc=self.assign_uscc(org_type, region_code), org_type=org_type, category=category,
+            name=name, uscc=self.assign_uscc(org_type, region_code), uscc_provisional=True,
+            org_type=org_type, category=category,
             region_code=region_code, status=OrgStatus.ACTIVE, party_org_status=party_org_status,
             charter_party_clause=charter_party_clause, residence=residence,
             legal_representative=legal_representative, flags=dict(flags or {}), registered_at=clock.now(),

@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from workflow_app import clock, db
 from workflow_app.auth.throttle import LoginThrottle, security_events
 from workflow_app.calendar.service import CalendarService
-from workflow_app.calendar.workdays import DayKind
+from workflow_app.calendar.workdays import DayKind, library_days
 from workflow_app.directory.models import Role
 from workflow_app.directory.service import DirectoryService
 from workflow_app.errors import InvalidInput
@@ -20,6 +20,7 @@ from workflow_app.web.session import current_web_user, login_required
 
 bp = Blueprint("web_admin", __name__, url_prefix="/admin")
 BLANK_ROWS = 5
+MAX_FORM_ROWS = 1000  # a year has 366 days: a calendar post never needs more rows
 
 
 @bp.get("/calendar")
@@ -45,27 +46,55 @@ def calendar(year: int) -> ResponseReturnValue:
             return _calendar_page(service, year, rows, days_errors, chinese(exc.message, 422)), 422
         flash(f"{year} 年日历已保存", "success")
         return redirect(url_for("web_admin.calendar", year=year))
-    overrides = [{"date": e["date"].isoformat(), "kind": e["kind"].value, "name": e["name"] or ""}
-                 for e in service.year(year) if e["source"] == "override"]
-    return _calendar_page(service, year, overrides, {}, None)
+    return _calendar_page(service, year, _override_rows(service, year), {}, None)
+
+
+@bp.post("/calendar/<int:year>/notice")
+@login_required(Role.ADMIN)
+def calendar_notice(year: int) -> ResponseReturnValue:
+    """Read a pasted State Council notice: show its days (preview), then store them when confirmed."""
+    service = CalendarService(db.session())
+    text = request.form.get("notice", "")
+    try:
+        if request.form.get("action") == "confirm":
+            notice = service.import_notice(text, actor=current_web_user().username, year=year)
+            flash(f"{notice.year} 年放假安排已按通知保存（{len(notice.holidays())} 天放假、"
+                  f"{len(notice.workdays())} 天调休上班），该年已标记为录入完整", "success")
+            return redirect(url_for("web_admin.calendar", year=year))
+        notice = service.preview_notice(text, year)
+    except InvalidInput as exc:
+        db.session().rollback()
+        return _calendar_page(service, year, _override_rows(service, year), {}, exc.message, notice=text), 422
+    return render_template("admin/calendar_notice.html", year=year, notice=notice, text=text)
+
+
+def _override_rows(service: CalendarService, year: int) -> list[dict[str, str]]:
+    return [{"date": e["date"].isoformat(), "kind": e["kind"].value, "name": e["name"] or ""}
+            for e in service.year(year) if e["source"] == "override"]
 
 
 def _rows_from_form() -> list[dict[str, str]]:
     rows = []
-    for index in range(int(request.form.get("rows", "0") or 0)):
+    count = request.form.get("rows", "").strip()
+    # A hidden field, but still input: "abc" was a 500, 5,000 digits too, and 10**9 a billion-step loop.
+    total = int(count) if count.isascii() and count.isdigit() and len(count) <= 6 else 0
+    for index in range(min(total, MAX_FORM_ROWS)):
         rows.append({field: request.form.get(f"{field}_{index}", "").strip() for field in ("date", "kind", "name")})
     return rows
 
 
 def _calendar_page(service: CalendarService, year: int, rows: list[dict[str, str]], errors: dict[str, Any],
-                   message: str | None) -> str:
+                   message: str | None, notice: str = "") -> str:
     # Errors come keyed by the index among submitted (non-empty) days: map them back to form rows.
     filled = [i for i, r in enumerate(rows) if r.get("date")]
     row_errors = {filled[int(k)]: v for k, v in errors.items() if str(k).isdigit() and int(k) < len(filled)}
     rows = rows + [{"date": "", "kind": DayKind.HOLIDAY.value, "name": ""} for _ in range(BLANK_ROWS)]
-    library = [e for e in service.year(year) if e["source"] == "library"]
+    listing = service.year(year)
+    # The library's own days, even those an override now shadows (an imported notice shadows them all).
+    library = [{"date": d, "kind": k, "name": n} for d, k, n in library_days(year)]
+    statutory = [e for e in listing if e["source"] == "statutory"]
     return render_template("admin/calendar.html", year=year, rows=rows, row_errors=row_errors, message=message,
-                           library=library, covered=service.calendar().covers(year),
+                           library=library, statutory=statutory, notice=notice, covered=service.calendar().covers(year),
                            complete=service.is_complete(year), kinds=list(DayKind),
                            first=date(year, 1, 1).isoformat(), last=date(year, 12, 31).isoformat())
 

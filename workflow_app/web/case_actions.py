@@ -56,8 +56,10 @@ def cancel(instance_id: str) -> ResponseReturnValue:
 @bp.post("/cases/<instance_id>/retry")
 @login_required(Role.ADMIN)
 def retry(instance_id: str) -> ResponseReturnValue:
-    """重新执行: an admin runs the failed step of a case in error again (after the cause was fixed)."""
-    detail = InstanceAccess(db.session(), current_web_user(), instance_service()).retry(_checked(instance_id))
+    """重新执行: an admin runs the failed step of a case in error again (after the cause was fixed), on its own
+    version or moved to the latest one (the designer fixed the script)."""
+    detail = InstanceAccess(db.session(), current_web_user(), instance_service()).retry(
+        _checked(instance_id), latest_version=request.form.get("latest_version") is not None)
     if detail["status"] == "error":
         flash("重新执行后仍然出错：" + str((detail.get("error") or {}).get("message", "")), "error")
     else:

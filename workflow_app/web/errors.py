@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, flash, redirect, render_template, request
+from flask import Flask, Response, flash, make_response, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from workflow_app import db
 from workflow_app.errors import DomainError
+from workflow_app.input_guard import UnstorableInput
 from workflow_app.web.page_messages import for_page
 
 
@@ -61,8 +62,23 @@ def http_error_page(exc: HTTPException) -> ResponseReturnValue:
     return render_template("errors/error.html", status=status, title=title, message=message), status, headers
 
 
+def unavailable_page() -> tuple[Response, int]:
+    """The page shown while the database cannot be reached (the caller adds Retry-After)."""
+    html = render_template("errors/error.html", status=503, title="系统暂时不可用",
+                           message="系统暂时无法连接数据库，请稍后刷新重试。")
+    return make_response(html), 503
+
+
 def domain_error_page(exc: DomainError) -> ResponseReturnValue:
     """A refused action on a page: 404/403 get their page, anything else is flashed on the page it came from."""
+    if isinstance(exc, UnstorableInput):
+        if request.is_json:  # a page's script posted JSON (the modeler): it reads a JSON answer
+            from workflow_app.api.errors import error_response
+
+            return error_response(exc.status, exc.code, exc.message, exc.details)
+        # A page, not a flash and a redirect back: the page it came from may be the very URL refused.
+        return render_template("errors/error.html", status=422, title="输入无效",
+                               message="提交的内容含有无法保存的字符或数值，请检查后重新填写。"), 422
     if exc.status in (403, 404):
         title = "无权访问" if exc.status == 403 else "页面不存在"
         return render_template("errors/error.html", status=exc.status, title=title,
@@ -74,3 +90,9 @@ def flash_and_back(message: str, fallback: str) -> ResponseReturnValue:
     """Flash ``message`` and go back to the page the form came from (or ``fallback``)."""
     flash(message, "error")
     return redirect(request.referrer or fallback)
+
+
+def busy_page() -> tuple[Response, int]:
+    """The 503 page shown when the database stayed locked past its busy timeout."""
+    page = render_template("errors/error.html", status=503, title="系统繁忙", message="系统繁忙，请稍后重试。")
+    return make_response(page), 503

@@ -19,6 +19,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from workflow_app.attachments.fields import field_of, is_attachment
+from workflow_app.input_guard import parse_json, problems_in
 from workflow_app.tasks.forms import DECISION_FIELD, OPINION_FIELD
 
 TEXTAREA_OVER = 200  # strings allowed longer than this get a textarea
@@ -217,9 +218,10 @@ def _scalar(item: Field, text: str) -> Any:
         return number if math.isfinite(number) else text
     if item.kind == "json":
         try:
-            return json.loads(text)
+            value = parse_json(text)
         except ValueError:
             return text
+        return text if problems_in(value) else value  # "\ud800" or a 5,000-digit number: the schema refuses text
     return text
 
 
