@@ -1,8 +1,8 @@
 """The calendar-driven job: each December, the annual report case of every prefecture (city-level region).
 
 From 12-01 (Asia/Shanghai) the job starts the shipped ``annual_report`` process once per
-city region and year — business key ``annual-report-<year>-<region>``, skipped when a case
-with that key exists — prefilled with the region's registry statistics. Its one task is due
+city region and year — business key ``年度报告〔<year>〕<city name>`` (people read it in the
+inbox), skipped when a case with that key, or the older ``annual-report-<year>-<region>``, exists — prefilled with the region's registry statistics. Its one task is due
 at the end of 12-15 (the next working day when 12-15 is off), whenever in December the case
 was started. Running it late (the scheduler was down on 12-01) still creates the missing ones.
 """
@@ -32,8 +32,13 @@ MONTH, FIRST_DAY, DUE_DAY = 12, 1, 15
 STARTED_BY = "scheduler"
 
 
-def business_key(year: int, region_code: str) -> str:
-    """The idempotency key of one prefecture's report for one year."""
+def business_key(year: int, region_name: str) -> str:
+    """The business key (and idempotency key) of one prefecture's report for one year, in Chinese."""
+    return f"年度报告〔{year}〕{region_name}"
+
+
+def legacy_business_key(year: int, region_code: str) -> str:
+    """The key earlier versions gave the report: still counts as "already there"."""
     return f"annual-report-{year}-{region_code}"
 
 
@@ -92,12 +97,13 @@ def create_annual_reports(app: Flask) -> str:
         created = existing = 0
         service = instance_service(session)
         for code, name in cities:
-            key = business_key(year, code)
+            key = business_key(year, name)
             with unit_of_work(session):
                 # Locking the region row makes two schedulers queue here (PostgreSQL); SQLite's
                 # BEGIN IMMEDIATE already does. The second then finds the case the first created.
                 session.execute(select(Region.code).where(Region.code == code).with_for_update())
-                if session.scalar(select(ProcessInstance.id).where(ProcessInstance.business_key == key)
+                keys = (key, legacy_business_key(year, code))
+                if session.scalar(select(ProcessInstance.id).where(ProcessInstance.business_key.in_(keys))
                                   .limit(1)) is not None:
                     existing += 1
                     continue

@@ -128,7 +128,7 @@ def test_demo_password_opens_every_account_and_nothing_else_does(session: Sessio
 def test_groups_are_the_bpmn_lanes_with_chinese_titles(session: Session, loaded: DemoSummary) -> None:
     groups = {g.name: g.title for g in session.scalars(select(Group))}
     assert set(groups) == LANES
-    assert groups["window"] == "受理窗口" and groups["party_committee"] == "上级党组织"
+    assert groups["window"] == "窗口受理" and groups["party_committee"] == "综合党委"
 
 
 def test_only_applicants_belong_to_an_organization_an_active_one_of_their_city(

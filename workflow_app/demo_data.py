@@ -6,6 +6,8 @@ Plain data only, so it can be read and corrected without touching the loader in
 
 from __future__ import annotations
 
+from workflow_app.web.labels import GROUP_LABELS
+
 DEMO_PASSWORD = "demo12345"
 EMAIL_DOMAIN = "demo.socorg.local"
 
@@ -74,17 +76,8 @@ CITY_WEIGHTS = {
     "220600": 5, "220700": 8, "220800": 6, "222400": 12, "229900": 1,
 }
 
-# BPMN lane names and their Chinese titles.
-GROUPS = (
-    ("applicant", "申请人"),
-    ("window", "受理窗口"),
-    ("reviewer", "审核人"),
-    ("approver", "审批人"),
-    ("supervisor", "监督人"),
-    ("party_officer", "党建工作人员"),
-    ("party_committee", "上级党组织"),
-    ("inspector", "执法核查人员"),
-)
+# BPMN lane names and their Chinese titles: the pages' one map (workflow_app.web.labels).
+GROUPS = tuple(GROUP_LABELS.items())
 
 # (username, display name, role, groups, region code) — the users API.md promises.
 USERS: tuple[tuple[str, str, str, tuple[str, ...], str], ...] = (

@@ -177,7 +177,7 @@ def test_two_deliverers_at_once_send_each_message_once(session, new_session, app
         for n in range(60):
             enqueue(session, channel=Channel.EMAIL, recipient=f"u{n}@example.invalid", subject="s", body="b")
     _CountingSmtp.sent = []
-    config = DeliverySettings.from_config({"OUTBOX_BACKOFF_SECONDS": 600})
+    config = DeliverySettings.from_config({"OUTBOX_BACKOFF_SECONDS": 600, "SMTP_HOST": "smtp.example.invalid"})
     config = DeliverySettings(**{**config.__dict__, "batch": 7})
     now = clock.now()
 
@@ -305,3 +305,21 @@ def test_a_claim_whose_deliverer_died_is_delivered_after_its_lease(session, smtp
     # At least once: a message the server already had when its deliverer died arrives twice.
     assert delivered(smtp_server) == sorted([*ids, ids[1]] if handed_over else ids)
     assert statuses(session) == [(OutboxStatus.SENT, 1), (OutboxStatus.SENT, 2), (OutboxStatus.SENT, 2)]
+
+
+def test_without_smtp_settings_mail_waits_with_one_clear_line_and_webhooks_still_go(session, app, caplog):
+    with session.begin():
+        for n in range(3):
+            enqueue(session, channel=Channel.EMAIL, recipient=f"u{n}@example.invalid", subject="s", body="b")
+        enqueue(session, channel=Channel.WEBHOOK, recipient="http://127.0.0.1:9/", subject="h", body="", payload={})
+    settings = DeliverySettings.from_config({"WEBHOOK_SECRET": ""})
+    assert settings.smtp_configured is False
+    with caplog.at_level("WARNING", logger="workflow_app.notifications.delivery"):
+        result = deliver(session, settings, clock.now())
+    assert result.held_mail == 3 and result.retrying == 1 and result.sent == 0
+    assert "3 e-mails held (SMTP is not configured: set SOCORG_SMTP_HOST" in str(result)
+    lines = [r for r in caplog.records if r.name == "workflow_app.notifications.delivery"]
+    assert len(lines) == 1 and "SOCORG_SMTP_HOST" in lines[0].getMessage() and not lines[0].exc_info
+    session.expire_all()
+    mails = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == Channel.EMAIL)).all()
+    assert [(m.status, m.attempts) for m in mails] == [(OutboxStatus.PENDING, 0)] * 3  # no attempt spent

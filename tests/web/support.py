@@ -40,6 +40,14 @@ class Pages:
         return self.web.post(url, data={**(data or {}), "csrf_token": self.token})
 
 
+def refused(pages: Pages, response: Any) -> Any:
+    """A refused form post: a 303 back to the task page (post/redirect/get); that page, read once."""
+    assert response.status_code == 303, response.status_code
+    location = response.headers["Location"]
+    assert "/tasks/" in location and location.rsplit("/", 2)[-2] == "tasks", location
+    return pages.get(location)
+
+
 def text(response: Any) -> str:
     """A response's HTML."""
     return response.get_data(as_text=True)

@@ -49,6 +49,9 @@ def test_bad_calendar_row_is_shown_in_place_and_nothing_is_saved(web, session):
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'value="2028-01-01"' in page and 'value="国庆节"' in page and "field-error" in page
+    # In Chinese on the page (the API keeps the service's English message).
+    assert "2028-01-01 不在 2027 年内" in page and "2027 年有 1 天填写有误，本次均未保存" in page
+    assert "not in" not in page and "nothing was saved" not in page
     session.expire_all()
     assert all(e["source"] != "override" for e in CalendarService(session).year(2027))
 

@@ -54,3 +54,27 @@ def test_invalid_edit_shows_problems_on_the_element_and_keeps_the_edit(page, liv
     assert page.locator('g[data-element-id="classify"].lint-error').count() == 1
     xml = page.evaluate("() => window.socorgModeler.saveXML().then(r => r.xml)")
     assert "__import__" in xml
+
+
+def test_the_modeler_speaks_chinese_palette_context_pad_and_problems(page, live_server, deployed_sample):
+    log_in(page, live_server, "designer")
+    page.goto(f"{live_server}/designer/sample_review/edit")
+    page.wait_for_selector("#status:has-text('已载入')")
+    titles = page.eval_on_selector_all(".djs-palette .entry",
+                                       "es => es.map(e => e.getAttribute('aria-label') || e.title)")
+    assert "创建开始事件" in titles and "创建任务" in titles and "抓手工具（拖动画布）" in titles
+    assert not [t for t in titles if any(c.isascii() and c.isalpha() for c in t)], titles
+    page.click('g[data-element-id="review"]')
+    pad = page.eval_on_selector_all(".djs-context-pad .entry",
+                                    "es => es.map(e => e.getAttribute('aria-label') || e.title)")
+    assert "追加任务" in pad and "删除" in pad and "更改元素类型" in pad, pad
+    # A lint problem is listed in Chinese (the JSON keeps the English message for developers).
+    page.evaluate("""() => {
+        const modeler = window.socorgModeler;
+        const element = modeler.get('elementRegistry').get('classify');
+        modeler.get('modeling').updateProperties(element, { script: 'x = (' });
+    }""")
+    page.click("#deploy")
+    page.wait_for_selector("#status:has-text('修改已保留')")
+    text = page.locator("#problems").inner_text()
+    assert "脚本无法编译" in text and "does not compile" not in text

@@ -136,7 +136,7 @@ def test_registration_from_application_to_approval(page, live_server, shipped):
     page.check("#f-acknowledged")
     page.fill("#f-signatory", "李明")
     j.submit()
-    assert "受理审查（受理窗口）" in j.flash()
+    assert "受理审查（窗口受理）" in j.flash()
 
     # The window of 长春市 accepts with an opinion.
     j.as_user("window_cc")
@@ -158,7 +158,7 @@ def test_registration_from_application_to_approval(page, live_server, shipped):
     assert page.is_checked("input[name=decision][value=accept]")
     page.fill("#f-opinion", "材料齐全，符合法定形式，予以受理。")
     j.submit()
-    assert "已提交「受理审查」" in j.flash() and "审查（审核人）" in j.flash()
+    assert "已提交「受理审查」" in j.flash() and "审查（审查）" in j.flash()
 
     # The reviewer sends it back to the window (退回) with an opinion.
     j.as_user("reviewer_cc")
@@ -192,7 +192,7 @@ def test_registration_from_application_to_approval(page, live_server, shipped):
     page.check("input[name=site_check][value=false]")
     page.fill("#f-opinion", "材料真实有效，章程已载明党建工作内容，提请审批。")
     j.submit()
-    assert "审批（审批人）" in j.flash()
+    assert "审批（审批）" in j.flash()
 
     # The approver grants the registration: the decision and the certificate are issued.
     j.as_user("approver_cc")
@@ -202,7 +202,7 @@ def test_registration_from_application_to_approval(page, live_server, shipped):
     page.check("input[name=decision][value=approve]")
     page.fill("#f-opinion", "同意登记。")
     j.submit()
-    assert "已提交「审批」" in j.flash() and "送达登记证书（受理窗口）" in j.flash()
+    assert "已提交「审批」" in j.flash() and "送达登记证书（窗口受理）" in j.flash()
 
     page.goto(f"{live_server}/tasks?tab=done")
     page.click("#tasks a:has-text('审批')")

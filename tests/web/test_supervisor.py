@@ -50,7 +50,8 @@ def test_acknowledging_twice_is_refused_with_a_message(web, overdue_alert):
     again = web.post(f"/supervisor/alerts/{alert_id}/acknowledge", data={"csrf_token": token},
                      headers={"Referer": "/supervisor/alerts"})
     assert again.status_code == 302
-    assert "already acknowledged" in web.get("/supervisor/alerts").get_data(as_text=True)
+    page = web.get("/supervisor/alerts").get_data(as_text=True)
+    assert "该预警已确认过" in page and "already acknowledged" not in page
 
 
 def test_another_citys_supervisor_does_not_see_the_alert(web, overdue_alert, session):

@@ -114,7 +114,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
         if not request.path.startswith("/api/"):
-            return exc
+            from workflow_app.web.errors import http_error_page
+
+            return http_error_page(exc)
         status = exc.code or 500
         details = _validation_details(exc)
         message = "the request is not valid" if details else (exc.description or exc.name)

@@ -83,7 +83,7 @@ class CaseArchive:
         return template.render(
             instance=instance, region=region, organization=organization,
             submissions=self.reader.views(user, instance.id), events=events, names=names,
-            actions=audit.ACTION_LABELS, documents=list(zip(documents, document_names, strict=True)),
+            actions=audit.ACTION_LABELS, actor_label=audit.actor_label, documents=list(zip(documents, document_names, strict=True)),
             attachments=attachment_names, status_labels=STATUS_LABELS, method_labels=SERVICE_METHOD_LABELS,
             made_at=clock.now(), made_by=names.get(user.username, user.display_name), show=as_text)
 

@@ -19,7 +19,18 @@ ACTION_LABELS = {
     "clock_stop": "法定期限停止", "registry_create": "登记库新增社会组织", "registry_update": "登记库更新",
     "set_region": "确定登记管理机关", "start_process": "启动关联案件", "note": "记录",
     "document_served": "文书送达", "document_void": "文书作废", "migrate": "迁移到新版本流程",
+    "alert": "系统预警",
 }
+
+# Actors that are not people: the scheduler's alerts, the command line's imports and retries.
+SYSTEM_ACTORS = {"scheduler": "系统", "cli": "系统（命令行）"}
+
+
+def actor_label(actor: str | None, names: dict[str, str]) -> str:
+    """Who did it, as the history shows it: a person's name, or 系统 for the scheduler and the command line."""
+    if not actor:
+        return "系统"
+    return names.get(actor) or SYSTEM_ACTORS.get(actor, actor)
 
 
 def record(session: Session, instance_id: str, *, action: str, actor: str | None,

@@ -44,7 +44,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from workflow_app import clock
@@ -56,6 +56,7 @@ SIGNATURE_HEADER = "X-Socorg-Signature"
 TIMESTAMP_HEADER = "X-Socorg-Timestamp"
 MESSAGE_ID_HEADER = "X-Socorg-Message-Id"
 SIGNATURE_TOLERANCE_SECONDS = 300
+NO_SMTP = "SMTP is not configured: set SOCORG_SMTP_HOST (and SOCORG_SMTP_PORT/_USER/_PASSWORD/_FROM) to send mail"
 
 
 def _setting(config: Mapping[str, Any], name: str, default: Any) -> Any:
@@ -86,6 +87,8 @@ class DeliverySettings:
     """Where and how messages go; read from the app config or ``SOCORG_*`` environment variables."""
 
     smtp_host: str = "localhost"
+    # False when no SMTP_HOST is set (from_config): e-mails then wait in the outbox, said once per run.
+    smtp_configured: bool = True
     smtp_port: int = 25
     smtp_user: str = ""
     smtp_password: str = ""
@@ -112,6 +115,7 @@ class DeliverySettings:
         d = cls()
         return cls(
             smtp_host=_setting(config, "SMTP_HOST", d.smtp_host),
+            smtp_configured=bool(_setting(config, "SMTP_HOST", "")),
             smtp_port=_setting(config, "SMTP_PORT", d.smtp_port),
             smtp_user=_setting(config, "SMTP_USER", d.smtp_user),
             smtp_password=_setting(config, "SMTP_PASSWORD", d.smtp_password),
@@ -186,12 +190,15 @@ class DeliveryResult:
     retrying: int = 0
     dead: int = 0
     lost: int = 0  # claims that lapsed and were taken over by another deliverer before this one got to them
+    held_mail: int = 0  # e-mails left in the outbox because no SMTP server is configured
     errors: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         text = f"{self.sent} sent, {self.retrying} to retry, {self.dead} dead"
         if self.lost:
             text += f", {self.lost} taken over by another deliverer"
+        if self.held_mail:
+            text += f", {self.held_mail} e-mails held ({NO_SMTP})"
         return text + (f" (last error: {self.errors[-1]})" if self.errors else "")
 
 
@@ -211,6 +218,13 @@ class OutboxDelivery:
     def deliver_due(self) -> DeliveryResult:
         """Send every message due by the clock, batch by batch (bounded per run)."""
         result = DeliveryResult()
+        if not self.settings.smtp_configured:
+            # Unclaimed, so they keep all their attempts for when a server is configured.
+            with unit_of_work(self.session):
+                result.held_mail = self.session.scalar(select(func.count()).select_from(OutboxMessage).where(
+                    OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.channel == Channel.EMAIL)) or 0
+            if result.held_mail:
+                log.warning("%s e-mails wait in the outbox: %s", result.held_mail, NO_SMTP)
         for _ in range(self.settings.max_batches):
             batch = self._claim()
             if batch is None:
@@ -229,6 +243,8 @@ class OutboxDelivery:
             query = (select(OutboxMessage.id, OutboxMessage.attempts)
                      .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
                      .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(self.settings.batch))
+            if not self.settings.smtp_configured:
+                query = query.where(OutboxMessage.channel != Channel.EMAIL)
             if self.session.get_bind().dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             ids = []

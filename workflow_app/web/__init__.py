@@ -40,7 +40,7 @@ def _blueprints() -> list:
 
 def init_app(app: Flask) -> None:
     """Register the UI blueprints, CSRF protection, template helpers and page error handlers."""
-    from workflow_app.web import errors, session
+    from workflow_app.web import errors, labels, session
 
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # checked below for pages only
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)
@@ -55,14 +55,16 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.context_processor(_template_context)
     app.add_template_filter(_local_time, "local")
+    app.add_template_filter(labels.group_label, "group_label")
     session.init_app(app)
     errors.init_app(app)
 
 
 def _template_context() -> dict[str, Any]:
+    from workflow_app.web.labels import group_label, role_label
     from workflow_app.web.session import current_web_user
 
-    return {"current_user": current_web_user()}
+    return {"current_user": current_web_user(), "role_label": role_label, "group_label": group_label}
 
 
 def _local_time(moment: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:

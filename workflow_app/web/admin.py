@@ -15,6 +15,7 @@ from workflow_app.calendar.workdays import DayKind, library_days
 from workflow_app.directory.models import Role
 from workflow_app.directory.service import DirectoryService
 from workflow_app.errors import InvalidInput
+from workflow_app.web.page_messages import chinese
 from workflow_app.web.session import current_web_user, login_required
 
 bp = Blueprint("web_admin", __name__, url_prefix="/admin")
@@ -41,7 +42,8 @@ def calendar(year: int) -> ResponseReturnValue:
             service.set_days(year, days, actor=current_web_user().username,
                              complete=request.form.get("complete") == "on")
         except InvalidInput as exc:
-            return _calendar_page(service, year, rows, exc.details.get("days", {}), exc.message), 422
+            days_errors = {k: [chinese(m, 422) for m in v] for k, v in (exc.details.get("days") or {}).items()}
+            return _calendar_page(service, year, rows, days_errors, chinese(exc.message, 422)), 422
         flash(f"{year} 年日历已保存", "success")
         return redirect(url_for("web_admin.calendar", year=year))
     return _calendar_page(service, year, _override_rows(service, year), {}, None)

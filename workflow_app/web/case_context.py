@@ -21,7 +21,7 @@ from workflow_app.documents.context import authority_name
 from workflow_app.documents.models import Document
 from workflow_app.documents.service import DocumentService
 from workflow_app.instances import disclosure
-from workflow_app.instances.audit import ACTION_LABELS
+from workflow_app.instances.audit import ACTION_LABELS, actor_label
 from workflow_app.instances.models import AuditEvent, InstanceStatus, ProcessInstance
 from workflow_app.instances.queries import InstanceAccess
 from workflow_app.organizations.models import Organization
@@ -29,13 +29,9 @@ from workflow_app.services import instance_service
 from workflow_app.tasks.forms import DECISION_FIELD
 from workflow_app.tasks.models import OPEN_STATUSES, HumanTask, TaskStatus
 from workflow_app.tasks.service import task_service
+from workflow_app.web.labels import chinese_lanes
 
 HISTORY_LIMIT = 500
-ROLE_LABELS = {"applicant": "申请人", "caseworker": "经办人", "supervisor": "监督人", "designer": "流程设计",
-               "admin": "系统管理员"}
-GROUP_LABELS = {"applicant": "申请人", "window": "受理窗口", "reviewer": "审核人", "approver": "审批人",
-                "supervisor": "监督人", "party_officer": "党建工作人员", "party_committee": "上级党组织",
-                "inspector": "核查人员"}
 INSTANCE_STATUS = {InstanceStatus.RUNNING: "办理中", InstanceStatus.COMPLETED: "已办结",
                    InstanceStatus.CANCELLED: "已撤销", InstanceStatus.ERROR: "流程出错"}
 TASK_STATUS = {TaskStatus.READY: "待签收", TaskStatus.CLAIMED: "办理中", TaskStatus.COMPLETED: "已完成",
@@ -162,7 +158,7 @@ def case_view(user: User, instance: ProcessInstance, variables: Mapping[str, Any
         clock_used=_clock_used(stops[-1]) if stops and instance.due_at is None else None,
         open_tasks=[t for t in rows if t.status in OPEN_STATUSES],
         history=[_entry(e, names, regions, decisions, processes) for e in events],
-        documents=documents, diagram_xml=definition.bpmn_xml, steps=step_states(instance), names=names,
+        documents=documents, diagram_xml=chinese_lanes(definition.bpmn_xml), steps=step_states(instance), names=names,
         events=list(events), office=office,
     )
 
@@ -230,7 +226,7 @@ def _entry(event: AuditEvent, names: Mapping[str, str], regions: Mapping[str, st
                                                                   if details.get("reason") else "")
     elif isinstance(details.get("text"), str):
         note = details["text"]
-    actor = names.get(event.actor or "", event.actor or "系统")
+    actor = actor_label(event.actor, names)
     return Entry(at=event.at, actor=actor, action=ACTIONS.get(event.action, event.action), kind=event.action,
                  task=event.task_name, opinion=event.opinion, note=note)
 

@@ -7,6 +7,7 @@ import re
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from markupsafe import escape
 from sqlalchemy import select
 
 from workflow_app import clock, db
@@ -193,6 +194,22 @@ def _visible_task(service: TaskService, user: User, task_id: str) -> HumanTask |
         return None
 
 
+# A bar above the stored document (hidden when printing): the way back and how to print. No script: the
+# print view keeps its own strict CSP (inline styles only).
+PRINT_BAR = ('<div class="socorg-print-bar" style="font:14px sans-serif;padding:8px 12px;margin-bottom:12px;'
+             'background:#f3f4f6;border-bottom:1px solid #d1d5db"><a href="{back}">← 返回案件</a>'
+             '　打印请使用浏览器菜单中的“打印”，本栏不会打印。</div>'
+             '<style>@media print{{.socorg-print-bar{{display:none}}}}</style>')
+_BODY = re.compile(r"<body\b[^>]*>", re.I)
+
+
+def with_print_bar(html: str, back: str) -> str:
+    """The document's page with the bar inserted at the top of its body."""
+    bar = PRINT_BAR.format(back=escape(back))
+    found = _BODY.search(html)
+    return html[:found.end()] + bar + html[found.end():] if found else bar + html
+
+
 @bp.get("/documents/<document_id>/print")
 @login_required(*WORKERS)
 def print_document(document_id: str) -> ResponseReturnValue:
@@ -200,7 +217,8 @@ def print_document(document_id: str) -> ResponseReturnValue:
     if not UUID.fullmatch(document_id):  # never a malformed id (a NUL byte) down to the database
         abort(404)
     document = DocumentService(db.session()).get(current_web_user(), document_id)
-    response = Response(document.html, mimetype="text/html")
+    back = url_for("web_cases.show", instance_id=document.instance_id)
+    response = Response(with_print_bar(document.html, back), mimetype="text/html")
     response.headers["Content-Security-Policy"] = PRINT_CSP
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

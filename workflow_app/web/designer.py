@@ -14,6 +14,7 @@ from workflow_app.definitions.models import ProcessDefinition
 from workflow_app.directory.models import Role
 from workflow_app.instances.models import InstanceStatus, ProcessInstance
 from workflow_app.services import definition_service
+from workflow_app.web.lint_zh import chinese, chinese_problems
 from workflow_app.web.session import current_web_user, login_required
 
 bp = Blueprint("web_designer", __name__, url_prefix="/designer")
@@ -61,7 +62,8 @@ def upload() -> ResponseReturnValue:
     try:
         results = definition_service().deploy(files, deployed_by=current_web_user().username)
     except DefinitionInvalid as exc:
-        return render_template("designer/upload.html", problems=exc.problems, results=[]), 422
+        return render_template("designer/upload.html", problems=chinese_problems(exc.problems),
+                               results=[]), 422
     return render_template("designer/upload.html", problems=[], results=results)
 
 
@@ -82,7 +84,8 @@ def deploy(key: str) -> ResponseReturnValue:
     xml, base_version = body.get("xml"), body.get("base_version")
     if not isinstance(xml, str) or not xml.strip() or not isinstance(base_version, int):
         return jsonify({"problems": [{"file": "(request)", "element_id": None, "line": None,
-                                      "message": "需要 xml 与 base_version"}]}), 422
+                                      "message": "需要 xml 与 base_version",
+                                      "message_zh": "需要 xml 与 base_version"}]}), 422
     base = definition_service().get(key, base_version)
     files = {name: text.encode() for name, text in base.files.items()}
     files[base.bpmn_file] = xml.encode()
@@ -96,4 +99,4 @@ def deploy(key: str) -> ResponseReturnValue:
 
 def _problem(problem: Problem) -> dict[str, Any]:
     return {"file": problem.file, "element_id": problem.element_id, "line": problem.line,
-            "message": problem.message}
+            "message": problem.message, "message_zh": chinese(problem.message)}

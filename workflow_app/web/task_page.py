@@ -1,9 +1,10 @@
 """The task page (办理): the form rendered from its JSON Schema, the operations the task service allows the
 caller (签收, 提交, 退回, 转办, 委派, 抄送, 撤回, 催办, 批注) and the case around it.
 
-Every operation calls the task service, as the API does. Refused input comes back in place with what
-was typed (422); refusals of the operation itself (claimed by someone else, no longer ready) are
-flashed by the page error handler.
+Every operation calls the task service, as the API does. Refused input goes back to the task page
+(post/redirect/get, 303) with what was typed and the messages kept once in the session, so a reload is
+a harmless GET; only a form too large for the session cookie is answered in place (422). Refusals of
+the operation itself (claimed by someone else, no longer ready) are flashed by the page error handler.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema, ValidationError
 from sqlalchemy import select
@@ -38,10 +39,12 @@ from workflow_app.tasks.service import task_service
 from workflow_app.tasks.views import TaskDetail
 from workflow_app.tasks.visibility import APPLICANT_GROUP
 from workflow_app.web import schema_form
-from workflow_app.web.case_context import GROUP_LABELS, TASK_STATUS, calendar, case_view, people, time_left
+from workflow_app.web.case_context import TASK_STATUS, calendar, case_view, people, time_left
 from workflow_app.web.casefile import submission_views
 from workflow_app.web.errors import flash_and_back
 from workflow_app.web.inbox import WORKERS
+from workflow_app.web.labels import GROUP_LABELS
+from workflow_app.web.page_messages import for_page
 from workflow_app.web.session import current_web_user, login_required
 
 bp = Blueprint("web_task", __name__, url_prefix="/tasks")
@@ -56,6 +59,9 @@ OPERATIONS: dict[str, tuple[Schema, dict[str, str]]] = {
     "comment": (CommentBodySchema(), {"text": "请填写批注内容（最多 2000 字）"}),
     "withdraw": (WithdrawSchema(), {"opinion": "说明过长（最多 2000 字）"}),
 }
+# The session key of a refused post's input and messages, read once by the next GET of the task page.
+KEPT = "refused_task_form"
+MAX_SESSION_COOKIE = 3600  # bytes: browsers drop cookies past 4 KB (and the session with them)
 complete_schema = CompleteSchema()
 urge_schema = UrgeSchema()
 # Refusals of an operation itself (409 / 429), said in Chinese; the page handler flashes them.
@@ -77,7 +83,7 @@ def refused(exc: DomainError) -> ResponseReturnValue:
     """Flash why the operation was refused, in Chinese, and go back to the page it came from."""
     db.session().rollback()
     assignee = exc.details.get("assignee")
-    text = REFUSALS.get(exc.code, exc.message).format(
+    text = REFUSALS.get(exc.code, for_page(exc)).format(
         assignee=people(db.session(), [assignee]).get(assignee, assignee) if assignee else "他人",
         minutes=max(1, -(-int(exc.details.get("retry_after", 60)) // 60)))
     return flash_and_back(text, url_for("web_inbox.index"))
@@ -94,8 +100,32 @@ def _room_for_files(endpoint: str | None, _values: dict[str, Any] | None) -> Non
 @bp.get("/<task_id>")
 @login_required(*WORKERS)
 def show(task_id: str) -> ResponseReturnValue:
-    """The task with its form (editable when the caller may complete it), actions and case."""
-    return _page(task_service().detail(current_web_user(), task_id))
+    """The task with its form (editable when the caller may complete it), actions and case; after a
+    refused post, once, with what was typed and the messages."""
+    detail = task_service().detail(current_web_user(), task_id)
+    kept = session.pop(KEPT, None)
+    if isinstance(kept, dict) and kept.get("task_id") == task_id:
+        return _page(detail, **{k: v for k, v in kept.items() if k != "task_id"})
+    return _page(detail)
+
+
+@bp.get("/<task_id>/<operation>")
+@login_required(*WORKERS)
+def reopened(task_id: str, operation: str) -> ResponseReturnValue:
+    """A form's address opened or reloaded as a page (bookmark, history): the task page it belongs to."""
+    return redirect(url_for("web_task.show", task_id=task_id), 303)
+
+
+def _refused(detail: TaskDetail, **kept: Any) -> ResponseReturnValue:
+    """Back to the task page (303) with the input and messages kept for its next GET; in place (422) when
+    they would not fit in the session cookie."""
+    task_id = detail.task.id
+    kept = {k: v for k, v in kept.items() if v}
+    serializer = current_app.session_interface.get_signing_serializer(current_app)  # type: ignore[attr-defined]
+    if serializer is not None and len(serializer.dumps({**session, KEPT: kept})) <= MAX_SESSION_COOKIE:
+        session[KEPT] = {"task_id": task_id, **kept}
+        return redirect(url_for("web_task.show", task_id=task_id), 303)
+    return _page(detail, status=422, **kept)
 
 
 @bp.post("/<task_id>/complete")
@@ -109,22 +139,22 @@ def complete(task_id: str) -> ResponseReturnValue:
     opinion = request.form.get("opinion")
     strangers = schema_form.unknown_names(fields, request.form)
     if strangers:
-        return _page(detail, shown=shown, opinion=opinion, status=422,
-                     general=["提交的内容含有本表单没有的字段：" + "、".join(strangers[:20])])
+        return _refused(detail, shown=shown, opinion=opinion,
+                        general=["提交的内容含有本表单没有的字段：" + "、".join(strangers[:20])])
     refused = _store_files(user, task_id, fields, data, shown)
     if refused:
-        return _page(detail, shown=shown, opinion=opinion, form_errors=refused, status=422)
+        return _refused(detail, shown=shown, opinion=opinion, form_errors=refused)
     # 委派: a delegate's completion goes back to the delegator (read now: the service refreshes the row).
     delegator = detail.task.delegated_from if detail.task.assignee == user.username else None
     try:
         body = complete_schema.load({"data": data, "opinion": opinion or None})
         result = service.complete(user, task_id, body["data"], body.get("opinion"))
     except ValidationError:
-        return _page(detail, shown=shown, opinion=opinion, general=["填写的内容含有不允许的字符"], status=422)
+        return _refused(detail, shown=shown, opinion=opinion, general=["填写的内容含有不允许的字符"])
     except InvalidInput as exc:
         db.session().rollback()
-        return _page(detail, shown=shown, opinion=opinion, form_errors=exc.details.get("fields") or {},
-                     general=[] if exc.details.get("fields") else [exc.message], status=422)
+        return _refused(detail, shown=shown, opinion=opinion, form_errors=exc.details.get("fields") or {},
+                        general=[] if exc.details.get("fields") else [for_page(exc)])
     if delegator:
         name = people(db.session(), [delegator]).get(delegator, delegator)
         flash(f"已办理「{detail.task.title}」，任务已交回 {name} 确认", "success")
@@ -178,11 +208,11 @@ def operate(task_id: str, operation: str) -> ResponseReturnValue:
         outcome = _run(operation, user, task_id, body)
     except ValidationError as exc:
         errors = {name: [messages.get(name, "填写有误")] for name in exc.messages}
-        return _page(detail, op=operation, op_values=typed, op_errors=errors, status=422)
+        return _refused(detail, op=operation, op_values=typed, op_errors=errors)
     except InvalidInput as exc:
         db.session().rollback()
         errors = {name: [_op_message(operation, exc, detail)] for name in (exc.details.get("fields") or {"": []})}
-        return _page(detail, op=operation, op_values=typed, op_errors=errors, status=422)
+        return _refused(detail, op=operation, op_values=typed, op_errors=errors)
     flash(outcome, "success")
     if operation in ("return", "transfer", "delegate"):
         return redirect(url_for("web_inbox.index"))
@@ -287,7 +317,7 @@ def _op_message(operation: str, exc: InvalidInput, detail: TaskDetail) -> str:
         return "该用户不能接收此任务：须为本任务所在区划的人员（转办须同组），且不能是自己"
     if exc.code == "invalid_return_target":
         return "只能退回至此前办理过的环节：" + "、".join(_return_titles(detail, exc))
-    return exc.message
+    return for_page(exc)
 
 
 def _return_titles(detail: TaskDetail, exc: InvalidInput) -> list[str]:

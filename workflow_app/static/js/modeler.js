@@ -3,7 +3,8 @@
 (function () {
   "use strict";
   var container = document.getElementById("canvas");
-  var modeler = new BpmnJS({ container: container, keyboard: { bindTo: document } });
+  var modeler = new BpmnJS({ container: container, keyboard: { bindTo: document },
+                             additionalModules: window.socorgBpmnZh ? [window.socorgBpmnZh] : [] });
   var status = document.getElementById("status");
   var problemsBox = document.getElementById("problems");
   var marked = [];
@@ -24,7 +25,7 @@
     var registry = modeler.get("elementRegistry");
     problems.forEach(function (p) {
       var item = document.createElement("li");
-      item.textContent = (p.element_id ? "[" + p.element_id + "] " : "") + p.message + "（" + p.file + "）";
+      item.textContent = (p.element_id ? "[" + p.element_id + "] " : "") + (p.message_zh || p.message) + "（" + p.file + "）";
       list.appendChild(item);
       if (p.element_id && registry.get(p.element_id)) {
         canvas.addMarker(p.element_id, "lint-error");
@@ -39,7 +40,8 @@
     .catch(function (err) {
       var missing = /no diagram to display/i.test(err.message);
       say(missing ? "该文件没有图形信息（BPMNDiagram），无法在建模器中显示；请上传带图形的版本"
-                  : "图形无法载入：" + err.message);
+                  : "图形无法载入：文件的图形部分有误，请上传修正后的版本");
+      if (window.console) { window.console.warn(err); }
     });
 
   modeler.on("commandStack.changed", function () { say("有未部署的修改"); });
