@@ -105,9 +105,9 @@ def warn_uncovered_years(app: Flask) -> list[int]:
     year = clock.local_now().year
     missing = [y for y in (year, year + 1) if not calendar.covers(y)]
     for y in missing:
-        log.warning("WORKING-DAY CALENDAR: %s's holidays are not entered; due dates in %s count plain "
-                    "weekdays and are flagged. Enter them: `socorg calendar set %s FILE.json` and "
-                    "`socorg calendar complete %s` (or PUT /api/v1/calendar/%s).", y, y, y, y, y)
+        log.warning("WORKING-DAY CALENDAR: the State Council's schedule for %s is not entered; due dates in %s "
+                    "count its statutory holidays but no 调休 make-up days, and are flagged. Import the notice: "
+                    "`socorg calendar import-notice FILE --year %s` (or the admin calendar page).", y, y, y)
     return missing
 
 

@@ -196,7 +196,7 @@ def calendar_show(year: int) -> None:
     service = CalendarService(db.session())
     days = service.year(year)
     covered = service.calendar().covers(year)
-    click.echo(f"{year}: {'covered' if covered else 'NOT COVERED (due dates count plain weekdays)'}"
+    click.echo(f"{year}: {'covered' if covered else 'NOT COVERED (due dates count the statutory holidays, no 调休 make-up days)'}"
                f"{', marked complete' if service.is_complete(year) else ''}; {len(days)} special days")
     for day in days:
         click.echo(f"{day['date'].isoformat()}  {day['kind'].value:<8} {day['source']:<8} {day['name'] or ''}")

@@ -143,4 +143,4 @@ def test_annual_reports_wait_for_their_process(app, demo):
 def test_the_runner_warns_about_uncovered_years(app, caplog):
     with clock.frozen(datetime(2026, 6, 1, tzinfo=LOCAL_TZ)), caplog.at_level(logging.WARNING):
         assert runner.warn_uncovered_years(app) == [2027]
-    assert "2027's holidays are not entered" in caplog.text
+    assert "schedule for 2027 is not entered" in caplog.text
