@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
-from workflow_app.alerts.messages import DIGEST_LINES, Mailing, Recipient
+from workflow_app.alerts.messages import DIGEST_LINES, Mailing, Recipient, compose
 from workflow_app.alerts.models import AlertKind
 
 DUE = datetime(2026, 10, 23, 15, 59, 59, tzinfo=UTC)
@@ -48,3 +48,12 @@ def test_a_single_alert_is_sent_as_itself():
     [row] = mail.rows(AlertKind.ESCALATED, 3, DUE)
     assert row["subject"].startswith("【超期督办】审查7超期未办结")
     assert row["dedupe_key"] == "alert:t7:3:mail:supervisor_cc"
+
+
+def test_an_alert_names_no_staff_member_on_an_organizations_step_and_lanes_in_chinese():
+    held = SimpleNamespace(**{**vars(alert(8, "220100")), "candidate_group": "applicant", "organization_id": 5,
+                              "assignee": "window_cc", "title": "填写申请"})
+    _subject, body, _payload = compose(AlertKind.REMINDER, held, 8, 0, "220100", Directory(), DUE)
+    assert "经办：申请单位" in body and "window_cc" not in body
+    _subject, body, _payload = compose(AlertKind.OVERDUE, alert(9, "220100"), 9, 1, "220100", Directory(), DUE)
+    assert "经办：待签收（审查）" in body and "reviewer" not in body

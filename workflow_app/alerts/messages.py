@@ -17,6 +17,7 @@ from workflow_app.clock import LOCAL_TZ
 from workflow_app.directory.models import Region, Role, User
 from workflow_app.notifications.models import Channel
 from workflow_app.tasks.visibility import APPLICANT_GROUP
+from workflow_app.web.labels import group_label
 
 SUPERVISOR_GROUP = "supervisor"
 _SUBJECTS = {
@@ -100,13 +101,22 @@ def _local(moment: datetime | None) -> str:
     return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if moment else "—"
 
 
+def _holder(task: Any) -> str:
+    """Who holds the task, as every recipient may read it: an organization's step names the organization,
+    never a staff member who may have typed it in (docs/visibility.md); a step nobody holds names its
+    lane, in Chinese."""
+    if task.candidate_group == APPLICANT_GROUP:
+        return "申请单位"
+    return task.assignee or f"待签收（{group_label(task.candidate_group)}）"
+
+
 def compose(kind: AlertKind, task: Any, alert_id: int, level: int, region_code: str | None,
             directory: Directory, created_at: datetime) -> tuple[str, str, dict[str, Any]]:
     """Subject, e-mail body and webhook payload of one alert."""
     title = task.title
     subject = _SUBJECTS[kind].format(title=title, due=_local(task.due_at))
     region_name = directory.region_names.get(task.region_code or "", task.region_code or "—")
-    handler = task.assignee or (task.candidate_group or "—")
+    handler = _holder(task)
     body = "\n".join([
         _LEADS[kind],
         "",
