@@ -156,6 +156,25 @@ def deploy_scripted(app: Flask) -> callable:
     return deploy
 
 
+@pytest.fixture
+def flaky_handler() -> Iterator[dict]:
+    """The service-task operator ``test.flaky``: fails until told to work (a registry service that is down,
+    then back); ``state["calls"]`` counts its calls."""
+    import handlers
+
+    state = {"up": False, "calls": 0}
+
+    def handler(context, params):
+        state["calls"] += 1
+        if not state["up"]:
+            raise ConnectionError("registry service unavailable")
+        return {"ok": True}
+
+    handlers.registry._handlers["test.flaky"] = handler
+    yield state
+    handlers.registry._handlers.pop("test.flaky", None)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def cheap_password_hashing() -> Iterator[None]:
     """Production hashing costs ~0.2 s a password; tests use a cheap method."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-import handlers
 from tests.conftest import scripted_bundle
 from workflow_app.directory.models import User
 from workflow_app.instances.models import AuditEvent, InstanceStatus, ProcessInstance
@@ -284,23 +283,9 @@ def test_cancel_needs_a_reason(client, auth, registration, session, body):
     assert session.get(ProcessInstance, case["id"]).status is InstanceStatus.RUNNING
 
 
-@pytest.fixture
-def flaky_handler():
-    """A service handler that fails until told to work."""
-    state = {"up": False}
-
-    def handler(context, params):
-        if not state["up"]:
-            raise ConnectionError("registry service unavailable")
-        return {"ok": True}
-
-    handlers.registry._handlers["test.flaky_api"] = handler
-    yield state
-    handlers.registry._handlers.pop("test.flaky_api", None)
-
 
 def test_admin_retries_a_case_in_error(client, auth, deploy_scripted, flaky_handler):
-    deploy_scripted("ratio = 1", operator="test.flaky_api")
+    deploy_scripted("ratio = 1", operator="test.flaky")
     case = started(client, auth("admin"), process_key="scripted")
     [enter] = case["active_tasks"]
     instance_service().complete_task(enter["id"], {}, actor="admin")
@@ -371,7 +356,7 @@ def test_every_endpoint_needs_a_token(client, registration):
 
 
 def test_a_case_in_error_can_be_cancelled_by_its_starter(client, auth, deploy_scripted, flaky_handler):
-    deploy_scripted("ratio = 1", operator="test.flaky_api")
+    deploy_scripted("ratio = 1", operator="test.flaky")
     case = started(client, auth("window_cc"), process_key="scripted")
     instance_service().complete_task(case["active_tasks"][0]["id"], {}, actor="window_cc")
     response = client.post(f"{URL}/{case['id']}/cancel", json={"reason": "服务不可用，撤销"}, headers=auth("window_cc"))

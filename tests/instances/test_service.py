@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-import handlers
 from workflow_app import clock
 from workflow_app.errors import Conflict
 from workflow_app.instances import audit
@@ -177,21 +176,6 @@ def test_script_cannot_write_files(deploy_scripted, tmp_path: Path):
     assert "open" in advance.instance.error["message"]
     assert not target.exists()
 
-
-@pytest.fixture
-def flaky_handler():
-    """A handler that fails until told to work (like a mail server that is down, then back)."""
-    state = {"up": False, "calls": 0}
-
-    def handler(context, params):
-        state["calls"] += 1
-        if not state["up"]:
-            raise ConnectionError("registry service unavailable")
-        return {"ok": True}
-
-    handlers.registry._handlers["test.flaky"] = handler
-    yield state
-    handlers.registry._handlers.pop("test.flaky", None)
 
 
 def test_failing_handler_sets_error_and_retry_recovers(deploy_scripted, flaky_handler, session):

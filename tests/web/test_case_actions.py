@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-import handlers
 from tests.web.support import Pages, accept, deploy_registration, registration_at_accept, text, user
 from workflow_app import clock, db
 from workflow_app.documents.models import Document, DocumentStatus, ServiceMethod
@@ -80,23 +79,9 @@ def test_the_window_records_service_and_a_supervisor_voids_a_document(web, accep
     assert "受理通知书事项有误，重新出具" in text(supervisor.get(f"/cases/{case_id}"))
 
 
-@pytest.fixture
-def flaky_handler():
-    """A service handler that fails until told to work."""
-    state = {"up": False}
-
-    def handler(context, params):
-        if not state["up"]:
-            raise ConnectionError("registry service unavailable")
-        return {"ok": True}
-
-    handlers.registry._handlers["test.flaky_web"] = handler
-    yield state
-    handlers.registry._handlers.pop("test.flaky_web", None)
-
 
 def test_an_admin_retries_a_case_in_error_from_its_page(web, deploy_scripted, flaky_handler):
-    deploy_scripted("ratio = 1", operator="test.flaky_web")
+    deploy_scripted("ratio = 1", operator="test.flaky")
     started = InstanceAccess(db.session(), user("admin"), instance_service()).start("scripted")
     case_id = started["id"]
     instance_service().complete_task(started["active_tasks"][0]["id"], {}, actor="admin")
