@@ -87,15 +87,20 @@ def database_unavailable(exc: Exception) -> Any:
     """503 with Retry-After while the database cannot be reached: one log line, no traceback."""
     log.warning("database unreachable on %s %s: %s", request.method, request.path,
                 str(getattr(exc, "orig", None) or exc).strip().splitlines()[:1])
-    if not request.path.startswith("/api/"):
-        from workflow_app.web.errors import unavailable_page
+    return retry_later(UNREACHABLE_RETRY_AFTER, "database_unavailable",
+                       "系统暂时无法连接数据库，请稍后重试（the database is unreachable; retry shortly）",
+                       "系统暂时不可用", "系统暂时无法连接数据库，请稍后刷新重试。")
 
-        response = unavailable_page()
+
+def retry_later(seconds: int, code: str, message: str, page_title: str, page_message: str) -> Any:
+    """A 503 with Retry-After: the API error body, or a page in Chinese."""
+    if not request.path.startswith("/api/"):
+        from workflow_app.web.errors import retry_later_page
+
+        response = retry_later_page(page_title, page_message)
     else:
-        response = error_response(503, "database_unavailable",
-                                  "系统暂时无法连接数据库，请稍后重试（the database is unreachable; retry shortly）",
-                                  {"retry_after": UNREACHABLE_RETRY_AFTER})
-    response[0].headers["Retry-After"] = str(UNREACHABLE_RETRY_AFTER)
+        response = error_response(503, code, message, {"retry_after": seconds})
+    response[0].headers["Retry-After"] = str(seconds)
     return response
 
 
@@ -131,16 +136,8 @@ def init_app(app: Flask) -> None:
             return unexpected(exc)
         db.session().rollback()
         log.warning("database busy on %s %s: %s", request.method, request.path, exc.orig)
-        if not request.path.startswith("/api/"):
-            from workflow_app.web.errors import busy_page
-
-            response = busy_page()
-        else:
-            response = error_response(503, "database_busy",
-                                      "系统繁忙，请稍后重试（the database is busy; retry shortly）",
-                                      {"retry_after": BUSY_RETRY_AFTER})
-        response[0].headers["Retry-After"] = str(BUSY_RETRY_AFTER)
-        return response
+        return retry_later(BUSY_RETRY_AFTER, "database_busy", "系统繁忙，请稍后重试（the database is busy; retry shortly）",
+                           "系统繁忙", "系统繁忙，请稍后重试。")
 
     @app.errorhandler(RecursionError)
     def nested_too_deeply(exc: RecursionError) -> Any:

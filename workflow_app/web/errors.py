@@ -62,11 +62,9 @@ def http_error_page(exc: HTTPException) -> ResponseReturnValue:
     return render_template("errors/error.html", status=status, title=title, message=message), status, headers
 
 
-def unavailable_page() -> tuple[Response, int]:
-    """The page shown while the database cannot be reached (the caller adds Retry-After)."""
-    html = render_template("errors/error.html", status=503, title="系统暂时不可用",
-                           message="系统暂时无法连接数据库，请稍后刷新重试。")
-    return make_response(html), 503
+def retry_later_page(title: str, message: str) -> tuple[Response, int]:
+    """A 503 page (database busy or unreachable); the caller adds Retry-After."""
+    return make_response(render_template("errors/error.html", status=503, title=title, message=message)), 503
 
 
 def domain_error_page(exc: DomainError) -> ResponseReturnValue:
@@ -90,9 +88,3 @@ def flash_and_back(message: str, fallback: str) -> ResponseReturnValue:
     """Flash ``message`` and go back to the page the form came from (or ``fallback``)."""
     flash(message, "error")
     return redirect(request.referrer or fallback)
-
-
-def busy_page() -> tuple[Response, int]:
-    """The 503 page shown when the database stayed locked past its busy timeout."""
-    page = render_template("errors/error.html", status=503, title="系统繁忙", message="系统繁忙，请稍后重试。")
-    return make_response(page), 503
