@@ -12,9 +12,11 @@ files (default :data:`DEFAULT_MAX_ITEMS`). The field's value is the list of atta
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from workflow_app.tasks.forms import form_properties
 
 ATTACHMENT_FORMAT = "attachment"
 DEFAULT_ACCEPT = (".pdf", ".jpg", ".png")
@@ -23,8 +25,6 @@ DEFAULT_MAX_ITEMS = 10
 ALIASES = {"jpeg": "jpg", "tiff": "tif"}
 # Types a browser may show inline: PDF and images (never HTML, SVG or anything that runs script).
 INLINE_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp"})
-_SAME_OBJECT_LISTS = ("allOf", "anyOf", "oneOf")
-_SAME_OBJECT_SCHEMAS = ("if", "then", "else")
 
 
 @dataclass(frozen=True)
@@ -72,26 +72,10 @@ def field_of(name: str, prop: Mapping[str, Any]) -> AttachmentField:
                            max_items)
 
 
-def _properties(schema: Any) -> Iterator[tuple[str, Any]]:
-    """Every (name, property schema) of an object schema, conditional branches (if/then, allOf…) included."""
-    pending = [schema]
-    while pending:
-        node = pending.pop(0)
-        if not isinstance(node, Mapping):
-            continue
-        properties = node.get("properties")
-        if isinstance(properties, Mapping):
-            yield from ((str(k), v) for k, v in properties.items())
-        for keyword in _SAME_OBJECT_LISTS:
-            if isinstance(node.get(keyword), list):
-                pending.extend(node[keyword])
-        pending.extend(node.get(keyword) for keyword in _SAME_OBJECT_SCHEMAS)
-
-
 def attachment_fields(schema: Any) -> dict[str, AttachmentField]:
     """The attachment fields of a form's schema by name (the first declaration of a name wins)."""
     found: dict[str, AttachmentField] = {}
-    for name, prop in _properties(schema):
+    for name, prop in form_properties(schema):
         if name not in found and is_attachment(prop):
             found[name] = field_of(name, prop)
     return found

@@ -20,7 +20,7 @@ from workflow_app.directory.models import User
 from workflow_app.documents.context import authority_name
 from workflow_app.instances.disclosure import organization_users, reads_as_organization
 from workflow_app.instances.models import ProcessInstance
-from workflow_app.tasks.forms import FormCatalog
+from workflow_app.tasks.forms import FormCatalog, form_properties
 from workflow_app.tasks.visibility import APPLICANT_GROUP
 
 
@@ -75,20 +75,12 @@ def _shown(label: FieldLabel, value: Any) -> Any:
 def labels_of(schema: Mapping[str, Any]) -> dict[str, FieldLabel]:
     """Titles and enum labels of a form's top-level fields (conditional branches included)."""
     found: dict[str, FieldLabel] = {}
-    pending: list[Any] = [schema]
-    while pending:
-        node = pending.pop()
-        if not isinstance(node, dict):
-            continue
-        for name, prop in (node.get("properties") or {}).items():
-            if isinstance(prop, dict) and name not in found:
-                items = prop.get("items") if isinstance(prop.get("items"), dict) else {}
-                columns = labels_of(items) if isinstance(items.get("properties"), dict) else {}
-                files = items.get("format") == "attachment"
-                found[str(name)] = FieldLabel(str(prop.get("title") or name), _values(prop), columns, files)
-        for keyword in ("allOf", "anyOf", "oneOf"):
-            pending.extend(node.get(keyword) or [])
-        pending.extend(node.get(keyword) for keyword in ("if", "then", "else"))
+    for name, prop in form_properties(schema):
+        if isinstance(prop, dict) and name not in found:
+            items = prop.get("items") if isinstance(prop.get("items"), dict) else {}
+            columns = labels_of(items) if isinstance(items.get("properties"), dict) else {}
+            files = items.get("format") == "attachment"
+            found[name] = FieldLabel(str(prop.get("title") or name), _values(prop), columns, files)
     return found
 
 

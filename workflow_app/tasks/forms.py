@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePosixPath
@@ -87,25 +88,29 @@ class Form:
         return found
 
 
-def declared_fields(schema: Any) -> frozenset[str]:
-    """Names under ``properties`` of an object schema and of the subschemas that apply to the same object."""
-    names: set[str] = set()
-    pending = [schema]
+def form_properties(schema: Any) -> Iterator[tuple[str, Any]]:
+    """Every (name, property schema) of an object schema and of the subschemas that describe the same object
+    (allOf/anyOf/oneOf, if/then/else, dependentSchemas), the top level first: where a name is declared twice,
+    the first one yielded is the one to read."""
+    pending: deque[Any] = deque([schema])
     while pending:
-        node = pending.pop()
-        if not isinstance(node, dict):
+        node = pending.popleft()
+        if not isinstance(node, Mapping):
             continue
         properties = node.get("properties")
-        if isinstance(properties, dict):
-            names.update(str(name) for name in properties)
+        if isinstance(properties, Mapping):
+            yield from ((str(name), prop) for name, prop in properties.items())
         for keyword in _SAME_OBJECT_LISTS:
             if isinstance(node.get(keyword), list):
                 pending.extend(node[keyword])
-        for keyword in _SAME_OBJECT_SCHEMAS:
-            pending.append(node.get(keyword))
-        if isinstance(node.get("dependentSchemas"), dict):
+        pending.extend(node.get(keyword) for keyword in _SAME_OBJECT_SCHEMAS)
+        if isinstance(node.get("dependentSchemas"), Mapping):
             pending.extend(node["dependentSchemas"].values())
-    return frozenset(names)
+
+
+def declared_fields(schema: Any) -> frozenset[str]:
+    """The field names a form declares (``form_properties``)."""
+    return frozenset(name for name, _prop in form_properties(schema))
 
 
 def _keys(error: ValidationError) -> list[str]:
