@@ -18,6 +18,7 @@ from workflow_app.errors import InvalidInput
 from workflow_app.instances.queries import InstanceAccess
 from workflow_app.services import instance_service
 from workflow_app.web.inbox import WORKERS
+from workflow_app.web.page_messages import chinese, for_page
 from workflow_app.web.session import current_web_user, login_required
 
 bp = Blueprint("web_case_actions", __name__)
@@ -36,7 +37,8 @@ def _checked(identifier: str) -> str:
 
 def _refused(instance_id: str, exc: InvalidInput) -> Response:
     fields = exc.details.get("fields") or {}
-    flash("；".join(m for messages in fields.values() for m in messages) or exc.message, "error")
+    texts = [chinese(m, exc.status) for messages in fields.values() for m in messages]
+    flash("；".join(texts) or for_page(exc), "error")
     return _back(instance_id)
 
 
