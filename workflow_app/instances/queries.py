@@ -40,6 +40,7 @@ from workflow_app.instances import disclosure
 from workflow_app.instances.audit import record
 from workflow_app.instances.errors import InstanceNotFound, InvalidVariables
 from workflow_app.instances.models import AuditEvent, InstanceStatus, ProcessInstance
+from workflow_app.instances.search import EXPORT_LIMIT, CaseFilter, conditions
 from workflow_app.instances.service import InstanceService
 from workflow_app.organizations.bulk import case_variables
 from workflow_app.organizations.models import Organization
@@ -84,19 +85,10 @@ class InstanceAccess:
 
     # -- reads ---------------------------------------------------------------------------------
 
-    def list(self, *, page: int, per_page: int, process_key: str | None = None, status: str | None = None,
-             organization_id: int | None = None, mine: bool = False) -> Page:
-        """The visible cases, newest first (``mine``: only those the user started); items carry their open
-        tasks but no variables."""
-        query = select(ProcessInstance).where(instance_visible(self.user))
-        if mine:
-            query = query.where(ProcessInstance.started_by == self.user.username)
-        if process_key is not None:
-            query = query.where(ProcessInstance.process_key == process_key)
-        if status is not None:
-            query = query.where(ProcessInstance.status == InstanceStatus(status))
-        if organization_id is not None:
-            query = query.where(ProcessInstance.organization_id == organization_id)
+    def list(self, *, page: int, per_page: int, **filters: Any) -> Page:
+        """The visible cases narrowed by ``filters`` (the fields of :class:`CaseFilter`), newest first; items
+        carry their open tasks but no variables."""
+        query = self._filtered(CaseFilter(**filters))
         total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = self.session.execute(
             _without_heavy_columns(query)
@@ -116,6 +108,20 @@ class InstanceAccess:
                     offices[instance.region_code] = authority_name(self.session, instance.region_code)
                 items[n] = disclosure.instance_body(items[n], offices[instance.region_code], org_users)
         return Page(items, total, page, per_page)
+
+    def export(self, found: CaseFilter, limit: int = EXPORT_LIMIT) -> list[tuple[ProcessInstance, str | None]]:
+        """Up to ``limit`` visible cases matching ``found``, newest first, each with its organization's name
+        (none for an organization user: the export is for staff)."""
+        rows = self.session.execute(
+            _without_heavy_columns(self._filtered(found))
+            .add_columns(Organization.name)
+            .outerjoin(Organization, Organization.id == ProcessInstance.organization_id)
+            .order_by(ProcessInstance.started_at.desc(), ProcessInstance.id).limit(limit)).all()
+        return [(instance, name) for instance, name in rows]
+
+    def _filtered(self, found: CaseFilter) -> Select[Any]:
+        return select(ProcessInstance).where(instance_visible(self.user),
+                                             *conditions(found, self.user.username))
 
     def detail(self, instance_id: str) -> dict[str, Any]:
         """A visible case with its open tasks (and their forms) and its variables."""

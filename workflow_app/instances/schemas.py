@@ -47,6 +47,14 @@ class InstanceListArgsSchema(PageArgsSchema):
     organization_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
     mine = fields.Boolean(load_default=False,
                           metadata={"description": "only the cases the caller started (我发起的)"})
+    q = fields.String(validate=validate.Length(min=1, max=100), metadata={
+        "description": "keyword: part of the business key, the organization's name or 统一社会信用代码"})
+    region = fields.String(validate=validate.Regexp(r"^[0-9]{6,12}$"),
+                           metadata={"description": "region code: cases of that region and those below it"})
+    started_from = fields.Date(metadata={"description": "started on or after this local day"})
+    started_to = fields.Date(metadata={"description": "started on or before this local day"})
+    overdue = fields.Boolean(load_default=False,
+                             metadata={"description": "running cases past their statutory due time"})
 
 
 class StartInstanceSchema(Schema):

@@ -19,6 +19,7 @@ from workflow_app.documents.life import SERVICE_METHOD_LABELS, STATUS_LABELS
 from workflow_app.documents.service import DocumentService
 from workflow_app.errors import Forbidden, InvalidInput
 from workflow_app.instances.errors import TaskNotFound
+from workflow_app.instances.export import workbook
 from workflow_app.instances.models import InstanceStatus
 from workflow_app.instances.queries import APPLICANT_PROCESSES, STARTER_ROLES, InstanceAccess
 from workflow_app.organizations.models import Organization, OrgStatus
@@ -27,8 +28,10 @@ from workflow_app.services import definition_service, instance_service
 from workflow_app.tasks.models import HumanTask
 from workflow_app.tasks.service import TaskService, task_service
 from workflow_app.web.case_context import INSTANCE_STATUS, calendar, case_view, region_names, time_left
+from workflow_app.web.case_search import STAFF_WORKERS, case_filter, filter_args
 from workflow_app.web.casefile import submission_views
-from workflow_app.web.inbox import WORKERS, page_number, query_text
+from workflow_app.web.downloads import xlsx_response
+from workflow_app.web.inbox import WORKERS, page_number
 from workflow_app.web.session import current_web_user, login_required
 
 bp = Blueprint("web_cases", __name__)
@@ -110,28 +113,38 @@ def new() -> ResponseReturnValue:
 @bp.get("/cases")
 @login_required(*WORKERS)
 def index() -> ResponseReturnValue:
-    """我发起的 (applicants: their organization's cases) / 案件 (staff: the cases of their region); ``mine=1``:
-    only the cases the user started."""
+    """我发起的 (applicants: their organization's cases) / 案件查询 (staff: the cases of their region, with a
+    keyword, process, status, region, date range and overdue filter, and an Excel export)."""
     user = current_web_user()
     page = page_number()
-    process_key = query_text("process_key", 64)
-    status = request.args.get("status", "").strip()
-    status = status if status in {s.value for s in InstanceStatus} else None
-    mine = request.args.get("mine") == "1"
-    result = _access().list(page=page, per_page=PER_PAGE, process_key=process_key, status=status, mine=mine)
+    regions = _regions(user) if user.role is not Role.APPLICANT else []
+    found, errors = case_filter(regions)
+    result = _access().list(page=page, per_page=PER_PAGE, **vars(found))
     work_calendar = calendar()
     rows = [{"case": c, "clock": time_left(c["due_at"], work_calendar)
              if c["due_at"] and c["status"] == "running" and not c["clock_paused"] else None} for c in result.items]
+    args = filter_args(found)
     return render_template(
-        "cases/index.html", rows=rows, total=result.total, page=page,
-        last_page=max((result.total + PER_PAGE - 1) // PER_PAGE, 1), process_key=process_key, status=status,
-        mine=mine,
+        "cases/index.html", rows=rows, total=result.total, page=page, last_page=max(
+            (result.total + PER_PAGE - 1) // PER_PAGE, 1), found=found, errors=errors, region_choices=regions,
         statuses={s.value: label for s, label in INSTANCE_STATUS.items()},
         processes={d.key: d.name for d in definition_service().list()},
         regions=region_names(db.session(), [c["region"] for c in result.items]),
         can_start=bool(startable(user)),
-        page_url=lambda n: url_for("web_cases.index", **{**request.args.to_dict(), "page": n}),
+        export_url=url_for("web_cases.export", **args) if user.role is not Role.APPLICANT else None,
+        page_url=lambda n: url_for("web_cases.index", **{**args, "page": n}),
     )
+
+
+@bp.get("/cases/export.xlsx")
+@login_required(*STAFF_WORKERS)
+def export() -> ResponseReturnValue:
+    """The filtered case list as an Excel file (every matching case up to EXPORT_LIMIT, not one page)."""
+    found, _errors = case_filter(_regions(current_web_user()))
+    rows = _access().export(found)
+    processes = {d.key: d.name for d in definition_service().list()}
+    names = region_names(db.session(), [instance.region_code for instance, _ in rows])
+    return xlsx_response(workbook(rows, processes, names, INSTANCE_STATUS), "cases", "案件")
 
 
 @bp.get("/cases/<instance_id>")

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from workflow_app import clock, db
+from workflow_app import db
 from workflow_app.announcements.service import AnnouncementService
 from workflow_app.directory.models import Region, Role, User
 from workflow_app.documents.life import STATUS_LABELS as DOCUMENT_STATUS
@@ -31,6 +31,7 @@ from workflow_app.organizations.service import (
 )
 from workflow_app.services import definition_service, instance_service
 from workflow_app.web.case_context import INSTANCE_STATUS
+from workflow_app.web.downloads import xlsx_response
 from workflow_app.web.inbox import page_number, query_text
 from workflow_app.web.session import current_web_user, login_required
 
@@ -114,15 +115,7 @@ def export() -> ResponseReturnValue:
     filters = _filters(regions)
     rows = OrganizationService(db.session()).export_rows(user, filters, limit=EXPORT_LIMIT)
     names = dict(db.session().execute(select(Region.code, Region.name)).all())
-    stamp = clock.now().astimezone(clock.LOCAL_TZ).strftime("%Y%m%d-%H%M")
-    response = Response(workbook(rows, names),
-                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    # An ASCII name, and the Chinese one per RFC 6266 for browsers that read it.
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=organizations-{stamp}.xlsx; "
-        f"filename*=UTF-8''%E7%A4%BE%E4%BC%9A%E7%BB%84%E7%BB%87-{stamp}.xlsx")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return xlsx_response(workbook(rows, names), "organizations", "社会组织")
 
 
 @bp.get("/options")
