@@ -32,7 +32,7 @@ def _username(**kwargs: Any) -> fields.String:
     return fields.String(validate=[validate.Length(min=1, max=64), no_control_characters], **kwargs)
 
 
-def _opinion(*, min_length: int = 0, **kwargs: Any) -> fields.String:
+def opinion_field(*, min_length: int = 0, **kwargs: Any) -> fields.String:
     # Opinions are prose: line breaks are fine, NUL is not (PostgreSQL refuses it).
     checks: list[Any] = [validate.Length(min=min_length, max=MAX_OPINION), _no_nul_anywhere]
     if min_length:
@@ -64,34 +64,34 @@ class CompleteSchema(Schema):
     """Form data (checked against the task's JSON Schema) and the opinion (审批意见), required on decisions."""
 
     data = fields.Dict(keys=fields.String(), load_default=dict, validate=_no_nul_anywhere)
-    opinion = _opinion(allow_none=True)
+    opinion = opinion_field(allow_none=True)
 
 
 class HandOverSchema(Schema):
     """委派 / 转办: to whom, and why."""
 
     to = _username(required=True)
-    opinion = _opinion(allow_none=True)
+    opinion = opinion_field(allow_none=True)
 
 
 class ReturnSchema(Schema):
     """退回: to which earlier step (a task id or BPMN id; default the previous one), and why (required)."""
 
     to_task = fields.String(allow_none=True, validate=[validate.Length(min=1, max=128), no_control_characters])
-    opinion = _opinion(required=True, min_length=1)
+    opinion = opinion_field(required=True, min_length=1)
 
 
 class WithdrawSchema(Schema):
     """撤回: why, optionally."""
 
-    opinion = _opinion(allow_none=True)
+    opinion = opinion_field(allow_none=True)
 
 
 class CopySchema(Schema):
     """抄送: to whom."""
 
     to = fields.List(_username(), required=True, validate=validate.Length(min=1, max=MAX_COPIES))
-    opinion = _opinion(allow_none=True)
+    opinion = opinion_field(allow_none=True)
 
 
 class UrgeSchema(Schema):
@@ -103,7 +103,7 @@ class UrgeSchema(Schema):
 class CommentBodySchema(Schema):
     """A comment."""
 
-    text = _opinion(required=True, min_length=1)
+    text = opinion_field(required=True, min_length=1)
 
 
 # -- answers ------------------------------------------------------------------------------------

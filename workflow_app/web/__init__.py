@@ -22,6 +22,7 @@ def _blueprints() -> list:
     from workflow_app.web import (
         admin,
         auth_views,
+        batch,
         case_actions,
         cases,
         designer,
@@ -34,7 +35,7 @@ def _blueprints() -> list:
         vendor,
     )
 
-    return [auth_views.bp, home.bp, vendor.bp, designer.bp, admin.bp, inbox.bp, task_page.bp, cases.bp,
+    return [auth_views.bp, home.bp, vendor.bp, designer.bp, admin.bp, inbox.bp, batch.bp, task_page.bp, cases.bp,
             case_actions.bp, supervisor.bp, attachment_views.bp, organizations.bp, public.bp]
 
 

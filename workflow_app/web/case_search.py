@@ -6,12 +6,11 @@ from datetime import date
 
 from flask import request
 
-from workflow_app.directory.models import Region, Role
+from workflow_app.directory.models import Region
 from workflow_app.instances.models import InstanceStatus
 from workflow_app.instances.search import CaseFilter
 from workflow_app.web.inbox import query_text
 
-STAFF_WORKERS = (Role.CASEWORKER, Role.SUPERVISOR)
 DATE_FIELDS = {"started_from": "发起日期（起）", "started_to": "发起日期（止）"}
 
 

@@ -28,10 +28,10 @@ from workflow_app.services import definition_service, instance_service
 from workflow_app.tasks.models import HumanTask
 from workflow_app.tasks.service import TaskService, task_service
 from workflow_app.web.case_context import INSTANCE_STATUS, calendar, case_view, region_names, time_left
-from workflow_app.web.case_search import STAFF_WORKERS, case_filter, filter_args
+from workflow_app.web.case_search import case_filter, filter_args
 from workflow_app.web.casefile import submission_views
 from workflow_app.web.downloads import xlsx_response
-from workflow_app.web.inbox import WORKERS, page_number
+from workflow_app.web.inbox import STAFF_WORKERS, WORKERS, page_number
 from workflow_app.web.session import current_web_user, login_required
 
 bp = Blueprint("web_cases", __name__)

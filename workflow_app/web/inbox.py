@@ -20,6 +20,7 @@ bp = Blueprint("web_inbox", __name__, url_prefix="/tasks")
 
 # Roles that work on tasks (designers have none; admins pass every check).
 WORKERS = (Role.APPLICANT, Role.CASEWORKER, Role.SUPERVISOR)
+STAFF_WORKERS = (Role.CASEWORKER, Role.SUPERVISOR)  # exports and batch work: not for organizations
 PER_PAGE = 20
 MAX_PAGE = 100_000
 # tab → (scope, status, sort) of the inbox service.
