@@ -25,8 +25,8 @@ install: $(STAMP) node_modules/.installed
 
 run: install
 	$(BIN)/socorg init-db
-	$(BIN)/socorg demo --if-empty
 	$(BIN)/socorg deploy bpmn/
+	$(BIN)/socorg demo --if-empty
 	PORT=$(PORT) $(BIN)/socorg run
 
 lint: install

@@ -44,16 +44,32 @@ def init_db() -> None:
 
 @main.command("demo")
 @click.option("--organizations", default=300, show_default=True, help="How many demo organizations.")
+@click.option("--cases", default=240, show_default=True,
+              help="How many demo cases of the deployed processes, worked over the past months (0: none).")
+@click.option("--months", default=6, show_default=True, help="How far back the demo cases start.")
 @click.option("--if-empty", is_flag=True, help="Only when the database has no users yet (make run uses this).")
 @with_appcontext
-def demo(organizations: int, if_empty: bool) -> None:
-    """Load demo regions, groups, users (password demo12345) and organizations; safe to run twice."""
+def demo(organizations: int, cases: int, months: int, if_empty: bool) -> None:
+    """Load demo regions, groups, users (password demo12345) and organizations, then a history of cases of
+    the deployed processes (only into a database without cases); safe to run twice."""
     from workflow_app.demo import is_empty, load_demo
+    from workflow_app.demo_history import DemoHistory, has_cases
 
     if if_empty and not is_empty(db.session()):
         click.echo("demo data skipped: the database already has users")
         return
     click.echo(str(load_demo(db.session(), organizations=organizations)))
+    if cases <= 0:
+        return
+    if has_cases(db.session()):
+        click.echo("demo history skipped: the database already has cases")
+        return
+    click.echo(f"demo history: working {cases} cases over the past {months} months…")
+    history = DemoHistory(db.session(), progress=click.echo)
+    click.echo(str(history.run(cases=cases, months=months)))
+    from scheduler.jobs import escalate
+
+    click.echo(f"escalation scan of the demo cases: {escalate(current_app._get_current_object())}")  # type: ignore[attr-defined]
 
 
 @main.command("deploy")
