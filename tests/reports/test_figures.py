@@ -113,3 +113,13 @@ def test_the_trend_sums_the_snapshots_of_the_scope_month_by_month(session, regis
     province = figures(session, "supervisor_prov").party.trend
     assert [(p.coverage.active, p.provincial.active, p.provincial.organization_covered) for p in province] == \
         [(11, 4, 2), (11, 4, 2)]
+
+
+def test_the_scheduler_job_snapshots_once_a_month(app, session, registry):
+    from scheduler import jobs
+
+    regions = session.scalar(select(func.count()).select_from(Region))
+    with clock.frozen(datetime(2026, 12, 6, 9, tzinfo=LOCAL_TZ)):
+        assert jobs.snapshot_party_coverage(app) == f"2026-12: {regions} regions snapshotted, 0 already there"
+    with clock.frozen(datetime(2026, 12, 6, 10, tzinfo=LOCAL_TZ)):
+        assert jobs.snapshot_party_coverage(app) == f"2026-12: 0 regions snapshotted, {regions} already there"
