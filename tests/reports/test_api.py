@@ -53,6 +53,21 @@ def test_the_dashboard_page_shows_the_split_coverage_and_working_days(client, ap
     assert "未结" in page and "吊销" in page and "住所地和法定代表人均无法联系" in page
 
 
+def test_the_dashboard_draws_the_monthly_trend_and_offers_the_regions_below(client, app, session, registry):
+    from datetime import datetime
+
+    from workflow_app import clock
+    from workflow_app.clock import LOCAL_TZ
+    from workflow_app.reports.snapshots import take_snapshot
+
+    with clock.frozen(datetime(2026, 11, 1, 8, tzinfo=LOCAL_TZ)):
+        take_snapshot(session)
+    login(client, "supervisor_cc")
+    page = client.get("/supervisor/dashboard").get_data(as_text=True)
+    assert '<tr data-month="2026-11"><td>2026-11</td><td>5</td><td>60.0%</td><td>20.0%</td></tr>' in page
+    assert '<option value="220102">南关区</option>' in page and 'value="220200"' not in page
+
+
 def test_the_dashboard_of_a_region_outside_is_refused(client, app, registry):
     login(client, "supervisor_cc")
     assert client.get("/supervisor/dashboard?region=220200").status_code == 403

@@ -46,6 +46,7 @@ class Dashboard:
     scope: Scope
     overview: Overview
     figures: Figures
+    regions: list[tuple[str, str]]  # (code, name) the user may switch to: their own region and those below
 
 
 class ReportService:
@@ -57,7 +58,10 @@ class ReportService:
     def dashboard(self, user: User, region_code: str | None = None) -> Dashboard:
         """The dashboard of ``region_code`` (default: the user's region), which the user must oversee."""
         scope = resolve_scope(self.session, user, region_code)
-        return Dashboard(scope, self.overview(scope), FiguresService(self.session).figures(scope))
+        own = resolve_scope(self.session, user)
+        regions = [(code, name) for code, name in self.session.execute(
+            select(Region.code, Region.name).where(Region.path.like(own.path + "%")).order_by(Region.path))]
+        return Dashboard(scope, self.overview(scope), FiguresService(self.session).figures(scope), regions)
 
     def overview(self, scope: Scope) -> Overview:
         """Overdue open tasks by region and process, and the on-time rate of completed tasks with a limit."""
