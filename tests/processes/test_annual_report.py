@@ -45,6 +45,19 @@ def case_of(session, name: str, year: int = 2026) -> Case:
     return Case(session, instance.id)
 
 
+def may_work(session, username: str, task: HumanTask) -> bool:
+    """Whether ``username`` may act on ``task`` (its pool, its region)."""
+    from workflow_app.directory.models import User
+    from workflow_app.instances.errors import TaskNotFound
+    from workflow_app.tasks.service import task_service
+
+    user = session.scalar(select(User).where(User.username == username))
+    try:
+        return task_service().visible_to_work(user, task.id)[2]
+    except TaskNotFound:
+        return False
+
+
 def fill(case: Case, actor: str = "supervisor_cc", **figures: Any) -> Case:
     """Submit the report: every summed figure 0 unless given, the texts filled in."""
     data = {name: 0 for name in SUMMED_FIELDS} | TEXTS | figures
@@ -92,6 +105,7 @@ def test_the_city_sums_its_counties_and_the_province_acknowledges(reports, sessi
     # Sent to the province: the case moved there, the 社会组织管理局 (reviewer lane) has the task.
     ack = city.task("acknowledge_report")
     assert (ack.region_code, ack.candidate_group) == ("220000", "reviewer")
+    assert may_work(session, "reviewer_prov", ack) and not may_work(session, "supervisor_cc", ack)
     [document] = session.scalars(select(Document).where(Document.instance_id == city.id)).all()
     assert document.title == "长春市2026年度社区社会组织工作报告"
     assert "吉林省民政厅社会组织管理局" in document.html and "550 人次" in document.html
