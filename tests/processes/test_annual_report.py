@@ -181,3 +181,18 @@ def test_tasks_of_a_county_are_its_own(reports, session):
     reports()
     task = session.scalar(select(HumanTask).where(HumanTask.region_code == "220102"))
     assert (task.candidate_group, task.name) == ("supervisor", "fill_report")
+
+
+def test_the_city_supervisor_reads_the_prefilled_form_in_chinese(reports, session, app, client):
+    from tests.web.test_session import login
+
+    reports()
+    task = case_of(session, "长春市").task("fill_report")
+    figures = case_of(session, "长春市").variables()
+    app.config["WTF_CSRF_ENABLED"] = True
+    login(client, "supervisor_cc")
+    page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "社区社会组织年度工作报告" in page and "在街道（乡镇）备案的社区社会组织数" in page
+    assert "“文化铸魂”系列活动场次" in page and "存在的问题" in page
+    assert re.search(rf'name="active_count"[^>]*value="{figures["active_count"]}"', page) or \
+        re.search(rf'value="{figures["active_count"]}"[^>]*name="active_count"', page)
