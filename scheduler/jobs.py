@@ -7,6 +7,8 @@
   instance's optimistic version as the backstop.
 - ``create_annual_reports``: in December, the yearly report case of each prefecture (see
   :mod:`scheduler.annual_report`).
+- ``snapshot_party_coverage``: once a month, the party-coverage counts of every region (see
+  :mod:`workflow_app.reports.snapshots`).
 - ``escalate``: the alert ladder over overdue tasks (:mod:`workflow_app.alerts.service`).
 - ``deliver_outbox``: e-mail and webhooks (:mod:`workflow_app.notifications.delivery`).
 
@@ -77,6 +79,14 @@ def fire_due_timers(app: Flask) -> str:
     return f"{len(done)} due, {fired} fired, {skipped} taken by another scheduler, {failed} failed"
 
 
+def snapshot_party_coverage(app: Flask) -> str:
+    """Write this month's party-coverage snapshot rows that are missing (one per region and month)."""
+    from workflow_app.reports.snapshots import take_snapshot
+
+    with app.app_context():
+        return str(take_snapshot(db.session()))
+
+
 def escalate(app: Flask) -> str:
     """Raise the escalation ladder's alerts (each (task, level) once) and queue their messages."""
     from workflow_app.alerts.ladder import LadderConfig
@@ -110,6 +120,7 @@ class Job:
 JOBS: dict[str, Job] = {
     "fire_due_timers": Job(fire_due_timers, 30),
     "create_annual_reports": Job(create_annual_reports, 3600),
+    "snapshot_party_coverage": Job(snapshot_party_coverage, 3600),
     "escalate": Job(escalate, 300),
     "deliver_outbox": Job(deliver_outbox, 30),
 }

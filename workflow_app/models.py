@@ -14,11 +14,12 @@ from workflow_app.instances.models import AuditEvent, InstanceStatus, ProcessIns
 from workflow_app.notifications.models import Channel, OutboxMessage, OutboxStatus
 from workflow_app.numbering.models import NumberSequence
 from workflow_app.organizations.models import Organization, OrgStatus, OrgType, PartyOrgStatus
+from workflow_app.reports.models import PartyCoverageSnapshot
 from workflow_app.tasks.models import HumanTask, TaskComment, TaskCopy, TaskStatus, TaskUrge
 
 __all__ = [
     "Announcement", "Attachment", "Document", "NumberSequence", "Submission",
     "Alert", "AlertKind", "AlertStatus", "AuditEvent", "Base", "Channel", "OutboxMessage", "OutboxStatus", "CalendarDay", "CalendarYear", "DayKind", "Group", "HumanTask", "InstanceStatus", "OrgStatus", "OrgType", "Organization",
-    "PartyOrgStatus", "ProcessDefinition", "ProcessInstance", "Region", "RegionLevel", "Role", "TaskComment", "TaskCopy", "TaskStatus", "TaskUrge",
+    "PartyCoverageSnapshot", "PartyOrgStatus", "ProcessDefinition", "ProcessInstance", "Region", "RegionLevel", "Role", "TaskComment", "TaskCopy", "TaskStatus", "TaskUrge",
     "User", "user_groups", "LoginAttempt", "SecurityEvent",
 ]

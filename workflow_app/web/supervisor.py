@@ -40,5 +40,8 @@ def acknowledge(alert_id: int) -> ResponseReturnValue:
 @bp.get("/dashboard")
 @login_required(Role.SUPERVISOR)
 def dashboard() -> ResponseReturnValue:
-    """Overdue tasks, on-time rate, registration time, cleanup progress and party coverage."""
-    return render_template("supervisor/dashboard.html", data=ReportService(db.session()).overview(current_web_user()))
+    """Overdue tasks, on-time rate, party coverage, cleanup progress and registration time of a region
+    the supervisor oversees (``?region=``, default their own)."""
+    region = request.args.get("region", "")[:12] or None
+    return render_template("supervisor/dashboard.html",
+                           data=ReportService(db.session()).dashboard(current_web_user(), region))
