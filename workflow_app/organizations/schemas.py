@@ -40,6 +40,7 @@ class OrganizationSchema(Schema):
     charter_party_clause = fields.Boolean(dump_only=True)
     residence = fields.String(dump_only=True, allow_none=True)
     legal_representative = fields.String(dump_only=True, allow_none=True)
+    sponsor_unit = fields.String(dump_only=True, allow_none=True)  # 业务主管单位; none when registered directly
     flags = fields.Dict(dump_only=True)
     registered_at = fields.DateTime(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
