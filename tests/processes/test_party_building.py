@@ -200,6 +200,20 @@ def test_seven_members_with_clause_form_a_branch_committee_and_get_the_approval(
     assert "章程已载明党的建设内容" in doc.html and OPINION in doc.html
 
 
+def test_the_sponsors_party_organization_approves_where_the_organization_has_a_sponsor(start, session, org):
+    org.sponsor_unit = "长春市体育局"  # a 体育类 association keeps its 业务主管单位
+    session.commit()
+    case = start({"source": "registration", "party_members": 8, "charter_party_clause": True})
+    assert form_data(case, "survey")["approving_party_org"] == "中共长春市体育局机关委员会"
+    survey(case, party_members=8, charter_party_clause=True)
+    single_plan(case)
+    assert case.task("committee_review").candidate_group == "party_committee"
+    decide(case, "committee_review", "approve", "party_committee")
+    [doc] = documents(session, case)
+    assert doc.html.count("中共长春市体育局机关委员会") == 2  # the header and the 落款
+    assert "社会组织综合委员会" not in doc.html
+
+
 def test_three_members_without_clause_amend_the_charter_before_the_branch_is_recorded(start, session, org):
     case = start()
     survey(case, party_members=3)
@@ -479,7 +493,7 @@ def test_lanes_are_stacked_bands_of_one_pool():
 
 
 def test_every_flow_node_has_a_shape_of_its_size_inside_its_lane():
-    assert layout.check_flow_nodes_drawn_in_their_lanes(BPMN_FILE) == 32
+    assert layout.check_flow_nodes_drawn_in_their_lanes(BPMN_FILE) == 33
 
 
 def test_no_two_shapes_overlap():
@@ -487,7 +501,7 @@ def test_no_two_shapes_overlap():
 
 
 def test_every_sequence_flow_has_an_orthogonal_edge_between_its_shapes():
-    assert layout.check_sequence_flows_have_orthogonal_edges(BPMN_FILE) == 40
+    assert layout.check_sequence_flows_have_orthogonal_edges(BPMN_FILE) == 41
 
 
 def test_diagram_reads_left_to_right():
