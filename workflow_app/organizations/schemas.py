@@ -65,6 +65,15 @@ class ZombieCleanupSchema(Schema):
                              metadata={"description": "every visible active organization flagged suspected_zombie"})
 
 
+class PartyBuildingCampaignSchema(Schema):
+    """Which organizations to start party_building cases for: a list of ids, or every uncovered one."""
+
+    organization_ids = fields.List(id_field(),
+                                   validate=validate.Length(max=20000), load_default=list)
+    uncovered = fields.Boolean(load_default=False,
+                               metadata={"description": "every visible active organization without a party organization"})
+
+
 class BulkItemSchema(Schema):
     """One organization of a bulk start."""
 
