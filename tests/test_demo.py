@@ -270,6 +270,16 @@ def test_organization_mix_resembles_the_provinces_registry(session: Session, loa
     assert charities and all(o.org_type is OrgType.FOUNDATION and o.category == "公益慈善类" for o in charities)
 
 
+def test_only_organizations_outside_direct_registration_have_a_sponsor(session: Session, loaded: DemoSummary) -> None:
+    """行业协会商会 (decoupled), 科技类, 公益慈善类, 城乡社区服务类 register directly: no 业务主管单位."""
+    orgs = list(session.scalars(select(Organization)))
+    applicant = next(o for o in orgs if o.name == "长春市软件行业协会")
+    assert applicant.sponsor_unit is None
+    for org in orgs:
+        assert (org.sponsor_unit is not None) == (org.category in ("学术类", "文化类", "体育类", "教育类")), org.name
+    assert any(o.sponsor_unit and o.region_code == "220100" for o in orgs)  # tests/processes/test_major_event uses one
+
+
 def test_second_run_creates_nothing_and_says_so(session: Session, loaded: DemoSummary) -> None:
     before = counts(session)
     again = load_demo(session)

@@ -368,23 +368,49 @@ def set_uscc(organization: str, code: str) -> None:
 @with_appcontext
 def start_zombie_cleanup(flagged: bool, ids_file: Any, started_by: str, process_key: str, batch_size: int) -> None:
     """Start zombie_cleanup cases in bulk; organizations with an open case are skipped."""
+    from workflow_app.organizations import bulk
+
+    _bulk_start(bulk.start_zombie_cleanup, bulk.flagged_ids if flagged else None, ids_file, started_by,
+                process_key, batch_size, "--flagged")
+
+
+@main.command("start-party-building")
+@click.option("--uncovered", is_flag=True,
+              help="Every active organization without a party organization (the 集中攻坚 campaign).")
+@click.option("--ids-file", type=click.File("r", encoding="utf-8-sig"),
+              help="Organization ids or 统一社会信用代码, one per line (or separated by commas/spaces).")
+@click.option("--by", "started_by", default="cli", show_default=True, help="Who starts the cases.")
+@click.option("--process-key", default="party_building", show_default=True)
+@click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1, 5000))
+@with_appcontext
+def start_party_building(uncovered: bool, ids_file: Any, started_by: str, process_key: str, batch_size: int) -> None:
+    """Start party_building cases in bulk; organizations with an open case are skipped (run it again safely)."""
+    from workflow_app.organizations import bulk
+
+    _bulk_start(bulk.start_party_building, bulk.uncovered_ids if uncovered else None, ids_file, started_by,
+                process_key, batch_size, "--uncovered")
+
+
+def _bulk_start(start: Any, select_all: Any, ids_file: Any, started_by: str, process_key: str, batch_size: int,
+                all_flag: str) -> None:
+    """One bulk start: the organizations (all selected, or from a file), a progress bar, the skips, a summary."""
     from workflow_app.errors import DomainError
     from workflow_app.organizations import bulk
 
-    if flagged == (ids_file is not None):
-        raise click.UsageError("give exactly one of --flagged or --ids-file FILE")
+    if (select_all is not None) == (ids_file is not None):
+        raise click.UsageError(f"give exactly one of {all_flag} or --ids-file FILE")
     sess = db.session()
     unknown: list[str] = []
-    if flagged:
-        ids = bulk.flagged_ids(sess)
+    if select_all is not None:
+        ids = select_all(sess)
     else:
         ids, unknown = bulk.read_id_list(sess, ids_file.read())
     for token in unknown:
         click.echo(f"skipped {token}: no such organization", err=True)
     try:
         with click.progressbar(length=len(ids), label="启动 starting cases", file=sys.stderr) as bar:
-            result = bulk.start_zombie_cleanup(sess, ids, started_by, process_key=process_key,
-                                               batch_size=batch_size, progress=bar.update)
+            result = start(sess, ids, started_by, process_key=process_key, batch_size=batch_size,
+                           progress=bar.update)
     except DomainError as exc:
         click.echo(f"error: {exc.message}", err=True)
         sys.exit(2)

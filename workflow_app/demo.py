@@ -94,6 +94,7 @@ class _OrgSpec:
     registered_at: datetime
     flags: dict[str, Any] = field(default_factory=dict)
     charity_recognized: bool = False
+    sponsor_unit: str | None = None
 
 
 def is_empty(session: Session) -> bool:
@@ -177,6 +178,7 @@ def _load_organizations(session: Session, specs: Sequence[_OrgSpec]) -> int:
             status=s.status, party_org_status=s.party_org_status, charter_party_clause=s.charter_party_clause,
             residence=s.residence, legal_representative=s.legal_representative,
             registered_at=s.registered_at, flags=dict(s.flags), charity_recognized=s.charity_recognized,
+            sponsor_unit=s.sponsor_unit,
         )
         for s in missing
     )
@@ -333,6 +335,7 @@ def _draw_spec(rng: random.Random, places: _Places, names: set[str], bodies: set
         # 公益慈善类 foundations are recognized 慈善组织 in the demo registry (慈善法 art 10: a foundation
         # registered after 2016-09-01 is one on registration); others are not. No draw: the seed stays.
         charity_recognized=org_type is OrgType.FOUNDATION and category == "公益慈善类",
+        sponsor_unit=data.sponsor_unit(category, place.name_prefix, at_province=place.code == places.province.code),
     )
 
 

@@ -142,6 +142,25 @@ APPLICANT_ORG = {
     "legal_representative": "王雪梅",
 }
 
+# 业务主管单位 by category. 行业协会商会, 科技类, 公益慈善类 and 城乡社区服务类 register directly (the 2016
+# reform of the registration system; 行业协会商会 are also decoupled from their former sponsors): they have
+# none. The others keep one, named at the organization's level: (city or county unit, provincial unit).
+SPONSOR_UNITS = {
+    "学术类": ("科学技术协会", "科学技术协会"),
+    "文化类": ("文化广电和旅游局", "文化和旅游厅"),
+    "体育类": ("体育局", "体育局"),
+    "教育类": ("教育局", "教育厅"),
+}
+
+
+def sponsor_unit(category: str, place_prefix: str, *, at_province: bool) -> str | None:
+    """The demo 业务主管单位 of an organization of ``category`` registered at ``place_prefix`` (None: none)."""
+    units = SPONSOR_UNITS.get(category)
+    if units is None:
+        return None
+    return place_prefix + units[1 if at_province else 0]
+
+
 # (category, weight) per organization type; 行业协会商会 exist only as 社会团体.
 SOCIAL_GROUP_CATEGORIES = (
     ("行业协会商会", 32), ("科技类", 10), ("公益慈善类", 10), ("城乡社区服务类", 8),

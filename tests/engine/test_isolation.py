@@ -90,6 +90,7 @@ def test_expressions_see_external_context_and_helpers(env):
 def test_calendar_helpers_in_a_worker_match_the_in_process_helpers(env, calendars):
     inline = build_helpers(lambda: MONDAY, calendars)
     assert env.evaluate("workdays_later(2)", {}) == inline["workdays_later"](2)
+    assert env.evaluate("workdays_until('2026-03-20')", {}) == inline["workdays_until"]("2026-03-20") == 13
     context = {}
     env.execute("due = deadline('5wd')\nlater = days_later(3)", context)
     assert context == {"due": inline["deadline"]("5wd"), "later": inline["days_later"](3)}

@@ -134,3 +134,38 @@ def test_only_supervisors_and_admins_start_bulk_cleanups(stand_in, client, auth)
     response = client.post("/api/v1/organizations/zombie-cleanup", json={"organization_ids": ["x"]},
                            headers=auth("admin"))
     assert response.status_code == 422 and "organization_ids" in response.get_json()["error"]["details"]["fields"]
+
+
+def test_supervisors_start_the_party_building_campaign_for_uncovered_organizations_they_may_see(
+        app, demo, client, auth, session):
+    from tests.processes.conftest import process_files
+    from workflow_app.instances.models import ProcessInstance
+    from workflow_app.organizations.models import PartyOrgStatus
+    from workflow_app.services import definition_service
+
+    definition_service().deploy(process_files("party_building"), deployed_by="test")
+    uncovered = session.scalars(select(Organization).where(
+        Organization.status == OrgStatus.ACTIVE, Organization.party_org_status == PartyOrgStatus.NONE,
+        Organization.region_code.startswith("2201"))).all()
+    assert uncovered
+    response = client.post("/api/v1/organizations/party-building", json={"uncovered": True},
+                           headers=auth("supervisor_cc"))
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert (body["process_key"], body["started"], body["failed"]) == ("party_building", len(uncovered), 0)
+    started = set(session.scalars(select(ProcessInstance.organization_id)))
+    assert started == {o.id for o in uncovered}  # only 长春's: the city supervisor's
+    again = client.post("/api/v1/organizations/party-building", json={"uncovered": True},
+                        headers=auth("supervisor_cc")).get_json()
+    assert (again["started"], again["skipped"]) == (0, len(uncovered))
+
+
+def test_only_supervisors_and_admins_start_the_party_building_campaign(app, demo, client, auth):
+    for user in ("party_officer", "window_prov", "applicant", "designer"):
+        response = client.post("/api/v1/organizations/party-building", json={"uncovered": True}, headers=auth(user))
+        assert response.status_code == 403, user
+    response = client.post("/api/v1/organizations/party-building", json={}, headers=auth("admin"))
+    assert response.status_code == 422
+    response = client.post("/api/v1/organizations/party-building", json={"uncovered": "everything"},
+                           headers=auth("admin"))
+    assert response.status_code == 422

@@ -91,3 +91,22 @@ def test_start_zombie_cleanup_needs_exactly_one_source_and_a_deployed_process(ap
     assert result.exit_code == 2 and "exactly one of" in result.output
     result = invoke(app, "start-zombie-cleanup", "--flagged")
     assert result.exit_code == 2 and "no process definition with key 'zombie_cleanup'" in result.output
+
+
+def test_start_party_building_for_every_uncovered_organization_once(app, demo, session):
+    from tests.processes.conftest import process_files
+    from workflow_app.organizations.models import OrgStatus, PartyOrgStatus
+
+    definition_service().deploy(process_files("party_building"), deployed_by="test")
+    uncovered = {o.id for o in session.scalars(select(Organization).where(
+        Organization.status == OrgStatus.ACTIVE, Organization.party_org_status == PartyOrgStatus.NONE))}
+    assert uncovered
+    result = invoke(app, "start-party-building", "--uncovered", "--by", "party_officer")
+    assert result.exit_code == 0, result.output
+    assert f"party_building: started {len(uncovered)}, skipped 0" in result.output
+    assert "启动 starting cases" in result.output  # the progress bar
+    cases = list(session.scalars(select(ProcessInstance).where(ProcessInstance.process_key == "party_building")))
+    assert {c.organization_id for c in cases} == uncovered and len(cases) == len(uncovered)
+    assert all(c.status.value == "running" for c in cases)
+    again = invoke(app, "start-party-building", "--uncovered")
+    assert f"started 0, skipped {len(uncovered)}" in again.output  # a second run starts none twice

@@ -4,7 +4,8 @@ Every case is reported on Monday 2026-09-28, 10:00 Beijing time, just before the
 holiday (10-01…10-07 off, Saturday 10-10 a 调休 working day), so the working-day timers show the
 calendar: 15 working days from 09-28 end on 10-23, 10 working days after 11-20 end on 12-04.
 The reporting organization is the demo applicant's, 长春市软件行业协会 (220100): its cases belong
-to 长春市民政局, whose supervisor is ``supervisor_cc``.
+to 长春市民政局, whose supervisor is ``supervisor_cc``. It is a decoupled 行业协会 with no 业务主管单位;
+the tests of the sponsor's opinion report for a demo organization of 长春 that has one (``sponsored``).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from workflow_app.engine import get_engine
 from workflow_app.instances import audit
 from workflow_app.instances.models import InstanceStatus
 from workflow_app.notifications.models import OutboxMessage
-from workflow_app.organizations.models import Organization
+from workflow_app.organizations.models import Organization, OrgStatus
 from workflow_app.tasks.errors import FormInvalid
 from workflow_app.tasks.service import task_service
 
@@ -83,6 +84,7 @@ COMMENDATION: dict[str, Any] = {  # 报批, high risk; 37 days ahead
     "contact_phone": "13804310000",
     "sponsor_name": "长春市工业和信息化局",
     "sponsor_opinion": "同意开展。",
+    "commendation_approval_ref": "吉林省评比达标表彰保留项目目录第12项",
 }
 EMERGENCY: dict[str, Any] = {  # 即时报告; it happened today
     "event_type": "emergency",
@@ -147,6 +149,14 @@ def timeline() -> Iterator[Timeline]:
 def org(session: Session, demo: None) -> Organization:
     """The demo applicant's organization, the one that reports."""
     return session.scalars(select(Organization).where(Organization.name == APPLICANT_ORG["name"])).one()
+
+
+@pytest.fixture
+def sponsored(session: Session, demo: None) -> Organization:
+    """An active demo organization of 长春 (220100) that has a 业务主管单位 on the registry."""
+    return session.scalars(select(Organization).where(
+        Organization.region_code == REGION, Organization.sponsor_unit.is_not(None),
+        Organization.status == OrgStatus.ACTIVE).order_by(Organization.id).limit(1)).one()
 
 
 class Report:
@@ -238,8 +248,9 @@ def report(deploy_processes: Any, start_case: Any, session: Session, timeline: T
     """Deploy major_event; start a case for the applicant's organization and file ``data`` as its report."""
     deploy_processes("major_event")
 
-    def start(data: dict[str, Any], **changes: Any) -> Report:
-        case = start_case("major_event", started_by="applicant", organization_id=org.id, region_code=REGION)
+    def start(data: dict[str, Any], organization: Organization | None = None, **changes: Any) -> Report:
+        case = start_case("major_event", started_by="applicant", organization_id=(organization or org).id,
+                          region_code=REGION)
         driven = Report(case, session, timeline)
         assert driven.open == ["report"]
         driven.do("report", {**data, **changes}, actor="applicant")
@@ -359,11 +370,12 @@ def test_report_is_numbered_classified_and_recorded(report: Any) -> None:
     assert re.fullmatch(r"重大事项〔2026〕\d+号", case.case.instance.business_key)
     assert {k: data[k] for k in ("event_class", "lead_days_required", "needs_sponsor_opinion", "risk")} == \
         {"event_class": "filing", "lead_days_required": 15, "needs_sponsor_opinion": False, "risk": "normal"}
-    assert data["lead_days_given"] == 53 and data["late_report"] is False
+    # 报备 lead time in working days: 09-29…11-19 without 10-01…10-07, with Saturday 10-10
+    assert data["lead_days_given"] == 34 and data["late_report"] is False
     assert data["reported_on"] == "2026-09-28"
     assert case.notes()["report_recorded"] == (
         "收到重大事项报告：节庆活动「2026长春软件产业冬季嘉年华」，计划日期2026-11-20，类别报备，风险一般，"
-        "提前53天（应提前15天）")
+        "提前34个工作日（应提前15个工作日）")
 
 
 def test_report_with_less_lead_time_than_required_is_flagged_late(report: Any) -> None:
@@ -373,8 +385,17 @@ def test_report_with_less_lead_time_than_required_is_flagged_late(report: Any) -
     assert case.notes()["report_recorded"].endswith("提前43天（应提前60天），逾期报告")
 
 
-def test_missing_sponsor_opinion_is_asked_of_the_organization_before_review(report: Any) -> None:
+def test_an_organization_without_a_sponsor_is_not_asked_for_its_opinion(report: Any, org: Organization) -> None:
+    assert org.sponsor_unit is None  # 长春市软件行业协会: a decoupled 行业协会
     case = report(ELECTION, sponsor_name="", sponsor_opinion="")
+    assert (case.vars["sponsor_unit"], case.vars["needs_sponsor_opinion"]) == ("", False)
+    assert case.open == ["review_approval"]
+
+
+def test_missing_sponsor_opinion_is_asked_of_the_organization_before_review(report: Any,
+                                                                           sponsored: Organization) -> None:
+    case = report(ELECTION, sponsored, sponsor_name="", sponsor_opinion="")
+    assert case.vars["sponsor_name"] == sponsored.sponsor_unit  # prefilled from the registry
     assert case.open == ["provide_sponsor_opinion"]
     [task] = case.case.open_tasks()
     assert task.candidate_group == "applicant" and task.organization_id is not None
@@ -387,7 +408,8 @@ def test_missing_sponsor_opinion_is_asked_of_the_organization_before_review(repo
 # -- 报批 -------------------------------------------------------------------------------------------
 
 
-def test_approval_by_the_reviewer_issues_a_reply_and_waits_for_the_event(report: Any) -> None:
+def test_approval_by_the_reviewer_issues_a_reply_and_waits_for_the_event(report: Any, session: Session,
+                                                                         org: Organization) -> None:
     case = report(ELECTION)
     assert case.open == ["review_approval"]  # the sponsor's opinion came with the report
     [task] = case.case.open_tasks()
@@ -402,10 +424,44 @@ def test_approval_by_the_reviewer_issues_a_reply_and_waits_for_the_event(report:
     assert case.open == [] and case.next_timer == at(12, 15, 18)
 
     finish_on_time(case, at(12, 15))
+    # a 换届 held: the registration authority registers the change (社团条例 art 18) on the registry
+    assert case.open == ["register_change"]
+    [task] = case.case.open_tasks()
+    assert task.candidate_group == "window" and task.region_code == REGION
+    case.do("register_change", {"legal_representative": "李明", "opinion": "准予变更登记。",
+                                "change_summary": "第三届理事会选举产生，法定代表人由王雪梅变更为李明。"})
+    session.refresh(org)
+    assert org.legal_representative == "李明"
+    assert (org.flags["change_on"], org.flags["change_case"]) == ("2026-12-15", case.case.id)
+    assert case.notes()["registry_change"] == "变更登记：第三届理事会选举产生，法定代表人由王雪梅变更为李明。"
     assert case.status is InstanceStatus.COMPLETED and case.ended_at() == "end_closed"
     assert case.kinds() == ["major_event/approval_reply"]
     assert case.vars["held"] is True
 
+
+def test_charter_amendment_held_is_approved_on_the_registry(report: Any, session: Session,
+                                                            org: Organization) -> None:
+    org.charter_party_clause = False
+    session.commit()
+    case = report(ELECTION, event_type="charter_amendment", event_title="修改章程（增加党的建设内容）",
+                  event_date="2026-11-10")
+    case.do("review_approval", {"decision": "approve", "opinion": "同意修改章程。"})
+    finish_on_time(case, at(11, 10))
+    case.do("register_change", {"charter_party_clause": True, "opinion": "予以核准。",
+                                "change_summary": "章程第五条增加党的建设内容。"})
+    session.refresh(org)
+    assert org.charter_party_clause is True and org.legal_representative == "王雪梅"
+    assert org.flags["charter_approved_on"] == "2026-11-10"
+    assert case.notes()["registry_charter"] == "章程核准：章程第五条增加党的建设内容。"
+    assert case.status is InstanceStatus.COMPLETED
+
+
+def test_an_event_that_changes_nothing_registered_closes_without_a_registry_step(report: Any) -> None:
+    case = report(COMMENDATION)
+    case.do("review_approval", {"decision": "approve", "opinion": "建议同意。"})
+    case.do("supervisor_signoff", {"decision": "approve", "opinion": "同意。"}, actor="supervisor_cc")
+    finish_on_time(case, at(11, 4))
+    assert case.open == [] and case.status is InstanceStatus.COMPLETED
 
 def test_reviewer_asks_for_more_material_then_disapproves(report: Any, session: Session, org: Organization) -> None:
     case = report(ELECTION)
@@ -447,7 +503,7 @@ def test_high_risk_commendation_needs_the_supervisors_sign_off(report: Any) -> N
 def test_supervisor_sends_a_high_risk_approval_back_then_refuses_it(report: Any) -> None:
     # a large gathering: 报批, high risk, with the 业务主管单位's opinion
     case = report(FESTIVAL, participants=5000, event_title="万人冰雪嘉年华", sponsor_name="长春市文化广电和旅游局",
-                  sponsor_opinion="原则同意，须落实安保方案。")
+                  sponsor_opinion="原则同意，须落实安保方案。", safety_permit_no="长公（治）许〔2026〕15号")
     assert (case.vars["event_class"], case.vars["risk"]) == ("approval", "high")
     case.do("review_approval", {"decision": "approve", "opinion": "建议同意。"})
     case.do("supervisor_signoff", {"decision": "return", "opinion": "安保方案未审查，退回重审。"}, actor="supervisor_cc")
@@ -504,6 +560,41 @@ def test_filing_without_objection_is_recorded_and_closes_after_a_timely_outcome_
     finish_on_time(case, at(11, 20))
     assert case.status is InstanceStatus.COMPLETED and case.ended_at() == "end_closed"
     assert case.messages() == []
+
+
+def test_filing_for_an_event_inside_the_fifteen_working_days_is_late_and_never_deemed_accepted(
+        report: Any) -> None:
+    # Reported Monday 09-28 for Friday 10-16: 18 calendar days, but only 9 working days (10-01…10-07 off,
+    # Saturday 10-10 worked); the 15 working days of review would end on 10-23, a week after the event.
+    case = report(FESTIVAL, event_date="2026-10-16")
+    assert (case.vars["lead_days_given"], case.vars["late_report"]) == (9, True)
+    assert case.notes()["report_recorded"].endswith("提前9个工作日（应提前15个工作日），逾期报告")
+    assert case.next_timer == at(10, 16, 0)  # the event day closes the review
+    case.move(at(10, 15, 23, 59))
+    assert case.open == ["review_filing"]
+    case.move(at(10, 16, 0, 1))
+    assert case.open == []
+    assert case.notes()["review_overtaken"] == \
+        "报备距事项日期不足15个工作日，审查期届满前事项已到举办日（2026-10-16），未予备案，不视为无异议"
+    case.move(at(10, 16, 18, 1))
+    assert case.open == ["outcome_report"]  # the evening of the event: no review is open any more
+    case.do("outcome_report", ON_TIME_OUTCOME, actor="applicant")
+    assert case.open == ["decide_interview"]  # a late report
+    case.move(at(10, 24, 0, 1))
+    assert "deemed_accepted" not in case.notes() and case.vars["deemed_accepted"] is None
+    assert case.kinds() == [] and case.messages() == []
+
+
+def test_filing_window_runs_from_the_report_not_from_the_review_task(report: Any, sponsored: Organization) -> None:
+    case = report(FESTIVAL, sponsored, event_type="forum", event_title="长春软件产业发展论坛")
+    assert case.open == ["provide_sponsor_opinion"]  # a forum needs the sponsor's opinion
+    case.move(at(10, 12, 9))
+    case.do("provide_sponsor_opinion", {"sponsor_name": sponsored.sponsor_unit, "sponsor_opinion": "同意举办。"},
+            actor="applicant")
+    assert case.open == ["review_filing"]
+    assert case.next_timer == end_of(10, 23)  # 15 working days from the receipt (09-28), not from 10-12
+    case.move(at(10, 24, 0, 1))
+    assert case.notes()["deemed_accepted"] == "报备之日起15个工作日内未提出异议，视为无异议"
 
 
 def test_silent_filing_review_is_deemed_no_objection_after_fifteen_working_days(report: Any, org: Organization,
@@ -721,7 +812,9 @@ def _submit_as(session: Session, username: str, case: Report, task: str, data: d
 
 
 def test_an_organization_cannot_reclassify_its_report_through_the_sponsor_opinion_form(
-        report: Any, session: Session) -> None:
+        report: Any, session: Session, org: Organization) -> None:
+    org.sponsor_unit = "长春市工业和信息化局"  # the demo applicant's own organization, given a sponsor for this test
+    session.commit()
     case = report(ELECTION, sponsor_name="", sponsor_opinion="")
     before = {k: case.vars[k] for k in ("event_class", "late_report")}
     with pytest.raises(FormInvalid) as refused:
@@ -747,3 +840,43 @@ def test_an_organization_cannot_override_a_stop_order_when_confirming_it(report:
     session.rollback()
     assert case.vars["objection_action"] == "stop" and "改过名的协会" not in case.vars.values()
     assert case.open == ["confirm_objection"]
+
+
+# -- large gatherings and commendations --------------------------------------------------------------
+
+
+def test_a_gathering_of_a_thousand_asks_for_the_public_security_permit(report: Any) -> None:
+    case = report(FESTIVAL, participants=1000, event_title="千人冰雪嘉年华", sponsor_opinion="同意。")
+    assert (case.vars["event_class"], case.vars["needs_safety_permit"]) == ("approval", True)
+    assert case.vars["safety_permit_level"] == "县级人民政府公安机关"
+    assert case.open == ["provide_safety_permit"]
+    [task] = case.case.open_tasks()
+    assert task.candidate_group == "applicant"
+    case.do("provide_safety_permit", {"safety_permit_no": "长公（治）许〔2026〕15号",
+                                      "safety_permit_authority": "长春市公安局朝阳区分局",
+                                      "safety_permit_files": ["permit"]}, actor="applicant")
+    assert case.open == ["review_approval"]
+    case.do("review_approval", {"decision": "approve", "opinion": "安保方案已审查，建议同意。"})
+    case.do("supervisor_signoff", {"decision": "approve", "opinion": "同意。"}, actor="supervisor_cc")
+    assert "已取得公安机关安全许可（长公（治）许〔2026〕15号）" in case.document("approval_reply").html
+
+
+def test_a_gathering_below_a_thousand_needs_no_permit(report: Any) -> None:
+    case = report(FESTIVAL, participants=999)
+    assert (case.vars["event_class"], case.vars["needs_safety_permit"]) == ("filing", False)
+    assert case.open == ["review_filing"]
+
+
+def test_a_commendation_must_name_its_approved_project() -> None:
+    validator = Draft202012Validator(form_schema("major_event_report.json"), format_checker=FormatChecker())
+    assert validator.is_valid(COMMENDATION)
+    without = {k: v for k, v in COMMENDATION.items() if k != "commendation_approval_ref"}
+    assert [e.message for e in validator.iter_errors(without)] == ["'commendation_approval_ref' is a required property"]
+    assert validator.is_valid(FESTIVAL)
+
+
+def test_the_reply_to_a_commendation_cites_its_approved_project(report: Any) -> None:
+    case = report(COMMENDATION)
+    case.do("review_approval", {"decision": "approve", "opinion": "建议同意。"})
+    case.do("supervisor_signoff", {"decision": "approve", "opinion": "同意。"}, actor="supervisor_cc")
+    assert "依据吉林省评比达标表彰保留项目目录第12项开展" in case.document("approval_reply").html

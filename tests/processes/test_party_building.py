@@ -97,11 +97,13 @@ def single_plan(case: Case) -> Case:
 
 
 def amend_and_verify(case: Case) -> Case:
-    """The organization amends its charter; party_officer verifies it."""
+    """The organization amends its charter; party_officer verifies it; the registration authority approves it."""
     submit(case, "amend_charter", {"charter_clause_text": "本会根据中国共产党章程的规定，设立中国共产党的组织，开展党的活动。",
                                    "charter_adopted_on": "2026-03-20", "charter_adopted_by": "member_assembly"},
            "applicant")
-    return decide(case, "verify_charter", "approve", "party_officer", "章程已载明党建工作内容。")
+    decide(case, "verify_charter", "approve", "party_officer", "章程已载明党建工作内容。")
+    assert case.task("approve_charter").candidate_group == "window"  # 章程核准 by the registration authority
+    return decide(case, "approve_charter", "approve", "window_cc", "章程修正案符合规定，予以核准。")
 
 
 def assign(case: Case) -> Case:
@@ -200,6 +202,20 @@ def test_seven_members_with_clause_form_a_branch_committee_and_get_the_approval(
     assert "章程已载明党的建设内容" in doc.html and OPINION in doc.html
 
 
+def test_the_sponsors_party_organization_approves_where_the_organization_has_a_sponsor(start, session, org):
+    org.sponsor_unit = "长春市体育局"  # a 体育类 association keeps its 业务主管单位
+    session.commit()
+    case = start({"source": "registration", "party_members": 8, "charter_party_clause": True})
+    assert form_data(case, "survey")["approving_party_org"] == "中共长春市体育局机关委员会"
+    survey(case, party_members=8, charter_party_clause=True)
+    single_plan(case)
+    assert case.task("committee_review").candidate_group == "party_committee"
+    decide(case, "committee_review", "approve", "party_committee")
+    [doc] = documents(session, case)
+    assert doc.html.count("中共长春市体育局机关委员会") == 2  # the header and the 落款
+    assert "社会组织综合委员会" not in doc.html
+
+
 def test_three_members_without_clause_amend_the_charter_before_the_branch_is_recorded(start, session, org):
     case = start()
     survey(case, party_members=3)
@@ -238,6 +254,29 @@ def test_verification_sends_a_charter_without_the_clause_back_to_the_organizatio
     amend_and_verify(case)
     assert case.status is InstanceStatus.COMPLETED
     assert registry(session, org) == (PartyOrgStatus.SINGLE, True)
+
+
+def test_charter_clause_reaches_the_registry_only_through_the_registrys_charter_approval(start, session, org):
+    case = start()
+    survey(case, party_members=5)
+    single_plan(case)
+    decide(case, "committee_review", "approve", "party_committee")
+    submit(case, "amend_charter", {"charter_clause_text": "本会根据中国共产党章程的规定，设立中国共产党的组织，开展党的活动。",
+                                   "charter_adopted_on": "2026-03-20", "charter_adopted_by": "member_assembly"},
+           "applicant")
+    decide(case, "verify_charter", "approve", "party_officer", "章程已载明党建工作内容。")
+    assert open_names(case) == ["approve_charter"]
+    assert registry(session, org) == (PartyOrgStatus.NONE, False)  # the party officer's tick writes nothing
+    decide(case, "approve_charter", "return", "window_cc", "修正案未经会员大会表决程序，不予核准。")
+    assert open_names(case) == ["amend_charter"]
+    assert form_data(case, "amend_charter")["charter_verify_opinion"] == "修正案未经会员大会表决程序，不予核准。"
+    assert registry(session, org) == (PartyOrgStatus.NONE, False)
+    amend_and_verify(case)
+    session.expire_all()
+    row = session.get(Organization, org.id)
+    assert row.charter_party_clause is True and row.flags["charter_approved_on"] == clock.now().astimezone(clock.LOCAL_TZ).date().isoformat()
+    assert row.flags["charter_approved_case"] == case.id
+    assert any(action == "registry_charter" for action, _ in case.history())
 
 
 # -- 上级党组织审批: return / reject ------------------------------------------------------------
@@ -453,8 +492,8 @@ def test_every_decision_form_requires_an_opinion():
     forms = {path.name: json.loads(path.read_text(encoding="utf-8"))
              for path in (BPMN / "forms").glob("party_building_*.json")}
     deciding = [name for name, schema in forms.items() if "decision" in schema["properties"]]
-    assert sorted(deciding) == ["party_building_committee_review.json", "party_building_periodic_review.json",
-                                "party_building_verify_charter.json"]
+    assert sorted(deciding) == ["party_building_approve_charter.json", "party_building_committee_review.json",
+                                "party_building_periodic_review.json", "party_building_verify_charter.json"]
     for name in deciding:
         schema = forms[name]
         assert {"decision", "opinion"} <= set(schema["required"]), name
@@ -468,18 +507,18 @@ def test_time_limits_are_declared_on_the_steps_section_3_names():
     limits = {task.get("id"): task.xpath(".//spiff:property[@name='timeLimit']/@value", namespaces=NS)
               for task in _tree().xpath("//bpmn:userTask", namespaces=NS)}
     assert {k: v[0] for k, v in limits.items() if v} == {
-        "committee_review": "10wd", "amend_charter": "30d", "assign_instructor": "10wd"}
+        "committee_review": "10wd", "amend_charter": "30d", "assign_instructor": "10wd", "approve_charter": "10wd"}
     [timer] = _tree().xpath("//bpmn:intermediateCatchEvent//bpmn:timeDuration/text()", namespaces=NS)
     assert timer.strip() == '"P90D"'
 
 
 def test_lanes_are_stacked_bands_of_one_pool():
     assert layout.check_lanes_are_stacked_bands_of_one_pool(BPMN_FILE) == [
-        "party_committee", "party_officer", "applicant"]
+        "party_committee", "party_officer", "applicant", "window"]
 
 
 def test_every_flow_node_has_a_shape_of_its_size_inside_its_lane():
-    assert layout.check_flow_nodes_drawn_in_their_lanes(BPMN_FILE) == 32
+    assert layout.check_flow_nodes_drawn_in_their_lanes(BPMN_FILE) == 35
 
 
 def test_no_two_shapes_overlap():
@@ -487,7 +526,7 @@ def test_no_two_shapes_overlap():
 
 
 def test_every_sequence_flow_has_an_orthogonal_edge_between_its_shapes():
-    assert layout.check_sequence_flows_have_orthogonal_edges(BPMN_FILE) == 40
+    assert layout.check_sequence_flows_have_orthogonal_edges(BPMN_FILE) == 44
 
 
 def test_diagram_reads_left_to_right():

@@ -18,7 +18,7 @@ from typing import Any
 from workflow_app import clock
 
 # The helpers that read the working-day calendar: code naming none of them needs no calendar snapshot.
-CALENDAR_HELPERS = frozenset({"workdays_later", "days_later", "deadline"})
+CALENDAR_HELPERS = frozenset({"workdays_later", "days_later", "deadline", "workdays_until"})
 
 
 def database_calendar() -> Any:
@@ -60,8 +60,18 @@ def build_helpers(now: Callable[[], datetime], calendar: Callable[[], Any]) -> d
         """The due moment of a time limit (``5wd``, ``30d``, ``PT4H``) counted from now, as ISO 8601."""
         return _due_iso(str(limit))
 
+    def _workdays_until(day: str) -> int:
+        """Working days after today (Beijing) and before ``day`` (ISO date): the lead time a report gives."""
+        from datetime import date, timedelta
+
+        target = date.fromisoformat(str(day)[:10])
+        today = _now().date()
+        if target <= today + timedelta(days=1):
+            return 0
+        return calendar().count_workdays(today, target - timedelta(days=1))
+
     return {"now": _now, "now_iso": _now_iso, "workdays_later": _workdays_later, "days_later": _days_later,
-            "deadline": _deadline}
+            "deadline": _deadline, "workdays_until": _workdays_until}
 
 
 def script_helpers() -> dict[str, Any]:

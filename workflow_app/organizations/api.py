@@ -1,4 +1,5 @@
-"""GET /organizations (the registry, with visibility), /organizations/{id}; POST /organizations/zombie-cleanup."""
+"""GET /organizations (the registry, with visibility), /organizations/{id}; POST /organizations/zombie-cleanup and
+/organizations/party-building (bulk starts)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from workflow_app.organizations.schemas import (
     OrganizationArgsSchema,
     OrganizationListSchema,
     OrganizationSchema,
+    PartyBuildingCampaignSchema,
     ZombieCleanupResultSchema,
     ZombieCleanupSchema,
 )
@@ -56,7 +58,29 @@ def zombie_cleanup(body: dict) -> dict:
     if not ids:
         raise InvalidInput("give organization_ids or flagged: true",
                            details={"fields": {"organization_ids": ["empty"]}})
-    result = bulk.start_zombie_cleanup(sess, ids, user.username, visible_to=user)
+    return _bulk_result(bulk.start_zombie_cleanup(sess, ids, user.username, visible_to=user))
+
+
+@blp.route("/party-building", methods=["POST"])
+@auth_required(Role.SUPERVISOR)
+@blp.arguments(PartyBuildingCampaignSchema)
+@blp.response(200, ZombieCleanupResultSchema)
+def party_building(body: dict) -> dict:
+    """Start the 党建攻坚 campaign's party_building cases for the listed (or all uncovered) organizations the
+    caller may see; organizations with an open case are skipped."""
+    user = current_user()
+    sess = db.session()
+    ids = list(body["organization_ids"])
+    if body["uncovered"]:
+        ids = list(dict.fromkeys(ids + bulk.uncovered_ids(sess, user)))
+    if not ids:
+        raise InvalidInput("give organization_ids or uncovered: true",
+                           details={"fields": {"organization_ids": ["empty"]}})
+    return _bulk_result(bulk.start_party_building(sess, ids, user.username, visible_to=user))
+
+
+def _bulk_result(result: bulk.BulkResult) -> dict:
+    """A bulk start's result as the API shows it."""
     return {
         "process_key": result.process_key, "started": len(result.started), "skipped": len(result.skipped),
         "failed": len(result.failed), "seconds": round(result.seconds, 3),

@@ -1,4 +1,5 @@
-"""Start zombie_cleanup cases for many organizations at once (the province had 1,961).
+"""Start cases for many organizations at once: zombie_cleanup (the province had 1,961) and the
+党建攻坚 campaign's party_building (every active organization without a party organization).
 
 The organizations are taken in batches; each batch is one transaction that locks its
 organization rows (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's unit of work holds the
@@ -21,10 +22,11 @@ from sqlalchemy.orm import Session
 from workflow_app.db import unit_of_work
 from workflow_app.directory.models import User
 from workflow_app.instances.models import InstanceStatus, ProcessInstance
-from workflow_app.organizations.models import Organization, OrgStatus
+from workflow_app.organizations.models import Organization, OrgStatus, PartyOrgStatus
 from workflow_app.organizations.service import flag_is_true, organization_visible
 
 ZOMBIE_PROCESS = "zombie_cleanup"
+PARTY_PROCESS = "party_building"
 BATCH_SIZE = 200
 OPEN_CASE = (InstanceStatus.RUNNING, InstanceStatus.ERROR)
 
@@ -63,6 +65,28 @@ def case_variables(org: Organization) -> dict[str, Any]:
     }
 
 
+def party_case_variables(org: Organization) -> dict[str, Any]:
+    """The start variables of a campaign-started party_building case (its ``init`` script keeps them)."""
+    variables: dict[str, Any] = {
+        "source": "campaign",
+        "organization_name": org.name,
+        "charter_party_clause": bool(org.charter_party_clause),
+    }
+    members = (org.flags or {}).get("party_members")
+    if isinstance(members, int) and not isinstance(members, bool) and members >= 0:
+        variables["party_members"] = members
+    return variables
+
+
+def uncovered_ids(session: Session, user: User | None = None) -> list[int]:
+    """Active organizations without any party organization or instructor (visible to ``user`` when given)."""
+    query = select(Organization.id).where(Organization.status == OrgStatus.ACTIVE,
+                                          Organization.party_org_status == PartyOrgStatus.NONE)
+    if user is not None:
+        query = query.where(organization_visible(user))
+    return list(session.scalars(query.order_by(Organization.id)))
+
+
 def flagged_ids(session: Session, user: User | None = None) -> list[int]:
     """Active organizations flagged ``suspected_zombie`` (visible to ``user`` when given)."""
     query = select(Organization.id).where(Organization.status == OrgStatus.ACTIVE,
@@ -96,9 +120,22 @@ def _batches(ids: Sequence[int], size: int) -> Iterable[Sequence[int]]:
 
 
 def start_zombie_cleanup(session: Session, organization_ids: Iterable[int], started_by: str, *,
-                         process_key: str = ZOMBIE_PROCESS, batch_size: int = BATCH_SIZE,
-                         visible_to: User | None = None,
-                         progress: Callable[[int], None] | None = None) -> BulkResult:
+                         process_key: str = ZOMBIE_PROCESS, **options: Any) -> BulkResult:
+    """Start zombie_cleanup cases (see :func:`start_cases`)."""
+    return start_cases(session, organization_ids, started_by, process_key=process_key, **options)
+
+
+def start_party_building(session: Session, organization_ids: Iterable[int], started_by: str, *,
+                         process_key: str = PARTY_PROCESS, **options: Any) -> BulkResult:
+    """Start the 党建攻坚 campaign's party_building cases (see :func:`start_cases`)."""
+    return start_cases(session, organization_ids, started_by, process_key=process_key,
+                       variables=party_case_variables, **options)
+
+
+def start_cases(session: Session, organization_ids: Iterable[int], started_by: str, *, process_key: str,
+                variables: Callable[[Organization], dict[str, Any]] = case_variables,
+                batch_size: int = BATCH_SIZE, visible_to: User | None = None,
+                progress: Callable[[int], None] | None = None) -> BulkResult:
     """Start a ``process_key`` case for each active organization without an open one; report the rest."""
     from workflow_app.definitions.service import DefinitionService
     from workflow_app.services import instance_service
@@ -137,7 +174,7 @@ def start_zombie_cleanup(session: Session, organization_ids: Iterable[int], star
                     result.skipped.append((org_id, f"already has an open {process_key} case"))
                 else:
                     advance = service.start_in_transaction(
-                        process_key, case_variables(org), started_by=started_by, organization_id=org.id,
+                        process_key, variables(org), started_by=started_by, organization_id=org.id,
                         region_code=org.region_code)
                     result.started.append((org_id, advance.instance.id))
                     if advance.instance.status is InstanceStatus.ERROR:

@@ -59,6 +59,9 @@ class Organization(Base):
     charter_party_clause: Mapped[bool] = mapped_column(default=False)  # 党建入章
     # 认定为慈善组织 (慈善法 art 10): only these can have their certificate 吊销 under the 慈善法.
     charity_recognized: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # 业务主管单位 (社团条例 art 3/6, 民非条例 art 3/5, 基金会条例 art 7); None for an organization registered
+    # directly (the four kinds of the 2016 reform) or a 行业协会商会 decoupled from its former sponsor (脱钩).
+    sponsor_unit: Mapped[str | None] = mapped_column(String(128))
     residence: Mapped[str | None] = mapped_column(String(255))
     legal_representative: Mapped[str | None] = mapped_column(String(64))
     flags: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -40,6 +40,7 @@ class OrganizationSchema(Schema):
     charter_party_clause = fields.Boolean(dump_only=True)
     residence = fields.String(dump_only=True, allow_none=True)
     legal_representative = fields.String(dump_only=True, allow_none=True)
+    sponsor_unit = fields.String(dump_only=True, allow_none=True)  # 业务主管单位; none when registered directly
     flags = fields.Dict(dump_only=True)
     registered_at = fields.DateTime(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
@@ -62,6 +63,15 @@ class ZombieCleanupSchema(Schema):
                                    validate=validate.Length(max=20000), load_default=list)
     flagged = fields.Boolean(load_default=False,
                              metadata={"description": "every visible active organization flagged suspected_zombie"})
+
+
+class PartyBuildingCampaignSchema(Schema):
+    """Which organizations to start party_building cases for: a list of ids, or every uncovered one."""
+
+    organization_ids = fields.List(id_field(),
+                                   validate=validate.Length(max=20000), load_default=list)
+    uncovered = fields.Boolean(load_default=False,
+                               metadata={"description": "every visible active organization without a party organization"})
 
 
 class BulkItemSchema(Schema):

@@ -1,6 +1,6 @@
 """party_coverage_snapshots: the monthly party-coverage counts per region (the dashboard's trend)
 
-Revision ID: 0010_yearly
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-06
 """
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010_yearly"
+revision: str = "0010"
 down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
