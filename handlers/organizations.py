@@ -63,6 +63,7 @@ _READABLE: dict[str, Any] = {
     "org_type": lambda org: org.org_type.value,
     "charity_recognized": lambda org: bool(org.charity_recognized),
     "registered_at": lambda org: org.registered_at.date().isoformat() if org.registered_at else None,
+    "activity_abnormal": lambda org: bool((org.flags or {}).get("activity_abnormal")),
 }
 
 # Optional plain fields the handler may also change (a 变更 reported through major_event).
@@ -72,7 +73,7 @@ _FIELDS = {"name": 128, "residence": 255, "legal_representative": 64, "category"
 @handler("registry.update_organization")
 def update_organization(context: HandlerContext, params: dict[str, Any]) -> dict[str, Any]:
     """Change the case's (or the given) organization: status (checked transitions), party data, flags;
-    ``include`` reads registry facts back (org_type, charity_recognized, registered_at)."""
+    ``include`` reads registry facts back (org_type, charity_recognized, registered_at, activity_abnormal)."""
     op = "registry.update_organization"
     org_id = integer(params, "organization_id", op, minimum=1) or context.instance.organization_id
     if org_id is None:
