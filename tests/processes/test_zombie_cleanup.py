@@ -1150,3 +1150,19 @@ def test_an_organization_unreachable_at_its_residence_enters_the_activity_abnorm
 def test_a_reachable_organization_is_not_listed(zombie, session, org):
     verify(zombie(), **NOT_FILED)
     assert "activity_abnormal" not in registry(session, org).flags
+
+
+def test_an_organization_already_in_the_list_is_served_by_announcement_by_default(zombie, session, org):
+    # Reached by phone this time, but listed in the 活动异常名录 by an earlier case: 公告送达 is the default.
+    org.flags = {**org.flags, "activity_abnormal": {"reason": "通过登记的住所无法与社会组织取得联系",
+                                                    "listed_on": "2025-05-01"}}
+    session.commit()
+    case = confirm(verify(zombie(), **NOT_FILED))
+    assert (case.variables()["service_method"], case.variables()["delivery_method"]) == ("announcement",
+                                                                                         "announcement")
+    assert open_tasks(case) == [("serve_rectify_notice", "inspector")]
+
+
+def test_a_reachable_organization_not_in_the_list_is_served_directly_by_default(zombie, session, org):
+    case = confirm(verify(zombie(), **NOT_FILED))
+    assert case.variables()["service_method"] == "direct"
