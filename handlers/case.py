@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextvars
+from datetime import datetime
 from typing import Any
 
 from handlers import HandlerContext, registry
 from handlers.support import fail, handler, integer, mapping, region_code, text
+from workflow_app import clock
 from workflow_app.errors import DomainError
 from workflow_app.organizations.models import Organization
 
@@ -32,6 +34,31 @@ def set_business_key(context: HandlerContext, params: dict[str, Any]) -> dict[st
         raise ValueError("case.set_business_key needs a business_key of 1 to 128 characters")
     context.instance.business_key = key
     return {"business_key": key}
+
+
+@handler("case.deadline")
+def deadline(context: HandlerContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Set a named deadline of the case (``due_at``, ``warn_at``: ISO moments; ``label`` in Chinese) whose
+    warning reaches every open step, or ``clear`` it; neither given: nothing changes (``{"kept": true}``)."""
+    from workflow_app.alerts.deadlines import clear_deadline, set_deadline
+
+    op = "case.deadline"
+    name = text(params, "name", op, max_length=64)
+    if params.get("clear"):
+        return {"cleared": clear_deadline(context.session, context.instance.id, name)}
+    if params.get("warn_at") in (None, "") and params.get("due_at") in (None, ""):
+        return {"kept": True}
+    label = text(params, "label", op, max_length=255)
+    moments = {}
+    for key in ("due_at", "warn_at"):
+        try:
+            moments[key] = clock.as_utc(datetime.fromisoformat(text(params, key, op, max_length=40)))
+        except ValueError:
+            raise fail(op, f"参数 {key} 不是有效时间", f"{key} must be an ISO moment with an offset") from None
+    if moments["warn_at"] > moments["due_at"]:
+        raise fail(op, "提醒时间不能晚于期限", "warn_at is after due_at")
+    set_deadline(context.session, context.instance.id, name=name, label=label, **moments)
+    return {"due_at": moments["due_at"].isoformat(), "warn_at": moments["warn_at"].isoformat()}
 
 
 @handler("case.set_region")

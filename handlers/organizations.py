@@ -66,6 +66,7 @@ _READABLE: dict[str, Any] = {
     # 业务主管单位 ("" when registered directly or decoupled): major_event asks its opinion only when there is
     # one; party_building's higher party organization is its party organization.
     "sponsor_unit": lambda org: org.sponsor_unit or "",
+    "activity_abnormal": lambda org: bool((org.flags or {}).get("activity_abnormal")),
 }
 
 # Optional plain fields the handler may also change (a 变更 reported through major_event).
@@ -75,7 +76,8 @@ _FIELDS = {"name": 128, "residence": 255, "legal_representative": 64, "category"
 @handler("registry.update_organization")
 def update_organization(context: HandlerContext, params: dict[str, Any]) -> dict[str, Any]:
     """Change the case's (or the given) organization: status (checked transitions), party data, flags;
-    ``include`` reads registry facts back (org_type, charity_recognized, registered_at, sponsor_unit)."""
+    ``include`` reads registry facts back (org_type, charity_recognized, registered_at, sponsor_unit,
+    activity_abnormal)."""
     op = "registry.update_organization"
     org_id = integer(params, "organization_id", op, minimum=1) or context.instance.organization_id
     if org_id is None:

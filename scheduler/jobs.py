@@ -10,6 +10,9 @@
 - ``snapshot_party_coverage``: once a month, the party-coverage counts of every region (see
   :mod:`workflow_app.reports.snapshots`).
 - ``escalate``: the alert ladder over overdue tasks (:mod:`workflow_app.alerts.service`).
+- ``warn_case_deadlines``: a case deadline's warning on every open step (:mod:`workflow_app.alerts.deadlines`).
+- ``report_abnormal_list``: 活动异常名录 entries two years old reported to the supervisors
+  (:mod:`workflow_app.organizations.credit`).
 - ``deliver_outbox``: e-mail and webhooks (:mod:`workflow_app.notifications.delivery`).
 
 When the database cannot be reached a job gives up its pass (the error propagates, see
@@ -99,6 +102,22 @@ def escalate(app: Flask) -> str:
         return str(EscalationService(db.session(), config, webhook_urls=urls).scan())
 
 
+def warn_case_deadlines(app: Flask) -> str:
+    """Warn the supervisors of cases whose deadline warning has come, naming every open step (each once)."""
+    from workflow_app.alerts.deadlines import DeadlineWarnings
+
+    with app.app_context():
+        return str(DeadlineWarnings(db.session()).scan())
+
+
+def report_abnormal_list(app: Flask) -> str:
+    """Report organizations two years in the 活动异常名录 as 严重违法失信名单 candidates (each once)."""
+    from workflow_app.organizations.credit import SeriousDishonestyCandidates
+
+    with app.app_context():
+        return str(SeriousDishonestyCandidates(db.session()).report())
+
+
 def deliver_outbox(app: Flask) -> str:
     """Send due outbox messages by SMTP and signed webhook, with retries and a dead letter."""
     from workflow_app.notifications.delivery import DeliverySettings, OutboxDelivery
@@ -122,6 +141,8 @@ JOBS: dict[str, Job] = {
     "create_annual_reports": Job(create_annual_reports, 3600),
     "snapshot_party_coverage": Job(snapshot_party_coverage, 3600),
     "escalate": Job(escalate, 300),
+    "warn_case_deadlines": Job(warn_case_deadlines, 300),
+    "report_abnormal_list": Job(report_abnormal_list, 3600),
     "deliver_outbox": Job(deliver_outbox, 30),
 }
 

@@ -1,5 +1,6 @@
 """Every model, imported in one place so the metadata (and Alembic) sees all tables."""
 
+from workflow_app.alerts.deadlines import CaseDeadline
 from workflow_app.alerts.models import Alert, AlertKind, AlertStatus
 from workflow_app.announcements.models import Announcement
 from workflow_app.attachments.models import Attachment
@@ -18,7 +19,7 @@ from workflow_app.reports.models import PartyCoverageSnapshot
 from workflow_app.tasks.models import HumanTask, TaskComment, TaskCopy, TaskStatus, TaskUrge
 
 __all__ = [
-    "Announcement", "Attachment", "Document", "NumberSequence", "Submission",
+    "Announcement", "Attachment", "CaseDeadline", "Document", "NumberSequence", "Submission",
     "Alert", "AlertKind", "AlertStatus", "AuditEvent", "Base", "Channel", "OutboxMessage", "OutboxStatus", "CalendarDay", "CalendarYear", "DayKind", "Group", "HumanTask", "InstanceStatus", "OrgStatus", "OrgType", "Organization",
     "PartyCoverageSnapshot", "PartyOrgStatus", "ProcessDefinition", "ProcessInstance", "Region", "RegionLevel", "Role", "TaskComment", "TaskCopy", "TaskStatus", "TaskUrge",
     "User", "user_groups", "LoginAttempt", "SecurityEvent",

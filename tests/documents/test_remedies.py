@@ -65,7 +65,7 @@ def test_no_template_keeps_the_obsolete_wording():
 
 def test_the_penalty_decision_sets_the_deadline_for_handing_back_certificate_and_seal(session, demo):
     html = _render(session, "zombie_cleanup/penalty_decision.html", "220100")
-    assert "自本决定书送达之日起十五个工作日内" in html and "缴回登记证书（正、副本）和印章" in html
+    assert "自本决定书送达之日起十五个工作日内" in html and "缴回登记证书（正、副本）、印章和财务凭证" in html
 
 
 def test_the_disapproval_counts_from_the_notice_it_is(session, demo):

@@ -93,3 +93,40 @@ def test_cases_starting_cases_cannot_nest_without_end(followup, call):
             call("case.start_process", {"process_key": "followup"})
     finally:
         case_handlers._depth.reset(token)
+
+
+# -- case.deadline: a named deadline whose warning reaches every open step ----------------------------
+
+def _deadlines(session, case):
+    from workflow_app.alerts.deadlines import CaseDeadline
+
+    session.expire_all()
+    return [(d.name, d.label, d.warn_at.isoformat(), d.warned_at)
+            for d in session.query(CaseDeadline).filter_by(instance_id=case.id)]
+
+
+def test_a_deadline_is_set_moved_kept_and_cleared(call, case, session):
+    params = {"name": "penalty_decision", "label": "行政处罚决定期限", "due_at": "2026-06-01T23:59:59+08:00",
+              "warn_at": "2026-05-21T23:59:59+08:00"}
+    assert call("case.deadline", params)["warn_at"] == "2026-05-21T15:59:59+00:00"
+    assert _deadlines(session, case) == [("penalty_decision", "行政处罚决定期限", "2026-05-21T15:59:59+00:00", None)]
+    call("case.deadline", {**params, "warn_at": "2026-06-20T23:59:59+08:00", "due_at": "2026-06-30T23:59:59+08:00"})
+    assert [d[2] for d in _deadlines(session, case)] == ["2026-06-20T15:59:59+00:00"]  # moved, one row
+    assert call("case.deadline", {"name": "penalty_decision", "warn_at": None, "due_at": None}) == {"kept": True}
+    assert len(_deadlines(session, case)) == 1
+    assert call("case.deadline", {"name": "penalty_decision", "clear": True}) == {"cleared": True}
+    assert _deadlines(session, case) == []
+    assert call("case.deadline", {"name": "penalty_decision", "clear": True}) == {"cleared": False}
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"warn_at": "next week"}, "warn_at"),
+    ({"warn_at": "2026-06-02T00:00:00+08:00"}, "提醒时间不能晚于期限"),
+    ({"label": ""}, "label"),
+    ({"name": "x" * 65}, "name"),
+])
+def test_a_bad_deadline_is_refused(call, params, message):
+    base = {"name": "penalty_decision", "label": "行政处罚决定期限", "due_at": "2026-06-01T23:59:59+08:00",
+            "warn_at": "2026-05-21T23:59:59+08:00"}
+    with pytest.raises(ValueError, match=message):
+        call("case.deadline", {**base, **params})

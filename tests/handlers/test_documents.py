@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from workflow_app import clock
+from workflow_app.announcements.models import Announcement
 from workflow_app.documents.models import Document
 from workflow_app.numbering.models import NumberSequence
 
@@ -126,6 +127,28 @@ def test_an_announcement_is_deemed_served_30_days_after_publication(issued, call
                                                    "served_on": "2026-11-23"})
     assert (result["published_on"], result["served_on"], result["deemed"]) == ("2026-11-23", "2026-12-23", True)
     assert session.get(Document, issued).served_on.isoformat() == "2026-12-23"
+    # 公告送达 for real: the 公告 is on the public announcements page, naming the document and the dates.
+    published = session.get(Announcement, result["announcement_id"])
+    assert (published.kind, published.title) == ("公告送达", "行政处罚事先告知书公告送达")
+    assert "《行政处罚事先告知书》" in published.html and "二〇二六年十一月二十三日" in published.html
+    assert "二〇二六年十二月二十三日" in published.html
+
+
+def test_an_announcement_is_published_the_day_it_is_recorded(issued, call, session):
+    # The publication day is the day the system publishes the 公告, whatever day the form carried.
+    with clock.frozen(datetime(2026, 11, 24, 9, tzinfo=clock.LOCAL_TZ)):
+        result = call("document.record_service", {"document_id": issued, "method": "announcement",
+                                                   "served_on": "2026-11-23", "announce": False})
+    assert (result["published_on"], result["served_on"], result["announcement_id"]) == (
+        "2026-11-24", "2026-12-24", None)
+    assert session.scalar(select(func.count()).select_from(Announcement)) == 0
+
+
+def test_a_period_in_calendar_days_runs_from_service(issued, call):
+    with clock.frozen(datetime(2026, 11, 25, 10, tzinfo=clock.LOCAL_TZ)):
+        result = call("document.record_service", {"document_id": issued, "method": "direct",
+                                                   "served_on": "2026-11-24", "period_days": 30})
+    assert result["due"] == "2026-12-24T15:59:59+00:00"  # 30 days from 11-24, a Thursday
 
 
 @pytest.mark.parametrize(("params", "message"), [

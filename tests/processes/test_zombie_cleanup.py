@@ -24,6 +24,7 @@ from tests.processes import layout
 from tests.processes.conftest import BPMN, Case, Timeline
 from tests.processes.layout import NS
 from workflow_app import clock
+from workflow_app.alerts.deadlines import CaseDeadline, DeadlineWarnings
 from workflow_app.announcements.models import Announcement
 from workflow_app.directory.models import User
 from workflow_app.documents.models import Document
@@ -192,9 +193,22 @@ def deliver_and_collect(case: Case, method: str = "direct", collected: bool = Tr
 
 
 def collect(case: Case, collected: bool = True) -> Case:
-    """收缴登记证书和印章."""
-    return submit(case, "collect_certificate", {"certificate_collected": collected, "seal_collected": collected},
-                  "inspector")
+    """收缴登记证书（正、副本）、印章和财务凭证."""
+    return submit(case, "collect_certificate", {"certificate_collected": collected, "seal_collected": collected,
+                                                "financial_records_collected": collected}, "inspector")
+
+
+def serve_rectify(case: Case, method: str = "direct", served_on: str | None = None) -> Case:
+    """送达 of the 限期整改通知书 (today unless ``served_on`` says otherwise): the period runs from it."""
+    return serve(case, "serve_rectify_notice", method, served_on or clock.local_now().date().isoformat())
+
+
+def review_defence(case: Case, reviewer: str = "孙磊", **answers: Any) -> Case:
+    """复核 of the 陈述申辩: one answer per point the party raised (the form lists them)."""
+    listed = case.variables()["defence_answers"]
+    data = [{"point": item["point"], "answer": answers.get("answer", "经复核，该意见缺乏证据支持。"),
+             "adopted": False} for item in listed]
+    return submit(case, "defence_review", {"defence_reviewer": reviewer, "defence_answers": data}, "reviewer_cc")
 
 
 def open_tasks(case: Case) -> list[tuple[str, str | None]]:
@@ -300,8 +314,9 @@ def test_every_case_ending_archives_the_case():
     flows = {f.get("targetRef"): f.get("sourceRef") for f in process.iterfind("bpmn:sequenceFlow", NS)}
     by_id = {n.get("id"): n for n in layout.flow_nodes(process)}
     ends = [n.get("id") for n in process.iterfind("bpmn:endEvent", NS)]
-    # The reminder branches of non-interrupting timers end on their own; the case goes on.
-    branch_ends = {"end_reminder", "end_warn_investigate", "end_warn_decision"}
+    # The reminder branch of a non-interrupting timer ends on its own; the case goes on. (The day-80
+    # warning of 行政处罚法 60 is no timer branch any more: the case deadline warns every open step.)
+    branch_ends = {"end_reminder"}
     assert branch_ends < set(ends)
     for end in set(ends) - branch_ends:
         before = by_id[flows[end]]
@@ -343,6 +358,9 @@ def test_user_tasks_have_forms_lanes_and_limits():
         "approve_filing": ("approver", "3wd"),
         "investigate": ("inspector", "20wd"),
         "serve_penalty_notice": ("inspector", "7wd"),
+        "serve_rectify_notice": ("inspector", "7wd"),
+        "serve_hearing_notice": ("inspector", "3wd"),
+        "defence_review": ("reviewer", "5wd"),
         "state_defence": ("applicant", "5wd"),
         "schedule_hearing": ("reviewer", "3wd"),
         "hold_hearing": ("reviewer", None),
@@ -354,7 +372,8 @@ def test_user_tasks_have_forms_lanes_and_limits():
     used = {f"{KEY}_{name}.json" for name in (
         "verify", "confirm_measure", "rectify_report", "recheck", "setup_liquidation", "liquidation_report",
         "apply_deregistration", "review_deregistration", "approve_filing", "investigate", "state_defence",
-        "schedule_hearing", "hold_hearing", "decide_penalty", "deliver_decision", "collect_certificate", "serve_document", "legal_review")}
+        "schedule_hearing", "hold_hearing", "decide_penalty", "deliver_decision", "collect_certificate", "serve_document", "legal_review",
+        "defence_review")}
     assert {p.name for p in FORM_FILES} == used
 
 
@@ -453,18 +472,26 @@ def test_the_supervisor_sends_the_findings_back_for_another_verification(zombie,
 def test_rectification_with_a_reminder_ends_with_the_organization_activated(zombie, session, org, timeline):
     case = verify(zombie(), **NOT_FILED, governance_deadlock=True)
     confirm(case)
+    # 送达 first: no period runs before the notice is served (issue 13 §1).
+    assert open_tasks(case) == [("serve_rectify_notice", "inspector")]
+    assert "rectify_due" not in case.variables()
+    notice = document(session, case, "限期整改通知书")
+    assert notice.number.startswith("民社整改字〔2026〕")
+    assert "自本通知书送达之日起30日内" in notice.html and "内部治理陷入僵局" in notice.html
+    assert ("applicant@" in messages(session, case)[0][0]) and messages(session, case)[0][1] == "限期整改通知书"
+    timeline.go(at(3, 4, 15))
+    serve_rectify(case, "mail", "2026-03-04")
     assert open_tasks(case) == [("rectify_report", "applicant")]
     data = case.variables()
     assert data["measure"] == "rectify" and data["measure_label"] == "推动整改"
-    assert moment(data["rectify_due"]) == end_of(4, 1)  # 30 days from 03-02
-    assert moment(data["rectify_reminder_at"]) == end_of(3, 25)  # a week before
-    notice = document(session, case, "限期整改通知书")
-    assert notice.number.startswith("民社整改字〔2026〕")
-    assert "二〇二六年四月一日" in notice.html and "内部治理陷入僵局" in notice.html
-    assert ("applicant@" in messages(session, case)[0][0]) and messages(session, case)[0][1] == "限期整改通知书"
+    assert moment(data["rectify_due"]) == end_of(4, 3)  # 30 days from service on 03-04, not from issue
+    assert moment(data["rectify_reminder_at"]) == end_of(3, 27)  # a week before
+    served = document(session, case, "限期整改通知书")
+    assert (served.status.value, served.service_method.value, served.served_on.isoformat()) == (
+        "served", "mail", "2026-03-04")
 
-    timeline.go(at(3, 26, 9))
-    case.advance_to(at(3, 26, 9))
+    timeline.go(at(3, 28, 9))
+    case.advance_to(at(3, 28, 9))
     assert open_tasks(case) == [("rectify_report", "applicant")]  # the reminder does not interrupt
     assert [s for _, s in messages(session, case)] == ["限期整改通知书", "整改期限提醒"]
 
@@ -481,7 +508,7 @@ def test_rectification_with_a_reminder_ends_with_the_organization_activated(zomb
 
 
 def test_the_recheck_can_ask_for_more_material_within_ten_days(zombie, session, org, timeline):
-    case = confirm(verify(zombie(), **NOT_FILED))
+    case = serve_rectify(confirm(verify(zombie(), **NOT_FILED)))
     timeline.go(at(3, 20))
     submit(case, "rectify_report", {"rectification_summary": "正在补报。", "annual_reports_filed": False,
                                     "activities_resumed": True}, "applicant")
@@ -499,7 +526,7 @@ def test_the_recheck_can_ask_for_more_material_within_ten_days(zombie, session, 
 
 
 def test_silence_past_the_rectification_deadline_goes_to_revocation(zombie, session, org, timeline):
-    case = confirm(verify(zombie(), **NOT_FILED))
+    case = serve_rectify(confirm(verify(zombie(), **NOT_FILED)))
     timeline.go(at(4, 1, 23))
     case.advance_to(at(4, 1, 23))  # the last day: the report may still come
     assert ("rectify_report", "applicant") in open_tasks(case)
@@ -514,7 +541,7 @@ def test_silence_past_the_rectification_deadline_goes_to_revocation(zombie, sess
 
 def test_not_rectified_goes_to_revocation_and_ends_revoked(zombie, session, org, timeline):
     """Penalty path: no defence within 5 working days (timer), direct delivery, certificate and seal collected."""
-    case = confirm(verify(zombie(), **NOT_FILED))
+    case = serve_rectify(confirm(verify(zombie(), **NOT_FILED)))
     submit(case, "rectify_report", {"rectification_summary": "无。", "annual_reports_filed": False,
                                     "activities_resumed": False}, "applicant")
     decide(case, "recheck", "not_rectified", "inspector", "未补报年度报告，未开展活动。")
@@ -565,6 +592,9 @@ def test_the_supervisor_changes_the_measure_and_the_rectification_period(zombie,
     assert case.variables()["proposed_measure"] == "revoke"
     confirm(case, "change", changed_measure="rectify", rectify_days=45,
             opinion="已通过业务主管单位联系到负责人，给予整改机会。")
+    # unreachable at the residence: 公告送达 is the default the serve form shows; here the office reached it
+    assert case.variables()["service_method"] == "announcement"
+    serve_rectify(case)
     assert open_tasks(case) == [("rectify_report", "applicant")]
     data = case.variables()
     assert data["measure"] == "rectify"
@@ -580,12 +610,14 @@ def _liquidate(case: Case, timeline: Timeline, end_date: str = "2026-04-20") -> 
     timeline.go(at(4, 21))
     return submit(case, "file_liquidation_report", {
         "liquidation_end_date": end_date, "liquidation_report_summary": "债权债务已清理完毕。",
-        "remaining_assets": 12000, "remaining_assets_disposal": "捐赠给长春市慈善总会。"}, "applicant")
+        "remaining_assets": 12000, "remaining_assets_disposal": "捐赠给长春市慈善总会。",
+        "assets_distributed_to_members": False}, "applicant")
 
 
 def _apply(case: Case) -> Case:
     return submit(case, "apply_deregistration", {"deregistration_reason": "长期未开展活动，会员大会决议解散。",
-                                                 "certificate_and_seal_returned": True}, "applicant")
+                                                 "certificate_and_seal_returned": True,
+                                                 "financial_records_returned": True}, "applicant")
 
 
 def test_voluntary_deregistration_ends_deregistered_and_announced(zombie, session, org, timeline):
@@ -611,7 +643,12 @@ def test_voluntary_deregistration_ends_deregistered_and_announced(zombie, sessio
     assert row.status is OrgStatus.DEREGISTERED
     assert_cleared(row, "deregistered")
     assert_archived(session, case, "注销登记")
-    assert titles(session, case) == sorted(["社会组织核查情况报告", "引导注销登记告知书", "准予注销登记决定书"])
+    assert titles(session, case) == sorted(["社会组织核查情况报告", "引导注销登记告知书", "准予注销登记决定书",
+                                            "社会组织注销证明"])
+    certificate = document(session, case, "社会组织注销证明")
+    assert certificate.number.startswith("民社注证字〔2026〕") and "未在会员（出资人、理事）之间分配" in certificate.html
+    assert "登记证书（正、副本）、印章和财务凭证已缴回" in certificate.html
+    assert "现公告作废" not in announcements(session, case)[0].html  # everything was handed back
 
 
 def test_the_deregistration_review_returns_the_application_for_15_days(zombie, session, org, timeline):
@@ -672,6 +709,7 @@ def test_a_refused_filing_turns_to_rectification(zombie, session, org):
     case = confirm(verify(zombie(), **GONE))
     assert case.variables()["measure"] == "revoke"
     decide(case, "approve_filing", "reject", "approver_cc", "证据不足，先行责令整改。")
+    serve_rectify(case)
     assert open_tasks(case) == [("rectify_report", "applicant")]
     data = case.variables()
     assert data["measure"] == "rectify" and moment(data["rectify_due"]) == end_of(4, 1)
@@ -698,12 +736,23 @@ def test_hearing_with_announced_delivery_and_the_certificate_declared_void(zombi
     notice = document(session, case, "听证通知书")
     assert notice.number.startswith("民社听通字〔2026〕") and "二〇二六年三月十六日" in notice.html
     assert messages(session, case)[-1][1] == "听证通知书"
+    # 送达 of the 听证通知书 (行政处罚法 64(2) with 85): served on Friday 03-06, the 7th working day after is
+    # 03-17 — a hearing on 03-16 is too early, the hearing is scheduled again.
+    assert open_tasks(case) == [("serve_hearing_notice", "inspector")]
+    timeline.go(at(3, 6, 16))
+    serve(case, "serve_hearing_notice", "mail", "2026-03-06")
+    assert case.variables()["hearing_notice_service"]["due"].startswith("2026-03-17")
+    assert open_tasks(case) == [("schedule_hearing", "reviewer")]
+    submit(case, "schedule_hearing", {"hearing_date": "2026-03-17", **hearing}, "reviewer_cc")
+    serve(case, "serve_hearing_notice", "direct", "2026-03-06")
     assert open_tasks(case) == [("hold_hearing", "reviewer")]
+    assert [n.status.value for n in documents(session, case) if n.title == "听证通知书"] == ["served", "served"]
 
-    timeline.go(at(3, 16, 15))
+    timeline.go(at(3, 17, 15))
     submit(case, "hold_hearing", {"hearing_attended": True, "hearing_record": "当事人未能提供开展活动的证据。",
                                   "hearing_recommendation": "维持拟处罚意见。", "record_signature": "refused"},
            "reviewer_cc")
+    review_defence(case)
     legal_pass(case)
     decide(case, "decide_penalty", "approve", "approver_cc", "维持撤销登记。", **COLLECTIVE)
     assert "听证情况" in document(session, case, "行政处罚决定书").html
@@ -712,22 +761,23 @@ def test_hearing_with_announced_delivery_and_the_certificate_declared_void(zombi
     assert open_tasks(case) == []
     assert [a.kind for a in announcements(session, case)] == ["公告送达"]
     assert document(session, case, "行政处罚决定书").number in announcements(session, case)[0].html
-    timeline.go(at(4, 15))
-    case.advance_to(at(4, 15))
-    assert open_tasks(case) == []  # 30 days from 03-16 end on 04-15
-    timeline.go(at(4, 16, 0, 1))
-    case.advance_to(at(4, 16, 0, 1))
+    timeline.go(at(4, 16))
+    case.advance_to(at(4, 16))
+    assert open_tasks(case) == []  # 30 days from 03-17 end on 04-16
+    timeline.go(at(4, 17, 0, 1))
+    case.advance_to(at(4, 17, 0, 1))
     assert "公告送达期满30日，视为送达" in notes(session, case, "served")
     assert open_tasks(case) == [("collect_certificate", "inspector")]
     collect(case, collected=False)
     published = announcements(session, case)
     assert [a.kind for a in published] == ["公告送达", "撤销登记", "登记证书印章作废"]
-    assert "登记证书（正、副本）和印章" in published[-1].html and "长春市软件行业协会" in published[-1].html
+    assert "未缴回登记证书（正、副本）、印章、财务凭证，" in published[-1].html and "长春市软件行业协会" in published[-1].html
     row = registry(session, org)
     assert row.status is OrgStatus.REVOKED
     assert_cleared(row, "revoked")
     assert_archived(session, case, "撤销登记")
-    assert titles(session, case) == sorted(["社会组织核查情况报告", "行政处罚事先告知书", "听证通知书", "行政处罚决定书"])
+    assert titles(session, case) == sorted(["社会组织核查情况报告", "行政处罚事先告知书", "听证通知书", "听证通知书",
+                                            "行政处罚决定书"])
 
 
 def test_a_charity_that_did_not_rectify_states_its_defence_and_has_its_certificate_revoked(
@@ -738,6 +788,7 @@ def test_a_charity_that_did_not_rectify_states_its_defence_and_has_its_certifica
     assert (data["org_type"], data["charity_recognized"]) == ("foundation", True)
     assert data["proposed_measure"] == "rectify" and "慈善法" in data["legal_basis"]
     confirm(case)
+    serve_rectify(case)
     assert open_tasks(case) == [("rectify_report", "applicant")]
     assert "吊销登记证书" in document(session, case, "限期整改通知书").html
     timeline.go(at(4, 2, 9))
@@ -748,12 +799,15 @@ def test_a_charity_that_did_not_rectify_states_its_defence_and_has_its_certifica
     prior = document(session, case, "行政处罚事先告知书").html
     assert "吊销登记证书" in prior and "《中华人民共和国慈善法》（2023年修正）第一百零九条" in prior
     submit(case, "state_defence", {"request_hearing": False, "defence_statement": "请求从轻处理。"}, "applicant")
+    assert open_tasks(case) == [("defence_review", "reviewer")]  # 复核 (行政处罚法 45)
+    review_defence(case, answer="逾期未改正的事实清楚，不予从轻。")
     assert open_tasks(case) == [("legal_review", "reviewer")]
     legal_pass(case)
     assert open_tasks(case) == [("decide_penalty", "approver")]
     decide(case, "decide_penalty", "approve", "approver_cc", "吊销登记证书。", **COLLECTIVE)
     decision = document(session, case, "行政处罚决定书").html
     assert "请求从轻处理" in decision and "慈善法" in decision
+    assert "请求从轻处理。——不予采纳。逾期未改正的事实清楚，不予从轻。" in decision
     deliver_and_collect(case, "post")
     assert "行政处罚决定书已送达" in notes(session, case, "served")
     assert [a.kind for a in announcements(session, case)] == ["吊销登记证书"]
@@ -767,8 +821,10 @@ def test_a_decision_not_to_penalize_turns_to_rectification(zombie, session, org)
     case = confirm(verify(zombie(), **GONE))
     file_and_investigate(case)
     submit(case, "state_defence", {"request_hearing": False, "defence_statement": "已恢复活动。"}, "applicant")
+    review_defence(case)
     legal_pass(case)
     decide(case, "decide_penalty", "reject", "approver_cc", "当事人已恢复活动，不予处罚，责令整改。")
+    serve_rectify(case)
     assert open_tasks(case) == [("rectify_report", "applicant")]
     assert any("决定不予行政处罚，改为推动整改" in n for n in notes(session, case, "dropped"))
     assert case.variables()["measure"] == "rectify"
@@ -794,26 +850,58 @@ def test_a_decision_sent_back_for_more_investigation(zombie, session, org):
     assert open_tasks(case) == [("state_defence", "applicant")]
 
 
-def test_the_90_day_limit_from_filing_warns_the_supervisors(zombie, session, org, timeline):
+def deadline_warnings(session: Session, case: Case) -> list[str]:
+    """The texts of the case's day-80 warnings, one per open step they reached."""
+    session.expire_all()
+    return [f"{e.task_name}：{e.details['text']}" for e in history(session, case.id) if e.action == "deadline_warning"]
+
+
+def test_the_90_day_limit_from_filing_warns_the_supervisors_on_every_open_step(zombie, session, org, timeline):
     case = confirm(verify(zombie(), **GONE))
     decide(case, "approve_filing", "approve", "approver_cc", "同意立案。")
     assert moment(case.variables()["penalty_warning_at"]) == end_of(5, 21)  # 80 days from 03-02
-    timeline.go(at(5, 22))
-    case.advance_to(at(5, 22))
-    assert open_tasks(case) == [("investigate", "inspector")]  # a warning, not an interruption
-    recipient, subject = messages(session, case)[-1]
-    assert recipient.startswith("supervisor_cc@") and subject == "行政处罚决定期限将届满"
     submit(case, "investigate", INVESTIGATION, "inspector")
-    serve(case, "serve_penalty_notice", "direct", "2026-05-22")
+    serve(case, "serve_penalty_notice", "direct", "2026-03-02")
+    submit(case, "state_defence", {"request_hearing": True, "defence_points": ["2025年仍开展过活动。"]}, "applicant")
+    # The case waits at 安排听证 — a step the two old boundary timers (调查取证, 作出决定) never warned on.
+    assert open_tasks(case) == [("schedule_hearing", "reviewer")]
+    DeadlineWarnings(session).scan(at(5, 21, 23))
+    assert deadline_warnings(session, case) == []  # not yet
+    DeadlineWarnings(session).scan(at(5, 22, 0, 1))
+    assert deadline_warnings(session, case) == ["安排听证：行政处罚决定期限（立案之日起90日）将于2026-06-01届满（本环节仍在办理）"]
+    recipient, subject = messages(session, case)[-1]
+    assert recipient.startswith("supervisor_cc@") and subject == "行政处罚决定期限（立案之日起90日）将届满"
+    assert "安排听证" in session.scalars(select(OutboxMessage).where(
+        OutboxMessage.instance_id == case.id).order_by(OutboxMessage.id.desc())).first().body
+    DeadlineWarnings(session).scan(at(5, 23))
+    assert len(deadline_warnings(session, case)) == 1  # once
+
+
+def test_the_warning_is_moved_by_an_extension_and_ends_with_the_decision(zombie, session, org, timeline):
+    case = confirm(verify(zombie(), **GONE))
+    file_and_investigate(case)
     submit(case, "state_defence", {"request_hearing": False}, "applicant")
-    assert open_tasks(case) == [("legal_review", "reviewer")]
     legal_pass(case)
-    assert open_tasks(case) == [("decide_penalty", "approver")]
-    case.advance_to(at(5, 22, 11))  # past the warning moment already: the decision step warns at once
-    warnings = [s for _, s in messages(session, case) if s == "行政处罚决定期限将届满"]
-    assert len(warnings) == 2
+    decide(case, "decide_penalty", "extend", "approver_cc", "案情复杂，同意延长。", extended_until="2026-06-30",
+           extension_reason="需调取活动材料。")
+    DeadlineWarnings(session).scan(at(5, 22, 9))
+    assert deadline_warnings(session, case) == []  # the day-80 warning moved with the extension
+    DeadlineWarnings(session).scan(at(6, 21, 9))  # 10 days before the extended limit
+    assert deadline_warnings(session, case) == [
+        "作出行政处罚决定：行政处罚决定期限（经负责人批准延长）将于2026-06-30届满（本环节仍在办理）"]
     decide(case, "decide_penalty", "approve", "approver_cc", "同意。", **COLLECTIVE)
+    assert session.scalar(select(CaseDeadline).where(CaseDeadline.instance_id == case.id)) is None
     assert open_tasks(case) == [("deliver_decision", "inspector")]
+
+
+def test_a_case_decided_before_day_80_is_not_warned(zombie, session, org, timeline):
+    case = confirm(verify(zombie(), **GONE))
+    file_and_investigate(case)
+    submit(case, "state_defence", {"request_hearing": False}, "applicant")
+    legal_pass(case)
+    decide(case, "decide_penalty", "approve", "approver_cc", "同意。", **COLLECTIVE)
+    DeadlineWarnings(session).scan(at(5, 22, 9))
+    assert deadline_warnings(session, case) == [] and open_tasks(case) == [("deliver_decision", "inspector")]
 
 
 def test_the_investigation_needs_two_officers_with_certificate_numbers():
@@ -882,7 +970,7 @@ def test_situation_two_alone_leads_a_social_group_to_revocation_under_article_29
 
 
 def test_a_social_group_that_did_not_rectify_is_revoked_under_its_own_regulation(zombie, session, org, timeline):
-    case = confirm(verify(zombie(), **NOT_FILED))
+    case = serve_rectify(confirm(verify(zombie(), **NOT_FILED)))
     assert case.variables()["measure"] == "rectify"
     timeline.go(at(4, 2, 9))
     case.advance_to(at(4, 2, 9))
@@ -915,7 +1003,14 @@ def test_an_unreachable_party_is_served_by_announcement_deemed_served_after_30_d
     case = confirm(verify(zombie(), **GONE))
     timeline.go(at(3, 3))
     file_and_investigate(case, served="")
-    serve(case, "serve_penalty_notice", "announcement", "2026-03-03")
+    assert case.variables()["service_method"] == "announcement"  # unreachable: the form's default is 公告送达
+    submit(case, "serve_penalty_notice", {"service_method": "announcement", "service_consent": False,
+                                          "service_receipts": []}, "inspector")
+    # 公告送达 for real: published on the public announcements page, naming the organization and the document.
+    [published] = announcements(session, case)
+    assert (published.kind, published.title) == ("公告送达", "行政处罚事先告知书公告送达")
+    assert "长春市软件行业协会" in published.html and "《行政处罚事先告知书》" in published.html
+    assert "二〇二六年三月三日" in published.html and "二〇二六年四月二日" in published.html
     service = case.variables()["penalty_notice_service"]
     assert (service["deemed"], service["published_on"], service["served_on"]) == (True, "2026-03-03", "2026-04-02")
     prior = document(session, case, "行政处罚事先告知书")
@@ -928,6 +1023,59 @@ def test_an_unreachable_party_is_served_by_announcement_deemed_served_after_30_d
     assert open_tasks(case) == [("state_defence", "applicant")]
 
 
+def test_a_rectification_notice_served_by_announcement_runs_from_the_deemed_service(zombie, session, org, timeline):
+    case = confirm(verify(zombie(), **{**NOT_FILED, "unreachable": True}), "change", changed_measure="rectify",
+                   rectify_days=30, opinion="先行责令整改。")
+    assert case.variables()["service_method"] == "announcement"
+    submit(case, "serve_rectify_notice", {"service_method": "announcement", "service_consent": False,
+                                          "service_receipts": []}, "inspector")
+    assert [(a.kind, a.title) for a in announcements(session, case)] == [("公告送达", "限期整改通知书公告送达")]
+    # published 03-02, deemed served 04-01; 30 days from then end on 05-01, inside 劳动节: the next working day
+    assert case.variables()["rectify_notice_service"]["served_on"] == "2026-04-01"
+    assert moment(case.variables()["rectify_due"]) == end_of(5, 6)
+    timeline.go(at(4, 2, 9))
+    case.advance_to(at(4, 2, 9))  # where a period counted from issue would have ended
+    assert ("rectify_report", "applicant") in open_tasks(case)
+
+
+def test_the_defence_is_answered_point_by_point_by_someone_who_did_not_investigate(zombie, session, org):
+    case = confirm(verify(zombie(), **GONE))
+    file_and_investigate(case)
+    points = ["我单位2025年仍开展过活动。", "住所地变更未及时报告，并非无法联系。"]
+    submit(case, "state_defence", {"request_hearing": False, "defence_points": points}, "applicant")
+    assert open_tasks(case) == [("defence_review", "reviewer")]
+    listed = case.variables()["defence_answers"]  # the form lists each point for an answer
+    assert [item["point"] for item in listed] == points
+    one = [{"point": points[0], "answer": "未提供活动证据，不予采纳。", "adopted": False}]
+    submit(case, "defence_review", {"defence_reviewer": "孙磊", "defence_answers": one}, "reviewer_cc")
+    assert open_tasks(case) == [("defence_review", "reviewer")]  # a point left unanswered: refused
+    both = one + [{"point": points[1], "answer": "经核实住所确已变更，予以采纳，但不影响认定。", "adopted": True}]
+    submit(case, "defence_review", {"defence_reviewer": "李强", "defence_answers": both}, "reviewer_cc")
+    assert open_tasks(case) == [("defence_review", "reviewer")]  # 李强 investigated the case: refused
+    submit(case, "defence_review", {"defence_reviewer": "孙磊", "defence_answers": both}, "reviewer_cc")
+    assert open_tasks(case) == [("legal_review", "reviewer")]
+    legal_pass(case)
+    decide(case, "decide_penalty", "approve", "approver_cc", "同意。", **COLLECTIVE)
+    decision = document(session, case, "行政处罚决定书").html
+    assert "住所地变更未及时报告，并非无法联系。——予以采纳。" in decision
+
+
+def test_the_review_forms_refuse_an_empty_answer_and_a_distribution_to_members():
+    form = f"{KEY}_defence_review.json"
+    assert form_errors(form, {"defence_reviewer": "孙磊", "defence_answers": []}) != []
+    assert form_errors(form, {"defence_reviewer": "孙磊", "defence_answers": [
+        {"point": "要点", "answer": "", "adopted": False}]}) != []
+    report = {"liquidation_end_date": "2026-04-20", "liquidation_report_summary": "债权债务已清理完毕。",
+              "remaining_assets": 12000, "remaining_assets_disposal": "捐赠给长春市慈善总会。",
+              "assets_distributed_to_members": False}
+    name = f"{KEY}_liquidation_report.json"
+    assert form_errors(name, report) == []
+    assert form_errors(name, {**report, "assets_distributed_to_members": True}) != []  # 剩余财产不得分配
+    assert form_errors(name, {k: v for k, v in report.items() if k != "remaining_assets_disposal"}) != []
+    assert form_errors(f"{KEY}_collect_certificate.json", {"certificate_collected": True,
+                                                           "seal_collected": True}) != []  # 财务凭证 too
+
+
 def test_service_needs_a_receipt_and_electronic_service_the_partys_consent():
     form = f"{KEY}_serve_document.json"
     base = {"service_method": "direct", "served_on": "2026-03-03", "service_consent": False,
@@ -937,6 +1085,10 @@ def test_service_needs_a_receipt_and_electronic_service_the_partys_consent():
     assert form_errors(form, {**base, "service_method": "electronic"}) != []  # 民事诉讼法 90: consent
     assert form_errors(form, {**base, "service_method": "electronic", "service_consent": True}) == []
     assert form_errors(form, {**base, "service_method": "announcement", "service_receipts": []}) == []
+    # 公告送达: the system publishes the 公告 on submission, so no day is asked; every other method needs it
+    no_day = {k: v for k, v in base.items() if k != "served_on"}
+    assert form_errors(form, {**no_day, "service_method": "announcement", "service_receipts": []}) == []
+    assert form_errors(form, no_day) != []
     assert form_errors(form, {**base, "service_method": "fax"}) != []
 
 
@@ -947,9 +1099,10 @@ def test_the_legal_review_returns_the_case_for_more_investigation_with_reasons(z
     file_and_investigate(case)
     submit(case, "state_defence", {"request_hearing": False, "defence_statement": "我单位2025年仍开展过活动。"},
            "applicant")
+    review_defence(case, answer="当事人称2025年开展过活动，未提供证据，需核实。")
     assert open_tasks(case) == [("legal_review", "reviewer")]  # decide_penalty cannot start without a pass
-    submit(case, "legal_review", {"legal_review_result": "return", "legal_review_opinion": "证据不足以认定无法取得联系。",
-                                  "defence_review": "当事人称2025年开展过活动，未提供证据，需核实。"}, "reviewer_cc")
+    submit(case, "legal_review", {"legal_review_result": "return", "legal_review_opinion": "证据不足以认定无法取得联系。"},
+           "reviewer_cc")
     assert open_tasks(case) == [("investigate", "inspector")]
     submit(case, "investigate", INVESTIGATION, "inspector")
     serve(case, "serve_penalty_notice", "direct", clock.local_now().date().isoformat())
@@ -997,3 +1150,19 @@ def test_an_organization_unreachable_at_its_residence_enters_the_activity_abnorm
 def test_a_reachable_organization_is_not_listed(zombie, session, org):
     verify(zombie(), **NOT_FILED)
     assert "activity_abnormal" not in registry(session, org).flags
+
+
+def test_an_organization_already_in_the_list_is_served_by_announcement_by_default(zombie, session, org):
+    # Reached by phone this time, but listed in the 活动异常名录 by an earlier case: 公告送达 is the default.
+    org.flags = {**org.flags, "activity_abnormal": {"reason": "通过登记的住所无法与社会组织取得联系",
+                                                    "listed_on": "2025-05-01"}}
+    session.commit()
+    case = confirm(verify(zombie(), **NOT_FILED))
+    assert (case.variables()["service_method"], case.variables()["delivery_method"]) == ("announcement",
+                                                                                         "announcement")
+    assert open_tasks(case) == [("serve_rectify_notice", "inspector")]
+
+
+def test_a_reachable_organization_not_in_the_list_is_served_directly_by_default(zombie, session, org):
+    case = confirm(verify(zombie(), **NOT_FILED))
+    assert case.variables()["service_method"] == "direct"
