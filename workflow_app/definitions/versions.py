@@ -41,6 +41,31 @@ KIND_LABELS = {
 }
 
 
+# How a compared aspect reads in Chinese; properties not listed show as 属性 <name>.
+ASPECT_LABELS = {
+    "type": "元素类型", "name": "名称", "incoming": "连入", "outgoing": "连出", "sourceRef": "起点", "targetRef": "终点",
+    "flowNodeRef": "泳道成员", "script": "脚本", "conditionExpression": "条件", "default": "默认流",
+    "timerEventDefinition": "定时设置", "attachedToRef": "附着环节", "cancelActivity": "是否中断",
+    "serviceTaskOperator": "服务操作", "calledDecisionId": "决策表", "calledElement": "被调用流程",
+    "property:formJsonSchemaFilename": "表单", "property:formUiSchemaFilename": "表单界面", "property:timeLimit": "办理时限",
+    "property:startVariables": "启动变量", "property:startRoles": "可发起角色", "documentation": "说明",
+    "isExecutable": "可执行", "processRef": "流程引用", "multiInstanceLoopCharacteristics": "多实例",
+    "standardLoopCharacteristics": "循环",
+}
+
+
+def aspect_label(aspect: str) -> str:
+    """What changed, in Chinese."""
+    if aspect in ASPECT_LABELS:
+        return ASPECT_LABELS[aspect]
+    kind, _, name = aspect.partition(":")
+    if kind == "property":
+        return f"属性 {name}"
+    if kind == "parameter":
+        return f"参数 {name}"
+    return aspect
+
+
 @dataclass(frozen=True)
 class ElementChange:
     """One element added, removed or changed, with what changed (attribute or property names)."""
@@ -54,6 +79,11 @@ class ElementChange:
     def kind_label(self) -> str:
         """The element's kind in Chinese."""
         return KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def what_label(self) -> str:
+        """What changed, in Chinese."""
+        return "、".join(aspect_label(w) for w in self.what)
 
 
 @dataclass

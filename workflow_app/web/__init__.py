@@ -25,6 +25,7 @@ def _blueprints() -> list:
         case_actions,
         cases,
         designer,
+        designer_versions,
         home,
         inbox,
         organizations,
@@ -34,7 +35,7 @@ def _blueprints() -> list:
         vendor,
     )
 
-    return [auth_views.bp, home.bp, vendor.bp, designer.bp, admin.bp, inbox.bp, task_page.bp, cases.bp,
+    return [auth_views.bp, home.bp, vendor.bp, designer.bp, designer_versions.bp, admin.bp, inbox.bp, task_page.bp, cases.bp,
             case_actions.bp, supervisor.bp, attachment_views.bp, organizations.bp, public.bp]
 
 
