@@ -54,3 +54,15 @@ def test_a_table_failing_on_a_row_and_malformed_tests_are_refused_in_chinese(app
             definition_service().deploy(bundle(rows), deployed_by="designer")
         message = chinese(refused.value.problems[0].message)
         assert "行测试" in message and "流程文件校验未通过" not in message, message
+
+
+def test_an_uploaded_row_test_file_is_read_as_row_tests_not_as_a_form(client, auth):
+    import io
+
+    files = bundle(ROWS, input_cell="> 100")
+    body = {"files": [(io.BytesIO(data), name.rsplit("/", 1)[-1]) for name, data in files.items()]}
+    response = client.post("/api/v1/process-definitions", data=body, headers=auth("designer"),
+                           content_type="multipart/form-data")
+    assert response.status_code == 422
+    [problem] = response.get_json()["error"]["details"]["problems"]
+    assert problem["file"] == TESTS and problem["message"].startswith("row test 1 (大数量) failed")

@@ -61,6 +61,14 @@ class _Bundle:
     dmn_tests: dict[str, object] = field(default_factory=dict)  # dmn-tests/<table>.dmn.json (dmn_tests.py)
 
 
+def bundle_name(file_name: str) -> str:
+    """Where an uploaded file goes in a bundle: ``x.bpmn``, ``x.dmn``, ``forms/x.json``, and a table's row tests
+    ``dmn-tests/x.dmn.json``."""
+    if file_name.lower().endswith(".dmn.json"):
+        return f"{TESTS_DIR}/{file_name}"
+    return f"forms/{file_name}" if file_name.lower().endswith(".json") else file_name
+
+
 def collect_files(paths: Collection[str | Path]) -> dict[str, bytes]:
     """Read ``.bpmn``/``.dmn`` files and ``forms/*.json`` from files and directories, keyed by bundle name."""
     files: dict[str, bytes] = {}
@@ -79,8 +87,7 @@ def collect_files(paths: Collection[str | Path]) -> dict[str, bytes]:
                 for child in sorted(row_tests.glob("*.dmn.json")):
                     files[f"{TESTS_DIR}/{child.name}"] = child.read_bytes()
         elif path.is_file():
-            name = f"forms/{path.name}" if path.suffix == ".json" else path.name
-            files[name] = path.read_bytes()
+            files[bundle_name(path.name)] = path.read_bytes()
         else:
             raise DefinitionInvalid([Problem(file=str(path), message="no such file or directory")])
     return files
