@@ -47,13 +47,6 @@ def active_steps(workflow: BpmnWorkflow) -> list[tuple[str, str]]:
     return sorted(seen.items())
 
 
-def obstacles(workflow: BpmnWorkflow, target: CompiledDefinition,
-              renames: Mapping[str, str] | None = None) -> list[Obstacle]:
-    """What keeps ``workflow`` from moving to ``target`` (empty: it can move); ``workflow`` is not changed."""
-    trial = copy.deepcopy(workflow)
-    return migrate(trial, target, renames)
-
-
 def migrate(workflow: BpmnWorkflow, target: CompiledDefinition,
             renames: Mapping[str, str] | None = None) -> list[Obstacle]:
     """Re-point ``workflow`` (in place) at ``target``'s spec; return the obstacles, leaving the workflow

@@ -30,7 +30,7 @@ from workflow_app.definitions.service import DefinitionService, compiled
 from workflow_app.documents.life import void_issued_by
 from workflow_app.engine import Engine, EngineError, UnknownTask
 from workflow_app.engine import TaskNotReady as EngineTaskNotReady
-from workflow_app.engine.migration import Obstacle, active_steps, obstacles
+from workflow_app.engine.migration import Obstacle, active_steps
 from workflow_app.engine.migration import migrate as migrate_workflow
 from workflow_app.instances import audit
 from workflow_app.instances.errors import (
@@ -305,8 +305,9 @@ class InstanceService:
     def move_check(self, instance: ProcessInstance, target: ProcessDefinition,
                    renames: Mapping[str, str] | None = None) -> tuple[list[tuple[str, str]], list[Obstacle]]:
         """The steps a case waits at and what keeps it from moving to ``target`` (a dry run: nothing changes)."""
-        workflow = self._load(instance, actor=None)
-        return active_steps(workflow), obstacles(workflow, compiled(target, self.engine), renames)
+        workflow = self._load(instance, actor=None)  # a copy of its own, moved and thrown away
+        waiting = active_steps(workflow)
+        return waiting, migrate_workflow(workflow, compiled(target, self.engine), renames)
 
     # -- internals -----------------------------------------------------------------------------
 
