@@ -126,3 +126,31 @@ def test_only_designers_and_admins_dry_run_and_only_admins_move(client, auth, de
                        headers=auth("designer")).status_code == 404
     assert client.post(f"{URL}/dry-run", json={**BODY, "renames": {"x" * 200: "y"}},
                        headers=auth("designer")).status_code == 422
+
+
+def test_a_registration_moves_to_a_version_with_a_corrected_time_limit_and_goes_on(app, demo, session):
+    """The province fixes 受理审查's time limit: the waiting case takes the new limit and continues on v2."""
+    from tests.web.support import accept, open_task, process_files, registration_at_accept
+    from workflow_app.instances.migration import MigrationService
+
+    definition_service().deploy(process_files("registration"), deployed_by="test")
+    case_id, task_id = registration_at_accept()
+    before = session.get(HumanTask, task_id).due_at
+    fixed = process_files("registration")
+    xml = fixed["registration.bpmn"].decode()
+    marker = '<spiffworkflow:property name="timeLimit" value="5wd" />'
+    start = xml.index('<bpmn:userTask id="accept"')
+    fixed["registration.bpmn"] = (xml[:start] + xml[start:].replace(marker, marker.replace("5wd", "10wd"), 1)).encode()
+    definition_service().deploy(fixed, deployed_by="designer")
+
+    service = instance_service()
+    plan = MigrationService(session, service).plan("registration", 1, 2)
+    assert [c.movable for c in plan.cases] == [True], plan.cases
+    [outcome] = MigrationService(session, service).execute("registration", 1, 2, actor="admin")
+    assert outcome.moved, outcome.reason
+    row = open_task(case_id, "accept")
+    assert row.id == task_id and row.due_at > before  # 10 working days instead of 5
+    accept(task_id)
+    session.rollback()
+    assert session.get(ProcessInstance, case_id).status.value == "running"
+    assert session.get(ProcessInstance, case_id).definition.version == 2
