@@ -51,6 +51,8 @@ def test_sample_data_is_checked_by_the_real_form(app, sample_files):
     assert run.states["submit"] == "ready"
     with pytest.raises(TrialInvalid):
         runner().run(sample_files, "sample_review", {"submit": "not an object"})
+    with pytest.raises(TrialInvalid):
+        runner().run(sample_files, "sample_review", {}, {"__class__": 1})
 
 
 def test_a_draft_that_does_not_lint_is_refused_as_a_deploy_would_be(app, sample_files):

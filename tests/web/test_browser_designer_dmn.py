@@ -17,6 +17,7 @@ def test_the_dmn_editor_shows_the_table_and_refuses_a_failing_row_test(page, liv
     page.wait_for_selector("#dmn-canvas[data-ready=true]")
     assert page.locator("#dmn-canvas .tjs-table").count() == 1  # the decision table view, not the DRD
     assert "命中策略" in page.locator("#dmn-canvas").inner_text()  # dmn-js speaks Chinese
+    assert "首个命中" in page.locator("#dmn-canvas .hit-policy").inner_text()
     rows = [{"name": "中等数量", "inputs": {"n": 12}, "expected": {"size": "small"}}]
     page.fill("#row-tests", json.dumps(rows, ensure_ascii=False))
     page.click("#deploy")

@@ -71,11 +71,15 @@ class TrialRunner:
             start_variables: Mapping[str, Any] | None = None) -> TrialRun:
         """Check the draft (DefinitionInvalid as a deploy would raise) and run process ``key`` of it."""
         samples = _check_samples(samples)
+        start_variables = dict(start_variables or {})
+        bad = [str(n)[:64] for n in start_variables if not str(n).isidentifier() or str(n).startswith("_")]
+        if bad:
+            raise TrialInvalid(f"启动变量名必须是不以下划线开头的标识符：{'、'.join(bad[:5])}")
         processes = self.definitions.validate(files)
         process = next((p for p in processes if p.key == key), processes[0])
         texts = {name: data.decode("utf-8") for name, data in files.items()}
         with clock.frozen(clock.now()):
-            return _Trial(self, process, texts, samples).run(dict(start_variables or {}))
+            return _Trial(self, process, texts, samples).run(start_variables)
 
 
 class _Trial:

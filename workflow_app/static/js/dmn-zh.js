@@ -30,7 +30,9 @@
     "String value": "字符串值", "Strings must be in double quotes": "字符串须用双引号", "Test type": "测试类型",
     "Then": "则", "Type": "类型", "Value": "值", "Values": "取值", "Variable name": "变量名", "Variable name:": "变量名：",
     "Variable type": "变量类型", "Variable type:": "变量类型：", "View DRD": "查看决策需求图", "When": "当", "Yes": "是",
-    "Literal expression": "字面表达式", "Literal expression editor": "字面表达式编辑器"
+    "Literal expression": "字面表达式", "Literal expression editor": "字面表达式编辑器",
+    "Unique": "唯一命中", "First": "首个命中", "Priority": "按优先级", "Any": "任一命中", "Collect": "收集全部",
+    "Rule order": "按规则顺序", "Output order": "按输出顺序"
   };
   function translate(template, replacements) {
     var text = zh[template] || template;
