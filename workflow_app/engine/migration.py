@@ -1,4 +1,4 @@
-"""Moving a loaded workflow onto another version of its process (instance migration), with Spiff's own diff.
+"""Moving a loaded workflow onto another version of its process (instance migration).
 
 The old version's task specs are matched with the new one's by BPMN id; an explicit ``renames`` map
 (old id → new id) names the counterpart of a step the designer renamed. Every task that waits
