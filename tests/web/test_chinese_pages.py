@@ -26,12 +26,15 @@ ROLES = ("applicant", "window_cc", "reviewer_cc", "supervisor_cc", "party_office
 MAX_PAGES = 60
 # Product and format names, units, and what a person types as codes.
 ALLOWED = {"BPMN", "DMN", "bpmn", "js", "bpmn-js", "Excel", "PDF", "JSON", "json", "dmn", "ID", "ISO", "UTF",
-           "Schema", "XML", "wd", "PT4H", "P2D", "CSV", "SMTP", "Webhook", "KB", "MB", "JPG", "PNG", "Atom", "RSS"}
+           "Schema", "XML", "wd", "PT4H", "P2D", "CSV", "SMTP", "Webhook", "KB", "MB", "JPG", "PNG", "Atom", "RSS",
+           "ZIP"}
 # Codes a page may show beside their Chinese names: process keys, and the tests' deployer "test".
 CODES = {path.stem for path in BPMN_DIR.glob("*.bpmn")} | {"test"}
 USERNAMES = {u[0] for u in USERS} | CODES
 SKIP = ("/logout", "/static/", "/vendor/", "/api/")
-_HIDDEN = re.compile(r"<(script|style)\b[^>]*>.*?</\1>|<!--.*?-->", re.S | re.I)
+# Not prose: scripts, comments, and code a designer reads or types (ids in <code>, JSON in the studio's editors).
+_HIDDEN = re.compile(r"<(script|style|code)\b[^>]*>.*?</\1>|<textarea[^>]*json-input[^>]*>.*?</textarea>|<!--.*?-->",
+                     re.S | re.I)
 _SHOWN_ATTRS = re.compile(r'\b(?:aria-label|title|placeholder|alt)="([^"]*)"', re.I)
 _TAG = re.compile(r"<[^>]+>")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")

@@ -39,16 +39,17 @@ def blueprints() -> list:
     from workflow_app.definitions import api as definitions_api
     from workflow_app.documents import api as documents_api
     from workflow_app.instances import api as instances_api
+    from workflow_app.instances import migration_api
     from workflow_app.notifications import api as outbox_api
     from workflow_app.organizations import api as organizations_api
     from workflow_app.reports import api as reports_api
     from workflow_app.tasks import api as tasks_api
     from workflow_app.tasks import batch_api as task_batches_api
 
-    return [health.blp, auth_api.blp, definitions_api.blp, instances_api.blp, casefile_api.blp, tasks_api.blp, task_batches_api.blp,
-            alerts_api.blp, calendar_api.blp, outbox_api.blp,
+    return [health.blp, auth_api.blp, definitions_api.blp, instances_api.blp, casefile_api.blp, tasks_api.blp,
+            task_batches_api.blp, alerts_api.blp, calendar_api.blp, outbox_api.blp,
             organizations_api.blp, documents_api.blp, announcements_api.blp, attachments_api.blp,
-            reports_api.blp]
+            reports_api.blp, migration_api.blp]
 
 
 def init_app(app: Flask) -> None:

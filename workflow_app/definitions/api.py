@@ -23,6 +23,7 @@ from workflow_app.definitions.schemas import (
     DeployedSchema,
     UploadSchema,
 )
+from workflow_app.definitions.service import bundle_name
 from workflow_app.directory.models import Role
 from workflow_app.errors import NotFound
 from workflow_app.instances.queries import Page, running_counts
@@ -97,7 +98,7 @@ def _summary(definition: ProcessDefinition, running: int) -> dict[str, Any]:
 
 
 def _bundle(uploads: list[FileStorage]) -> dict[str, bytes]:
-    """Name the uploaded files as a deploy expects: ``x.bpmn``, ``x.dmn``, ``forms/x.json``."""
+    """Name the uploaded files as a deploy expects (``service.bundle_name``)."""
     files: dict[str, bytes] = {}
     problems = []
     for upload in uploads:
@@ -106,7 +107,7 @@ def _bundle(uploads: list[FileStorage]) -> dict[str, bytes]:
         if not base or _BAD_NAME.search(base) or len(base) > 200:
             problems.append(Problem(file=raw[:200] or "(unnamed)", message="every file needs a plain file name"))
             continue
-        name = f"forms/{base}" if base.lower().endswith(".json") else base
+        name = bundle_name(base)
         if name in files:
             problems.append(Problem(file=name, message="this file name is uploaded twice"))
             continue

@@ -7,7 +7,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from lxml import etree
@@ -16,6 +16,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from workflow_app.db import unit_of_work
+from workflow_app.definitions.dmn_tests import (
+    TESTS_DIR,
+    check_shape,
+    is_tests_file,
+    run_row_tests,
+    tests_file_for,
+)
 from workflow_app.definitions.errors import DefinitionInvalid, Problem
 from workflow_app.definitions.lint import check_form_schema, lint_bundle
 from workflow_app.definitions.lint_loops import loop_warnings
@@ -51,6 +58,15 @@ class _Bundle:
     bpmn: dict[str, etree._ElementTree]
     dmn: dict[str, etree._ElementTree]
     forms: dict[str, object]
+    dmn_tests: dict[str, object] = field(default_factory=dict)  # dmn-tests/<table>.dmn.json (dmn_tests.py)
+
+
+def bundle_name(file_name: str) -> str:
+    """Where an uploaded file goes in a bundle: ``x.bpmn``, ``x.dmn``, ``forms/x.json``, and a table's row tests
+    ``dmn-tests/x.dmn.json``."""
+    if file_name.lower().endswith(".dmn.json"):
+        return f"{TESTS_DIR}/{file_name}"
+    return f"forms/{file_name}" if file_name.lower().endswith(".json") else file_name
 
 
 def collect_files(paths: Collection[str | Path]) -> dict[str, bytes]:
@@ -66,9 +82,12 @@ def collect_files(paths: Collection[str | Path]) -> dict[str, bytes]:
             if forms.is_dir():
                 for child in sorted(forms.glob("*.json")):
                     files[f"forms/{child.name}"] = child.read_bytes()
+            row_tests = path / TESTS_DIR
+            if row_tests.is_dir():
+                for child in sorted(row_tests.glob("*.dmn.json")):
+                    files[f"{TESTS_DIR}/{child.name}"] = child.read_bytes()
         elif path.is_file():
-            name = f"forms/{path.name}" if path.suffix == ".json" else path.name
-            files[name] = path.read_bytes()
+            files[bundle_name(path.name)] = path.read_bytes()
         else:
             raise DefinitionInvalid([Problem(file=str(path), message="no such file or directory")])
     return files
@@ -108,17 +127,13 @@ class DefinitionService:
     def validate(self, files: Mapping[str, bytes]) -> list[ParsedProcess]:
         """Check a bundle end to end without storing anything; raise DefinitionInvalid with every problem."""
         bundle = self._read(files)
-        problems = lint_bundle(bundle.bpmn, bundle.dmn, bundle.forms, known_operators=self.known_operators)
-        if problems:
-            raise DefinitionInvalid(problems)
+        self._check(bundle)
         return parse_bundle(bundle.bpmn, bundle.dmn)
 
     def deploy(self, files: Mapping[str, bytes], deployed_by: str | None = None) -> list[DeployResult]:
         """Validate the bundle and store a new version of each process whose files changed."""
         bundle = self._read(files)
-        problems = lint_bundle(bundle.bpmn, bundle.dmn, bundle.forms, known_operators=self.known_operators)
-        if problems:
-            raise DefinitionInvalid(problems)
+        self._check(bundle)
         processes = parse_bundle(bundle.bpmn, bundle.dmn)
         decision_files = self._decision_files(bundle.dmn)
         warnings = loop_warnings(bundle.bpmn)
@@ -165,6 +180,14 @@ class DefinitionService:
 
     # -- internals -----------------------------------------------------------------------------
 
+    def _check(self, bundle: _Bundle) -> None:
+        """The lint, then the tables' row tests (they run only on tables that lint clean)."""
+        problems = lint_bundle(bundle.bpmn, bundle.dmn, bundle.forms, known_operators=self.known_operators)
+        if not problems:
+            problems = run_row_tests(self.engine, bundle.dmn, bundle.dmn_tests)
+        if problems:
+            raise DefinitionInvalid(problems)
+
     def _read(self, files: Mapping[str, bytes]) -> _Bundle:
         if not files:
             raise DefinitionInvalid([Problem(file="(upload)", message="no files given")])
@@ -178,7 +201,10 @@ class DefinitionService:
                 problems.append(Problem(file=name, message="only .bpmn, .dmn and .json files can be deployed"))
                 continue
             try:
-                if suffix == ".json":
+                if suffix == ".json" and is_tests_file(name):
+                    bundle.dmn_tests[name] = rows = self._read_form(name, data)
+                    problems.extend(check_shape(name, rows))
+                elif suffix == ".json":
                     form = self._read_form(name, data)
                     problems.extend(check_form_schema(name, form))
                     bundle.forms[name] = form
@@ -218,6 +244,7 @@ class DefinitionService:
         """The files one process needs: its BPMN (and called processes'), its DMN tables, its forms."""
         names = set(process.bpmn_files)
         names.update(decision_files[d] for d in process.decision_ids if d in decision_files)
+        names.update(tests_file_for(n) for n in list(names) if tests_file_for(n) in bundle.dmn_tests)
         by_basename = {PurePosixPath(n).name: n for n in bundle.forms}
         for meta in process.task_meta.values():
             for ref in (meta.get("form"), meta.get("ui")):

@@ -25,10 +25,13 @@ from handlers import HandlerContext, HandlerRegistry
 from workflow_app import clock
 from workflow_app.casefile import submissions
 from workflow_app.db import unit_of_work
+from workflow_app.definitions.models import ProcessDefinition
 from workflow_app.definitions.service import DefinitionService, compiled
 from workflow_app.documents.life import void_issued_by
 from workflow_app.engine import Engine, EngineError, UnknownTask
 from workflow_app.engine import TaskNotReady as EngineTaskNotReady
+from workflow_app.engine.migration import Obstacle, active_steps
+from workflow_app.engine.migration import migrate as migrate_workflow
 from workflow_app.instances import audit
 from workflow_app.instances.errors import (
     InstanceNotFound,
@@ -277,25 +280,75 @@ class InstanceService:
             audit.record(self.session, instance.id, action="retry", actor=actor)
             return self._save(instance, workflow, actor=actor, error=error)
 
+    def move_to_version(self, instance_id: str, target: ProcessDefinition, *, actor: str,
+                        renames: Mapping[str, str] | None = None, expected_lock: int | None = None) -> Advance:
+        """迁移: move a running case onto ``target`` (another version of its process) in one transaction, with
+        its audit event; its open steps keep their ids and take the new version's titles, lanes, forms and
+        time limits. ``expected_lock``: the case's version the caller planned on (else VersionConflict)."""
+        with unit_of_work(self.session):
+            instance = self.session.get(ProcessInstance, instance_id, with_for_update={"of": ProcessInstance},
+                                        populate_existing=True)
+            if instance is None:
+                raise InstanceNotFound(f"no process instance {instance_id}")
+            if instance.status is not InstanceStatus.RUNNING:
+                raise InstanceNotRunning(f"case {instance_id} is {instance.status.value}")
+            if expected_lock is not None and instance.version != expected_lock:
+                raise VersionConflict("the case was changed since the dry run; run it again")
+            if target.id == instance.definition_id:
+                raise VersionIncompatible(f"案件已在第 {target.version} 版上运行")
+            workflow = self._move_to(instance, target, actor, renames)
+            advance = self._save(instance, workflow, actor=actor, error=None)
+            self._restyle_open_tasks(instance, workflow)
+            self._flush()
+            return advance
+
+    def move_check(self, instance: ProcessInstance, target: ProcessDefinition,
+                   renames: Mapping[str, str] | None = None) -> tuple[list[tuple[str, str]], list[Obstacle]]:
+        """The steps a case waits at and what keeps it from moving to ``target`` (a dry run: nothing changes)."""
+        workflow = self._load(instance, actor=None)  # a copy of its own, moved and thrown away
+        waiting = active_steps(workflow)
+        return waiting, migrate_workflow(workflow, compiled(target, self.engine), renames)
+
     # -- internals -----------------------------------------------------------------------------
 
+    def _restyle_open_tasks(self, instance: ProcessInstance, workflow: Any) -> None:
+        """After a move, open task rows read as the new version says: title, lane, form and time limit."""
+        ready = {t.id: t for t in self.engine.ready_human_tasks(workflow)}
+        rows = self.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id,
+                                                            HumanTask.id.in_(list(ready))))
+        for row in rows:
+            task = ready[row.id]
+            if not row.status.is_open:
+                continue
+            row.name, row.title, row.candidate_group, row.form = task.name, task.title, task.lane, task.form
+            row.due_at, row.due_warning = self.due_for(task.time_limit, row.created_at)
+
     def _move_to_latest(self, instance: ProcessInstance, actor: str) -> Any:
-        """Load the case's state on the latest version of its process and point the case at it; refused when
-        an element the case has passed through is missing from that version."""
-        current = instance.definition
+        """Load the case on the latest version of its process and point the case at it (retry after a fix)."""
         latest = DefinitionService(self.session, self.engine, max_bytes=0).latest(instance.process_key)
-        if latest.id == current.id:
+        return self._move_to(instance, latest, actor)
+
+    def _move_to(self, instance: ProcessInstance, target: ProcessDefinition, actor: str,
+                 renames: Mapping[str, str] | None = None) -> Any:
+        """Load the case, move it onto ``target`` (another version of its process) and point the case at it;
+        refused with every reason when a step it waits at or passed through is missing there (unmapped)."""
+        current = instance.definition
+        if target.id == current.id:
             return self._load(instance, actor)
-        try:
-            workflow = self.engine.load(compiled(latest, self.engine), instance.state_json,
-                                        self._service_caller(instance, actor))
-        except (KeyError, ValueError, TypeError, AttributeError) as exc:
-            raise VersionIncompatible(
-                f"案件无法迁移到第 {latest.version} 版：其已经过的环节在新版本中不存在（{exc}）"
-                f"（the case cannot move to version {latest.version}: a step it passed through is missing）") from exc
-        instance.definition_id, instance.definition = latest.id, latest
-        audit.record(self.session, instance.id, action="migrate", actor=actor,
-                     details={"from_version": current.version, "to_version": latest.version})
+        if target.key != current.key:
+            raise VersionIncompatible(f"案件属于流程 {current.key}，不能迁移到流程 {target.key}")
+        workflow = self._load(instance, actor)
+        found = migrate_workflow(workflow, compiled(target, self.engine), renames)
+        if found:
+            reasons = [o.message(target.version) for o in found]
+            raise VersionIncompatible(f"案件无法迁移到第 {target.version} 版：" + "；".join(reasons),
+                                      details={"reasons": reasons, "elements": [o.bpmn_id for o in found]})
+        instance.definition_id, instance.definition = target.id, target
+        details: dict[str, Any] = {"from_version": current.version, "to_version": target.version}
+        if renames:
+            details["renames"] = dict(renames)
+        audit.record(self.session, instance.id, action="migrate", actor=actor, details=details,
+                     opinion=f"由第 {current.version} 版迁移到第 {target.version} 版")
         return workflow
 
     def _return_target(self, earlier: list[str], to_task: str | None) -> HumanTask:

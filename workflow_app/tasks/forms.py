@@ -177,3 +177,8 @@ def app_catalog() -> FormCatalog:
     from flask import current_app
 
     return current_app.extensions.setdefault("socorg.task_forms", FormCatalog())
+
+
+def form_from_files(task_meta: dict[str, Any] | None, files: dict[str, Any] | None, task_name: str) -> Form:
+    """The form of ``task_name`` read from a bundle's files (a draft not deployed yet: the studio's trial run)."""
+    return _build(task_meta, files, task_name, None)

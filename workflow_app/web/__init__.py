@@ -26,6 +26,9 @@ def _blueprints() -> list:
         case_actions,
         cases,
         designer,
+        designer_dmn,
+        designer_try,
+        designer_versions,
         home,
         inbox,
         organizations,
@@ -35,7 +38,8 @@ def _blueprints() -> list:
         vendor,
     )
 
-    return [auth_views.bp, home.bp, vendor.bp, designer.bp, admin.bp, inbox.bp, batch.bp, task_page.bp, cases.bp,
+    return [auth_views.bp, home.bp, vendor.bp, designer.bp, designer_versions.bp, designer_dmn.bp,
+            designer_try.bp, admin.bp, inbox.bp, batch.bp, task_page.bp, cases.bp,
             case_actions.bp, supervisor.bp, attachment_views.bp, organizations.bp, public.bp]
 
 

@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 from workflow_app import db
 from workflow_app.definitions.errors import DefinitionInvalid, Problem
 from workflow_app.definitions.models import ProcessDefinition
+from workflow_app.definitions.service import bundle_name
+from workflow_app.definitions.versions import change_summaries
 from workflow_app.directory.models import Role
 from workflow_app.instances.models import InstanceStatus, ProcessInstance
 from workflow_app.services import definition_service
@@ -44,7 +46,8 @@ def versions(key: str) -> ResponseReturnValue:
     if not found:
         return render_template("errors/error.html", status=404, title="流程不存在",
                                message=f"没有标识为 {key} 的流程。"), 404
-    return render_template("designer/versions.html", key=key, versions=found, running=_running_counts())
+    return render_template("designer/versions.html", key=key, versions=found, running=_running_counts(),
+                           changes=change_summaries(found))
 
 
 @bp.route("/upload", methods=["GET", "POST"])
@@ -58,7 +61,7 @@ def upload() -> ResponseReturnValue:
         if not storage.filename:
             continue
         name = storage.filename.rsplit("/", 1)[-1]
-        files[f"forms/{name}" if name.endswith(".json") else name] = storage.read()
+        files[bundle_name(name)] = storage.read()
     try:
         results = definition_service().deploy(files, deployed_by=current_web_user().username)
     except DefinitionInvalid as exc:

@@ -11,6 +11,7 @@ bp = Blueprint("vendor", __name__)
 
 # Only these folders of node_modules are served: never the whole tree.
 ALLOWED = {"bpmn-js": Path("bpmn-js") / "dist"}
+ALLOWED["dmn-js"] = Path("dmn-js") / "dist"  # the decision-table editor (web/designer_dmn.py)
 
 
 def node_modules() -> Path:

@@ -1,0 +1,53 @@
+"""流程设计 · 试运行 page: a draft runs against sample data and shows its path; designers only; nothing stored."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select
+
+from tests.web.test_session import csrf_from, login
+from workflow_app.models import Base
+
+URL = "/designer/sample_review/try"
+
+
+def row_counts(session) -> dict[str, int]:
+    session.rollback()
+    return {t.name: session.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables}
+
+
+def test_a_designer_runs_a_draft_and_sees_its_path_and_nothing_is_stored(web, deployed_sample, sample_files,
+                                                                        session):
+    login(web, "designer")
+    page = web.get(URL).get_data(as_text=True)
+    assert "试运行" in page and "&#34;submit&#34;" in page  # form defaults per user task
+    before = row_counts(session)
+    draft = sample_files["sample_review.bpmn"].decode().replace('name="审核申请"', 'name="复核"')
+    samples = {"submit": {"title": "甲", "amount": 20}, "review": {"decision": "reject"}}
+    response = web.post(URL, data={"csrf_token": csrf_from(page), "base_version": "1", "xml": draft,
+                                   "samples": json.dumps(samples), "start_variables": "{}"})
+    assert response.status_code == 200
+    result = response.get_data(as_text=True)
+    assert 'data-status="completed"' in result and "流程已走到结束事件" in result
+    assert "复核（review）" in result and "草稿（基于 v1）" in result
+    assert row_counts(session) == before
+
+
+def test_a_bad_draft_or_bad_samples_are_listed_in_chinese(web, deployed_sample, sample_files):
+    login(web, "designer")
+    token = csrf_from(web.get(URL).get_data(as_text=True))
+    bad = sample_files["sample_review.bpmn"].decode().replace('priority = "high"', "priority = (")
+    response = web.post(URL, data={"csrf_token": token, "base_version": "1", "xml": bad, "samples": "{}"})
+    assert response.status_code == 422 and "脚本无法编译" in response.get_data(as_text=True)
+    response = web.post(URL, data={"csrf_token": token, "base_version": "1", "samples": "[1,"})
+    assert response.status_code == 422 and "样例数据不是有效的 JSON" in response.get_data(as_text=True)
+
+
+def test_the_trial_is_for_designers_and_needs_csrf(web, deployed_sample):
+    login(web, "window_cc")
+    assert web.get(URL).status_code == 403
+    assert web.post(URL, data={"base_version": "1"}).status_code in (400, 403)
+    web.delete_cookie("session")
+    login(web, "designer")
+    assert web.post(URL, data={"base_version": "1", "samples": "{}"}).status_code == 400
