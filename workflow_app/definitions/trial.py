@@ -12,6 +12,7 @@ and ``max_seconds`` of wall time. Nothing is stored.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,7 +24,8 @@ from workflow_app.definitions.service import DefinitionService
 from workflow_app.engine import CompiledDefinition, Engine, EngineError
 from workflow_app.engine.parsing import ParsedProcess
 from workflow_app.errors import InvalidInput
-from workflow_app.tasks.forms import Form, form_from_files, form_properties
+from workflow_app.tasks.forms import Form, form_from_files
+from workflow_app.tasks.samples import SampleContext, sample_data, sample_object
 
 MAX_STEPS = 100
 MAX_SECONDS = 20.0
@@ -159,40 +161,15 @@ class _Trial:
 
 
 def default_data(form: Form) -> dict[str, Any]:
-    """Data for a form when the designer gave none: every required field with a plausible value."""
-    required = form.schema.get("required") if isinstance(form.schema.get("required"), list) else []
-    data: dict[str, Any] = {}
-    for name, prop in form_properties(form.schema):
-        if name in data or name not in required or not isinstance(prop, Mapping):
-            continue
-        data[name] = _value(prop)
-    return data
+    """Data for a form when the designer gave none: the usual answer to every required field, conditional
+    rules met (tasks/samples.py, the same filler the demo history uses); attachment fields hold placeholder
+    ids, since a trial stores no files."""
+    ctx = SampleContext(clock.local_now().date(), random.Random(0), upload=_placeholder_files, usual=True)
+    return sample_data(form, ctx) or sample_object(form.schema, ctx)
 
 
-def _value(prop: Mapping[str, Any]) -> Any:
-    if "const" in prop:
-        return prop["const"]
-    if isinstance(prop.get("enum"), list) and prop["enum"]:
-        return prop["enum"][0]
-    if isinstance(prop.get("oneOf"), list) and prop["oneOf"] and isinstance(prop["oneOf"][0], Mapping):
-        return prop["oneOf"][0].get("const")
-    kind = prop.get("type")
-    kind = kind[0] if isinstance(kind, list) and kind else kind
-    if kind in ("number", "integer"):
-        low = prop.get("minimum", prop.get("exclusiveMinimum", 0))
-        return int(low) + 1 if isinstance(low, (int, float)) else 1
-    if kind == "boolean":
-        return True
-    if kind == "array":
-        return [_value(prop["items"]) for _ in range(prop.get("minItems", 0))] if isinstance(
-            prop.get("items"), Mapping) else []
-    if kind == "object":
-        return {}
-    if prop.get("format") == "date":
-        return clock.local_now().date().isoformat()
-    if prop.get("format") == "date-time":
-        return clock.now().isoformat()
-    return "试运行" + "样" * max(0, int(prop.get("minLength", 0) or 0) - 3)
+def _placeholder_files(field: str, count: int) -> list[str]:
+    return [f"试运行附件-{field}-{n + 1}" for n in range(count)]
 
 
 def _check_samples(samples: Mapping[str, Any]) -> dict[str, list[dict[str, Any] | None]]:

@@ -41,6 +41,7 @@ class SampleContext:
     preferred: Mapping[str, Any] = field(default_factory=dict)
     upload: Callable[[str, int], list[str]] | None = None
     serial: int = 0  # which item of a list is being made (items of a list differ from each other)
+    usual: bool = False  # always the first option of a choice (a predictable path, e.g. a trial run)
 
 
 def _type(prop: Mapping[str, Any]) -> str | None:
@@ -51,7 +52,7 @@ def _type(prop: Mapping[str, Any]) -> str | None:
 
 
 def _choice(options: list[Any], ctx: SampleContext) -> Any:
-    if len(options) == 1 or ctx.rng.random() < USUAL_CHOICE:
+    if len(options) == 1 or ctx.usual or ctx.rng.random() < USUAL_CHOICE:
         return options[0]
     return ctx.rng.choice(options[1:])
 
@@ -131,7 +132,7 @@ def _candidates(name: str, prop: Mapping[str, Any], ctx: SampleContext) -> list[
         return list(prop["enum"])
     if _type(prop) == "boolean":
         return [True, False]
-    free = SampleContext(ctx.today, ctx.rng, {k: v for k, v in ctx.preferred.items() if k != name}, ctx.upload)
+    free = replace(ctx, preferred={k: v for k, v in ctx.preferred.items() if k != name})
     return [sample_value(name, prop, free)]
 
 
