@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 BUILTIN_MODULES = (
     "handlers.case", "handlers.clock", "handlers.numbering", "handlers.documents", "handlers.organizations",
-    "handlers.announcements", "handlers.notify",
+    "handlers.announcements", "handlers.notify", "handlers.registration",
 )
 
 
