@@ -34,8 +34,9 @@ from workflow_app.documents.models import Document, DocumentStatus
 from workflow_app.instances.models import InstanceStatus, ProcessInstance
 from workflow_app.notifications.models import OutboxMessage
 from workflow_app.organizations.models import Organization, OrgStatus, OrgType, PartyOrgStatus
+from workflow_app.organizations.service import OrganizationService
 from workflow_app.services import instance_service
-from workflow_app.tasks.forms import app_catalog
+from workflow_app.tasks.forms import Form, app_catalog
 
 BPMN_FILE = BPMN / "registration.bpmn"
 FORMS = BPMN / "forms"
@@ -750,3 +751,135 @@ def test_the_archive_of_a_finished_registration_holds_the_application_and_every_
     assert all(archive.read(name).startswith(b"%PDF") for name in files if name.endswith(".pdf"))
     assert all(name in summary for name in files)
     assert str(uploaded[0].id) not in summary  # files by name, not by id
+
+
+# -- issue 15: the law of registration, step by step ------------------------------------------------------
+
+
+def _form(name: str) -> Form:
+    return Form(json.loads((FORMS / name).read_text(encoding="utf-8")))
+
+
+def test_the_form_refuses_a_foundation_below_the_province_in_chinese():
+    # 基金会管理条例 6: foundations register with the province's civil-affairs department only.
+    foundation = {**APPLICATION, "org_type": "foundation", "category": "公益慈善类", "registered_funds": 4000000}
+    for region in ("220100", "220102"):
+        assert _form("registration_apply.json").errors({**foundation, "region_code": region}) == {
+            "region_code": ["基金会由省级人民政府民政部门登记（《基金会管理条例》第六条），请选择吉林省（吉林省民政厅）"]}
+    assert _form("registration_apply.json").errors({**foundation, "region_code": "220000"}) == {}
+
+
+def test_a_foundation_routed_below_the_province_stops_the_case_past_a_client_that_skipped_the_form(
+        registration, session):
+    case = registration()
+    application = {**APPLICATION, "org_type": "foundation", "category": "公益慈善类", "region_code": "220100",
+                   "registered_funds": 4000000}
+    instance_service().complete_task(case.task("apply").id, application, actor="applicant")
+    assert case.status is InstanceStatus.ERROR
+    assert "《基金会管理条例》第六条" in case.instance.error["message"]
+    assert documents(session, case) == {}  # no number drawn, no prior notice issued
+
+
+def test_the_form_keeps_a_remote_chamber_to_five_founding_enterprises_in_chinese():
+    chamber = {**APPLICATION, "is_remote_chamber": True, "category": "行业协会商会", "chamber_origin": "浙江省温州市",
+               "region_code": "220104", "founders": ENTERPRISES}
+    form = _form("registration_apply.json")
+    assert form.errors(chamber) == {}
+    assert form.errors({**chamber, "founders": ENTERPRISES[:4]}) == {"founders": ["异地商会的发起企业不得少于5家"]}
+    with_a_person = [*ENTERPRISES[:4], {"name": "王芳", "founder_kind": "individual"}]
+    assert form.errors({**chamber, "founders": with_a_person}) == {
+        "founders.4.founder_kind": ["异地商会只吸收单位会员，发起人须为企业（单位）"]}
+    assert form.errors({**chamber, "region_code": "220000"}) == {
+        "region_code": ["异地商会由设区的市级登记管理机关登记，不设省级异地商会"]}
+
+
+def test_a_second_chamber_of_the_same_origin_in_a_city_cannot_be_approved(registration, session):
+    # 一地一会: 长春 registered a 温州 chamber already; a second one is shown to every step and refused.
+    OrganizationService(session).create(
+        name="长春市浙江温州商会", org_type=OrgType.SOCIAL_GROUP, category="行业协会商会", region_code="220100",
+        residence="吉林省长春市朝阳区西安大路1号", legal_representative="陈强", charter_party_clause=True,
+        party_org_status=PartyOrgStatus.NONE, flags={"chamber_origin": "浙江省温州市"})
+    session.commit()
+    case = apply(registration, org_name="长春市温州商会", category="行业协会商会", is_remote_chamber=True,
+                 chamber_origin="浙江省温州市", region_code="220104", founders=ENTERPRISES)
+    [conflict] = case.variables()["assessment"]["registry_conflicts"]
+    assert "一地一会" in conflict and "长春市浙江温州商会" in conflict
+    accept(case)
+    submit(case, "review", REVIEW_PASS, "reviewer_cc")
+    approve(case)  # the gateway does not let the approval through
+    assert open_tasks(case) == [("review", "reviewer")]
+    assert organization(session, "长春市温州商会") is None
+    submit(case, "review", {**REVIEW_PASS, "decision": "reject", "opinion": "一地一会，建议不予登记。"}, "reviewer_cc")
+    submit(case, "approve", {"decision": "reject", "opinion": "不予登记。",
+                             "refusal_reasons": "本市已登记浙江省温州市异地商会（《社会团体登记管理条例》第十三条第二项）。"},
+           "approver_cc")
+    assert open_tasks(case) == [("serve_refusal", "window")]
+
+
+def test_five_working_days_without_a_correction_notice_count_as_acceptance_from_receipt(registration, session):
+    # Received Mon 09-28; the window's 5 working days end on Sat 10-10 (调休). Nothing happens by then.
+    case = apply(registration)
+    case.advance_to(at(10, 10, 23))
+    assert open_tasks(case) == [("accept", "window")] and case.instance.due_at is None
+    case.advance_to(datetime(2026, 10, 11, 0, 1, tzinfo=LOCAL))
+    # Accepted from the day of receipt (行政许可法 32(1)(4)): the 60 days run from 09-28, not from 10-11.
+    assert open_tasks(case) == [("review", "reviewer")]
+    assert due(case.instance.due_at) == end_of(11, 27)
+    history = case.history()
+    assert ("deemed_accepted", None) in history and "clock_start" in [a for a, _ in history]
+    notice = documents(session, case)["受理通知书"]
+    assert "二〇二六年九月二十八日收到申请材料" in notice.html and "自收到申请材料之日起即为受理" in notice.html
+    assert "第三十二条第一款第四项" in notice.html and "二〇二六年十一月二十七日" in notice.html
+
+
+def test_accepting_without_the_party_building_commitment_sends_a_correction_notice_naming_it(registration, session):
+    materials = [m for m in ALL_MATERIALS if m != "party_building_commitment"]
+    case = apply(registration, materials=materials)
+    assert case.variables()["materials_missing"] == ["party_building_commitment"]
+    accept(case)  # the window ticks 受理; the rule holds: a required material is missing
+    assert open_tasks(case) == [("correct", "applicant")] and case.instance.due_at is None
+    notice = documents(session, case)["补正材料一次性告知书"]
+    assert "支持党建工作承诺书" in notice.html
+
+
+def test_the_certificate_is_handed_over_only_with_the_party_member_survey():
+    delivered = {"delivery_method": "in_person", "delivered_on": "2026-10-19", "recipient": "李明"}
+    assert form_errors("registration_deliver.json", delivered) == ["'party_survey_files' is a required property"]
+    assert form_errors("registration_deliver.json", {**delivered, "party_survey_files": []}) != []
+    assert form_errors("registration_deliver.json", {**delivered, "party_survey_files": [FILE]}) == []
+
+
+def test_a_charter_not_amended_in_twenty_working_days_ends_with_a_written_termination(
+        registration, session, timeline):
+    case = apply(registration, org_name="吉林省助学公益基金会", org_type="foundation", category="公益慈善类",
+                 region_code="220000", registered_funds=4000000, charter_party_clause=False, activity_area="吉林省")
+    accept(case)
+    timeline.go(at(10, 13))
+    submit(case, "review", {**REVIEW_PASS, "decision": "amend_charter", "charter_has_party_clause": False,
+                            "opinion": "章程未载明党建工作内容，退回修改。"}, "reviewer_prov")
+    amend = case.task("amend_charter")
+    assert due(amend.due_at) == end_of(11, 10)  # 20 working days from 10-13
+    assert due(case.instance.next_timer_at) == end_of(11, 10)
+    case.advance_to(at(11, 10, 23))
+    assert open_tasks(case) == [("amend_charter", "applicant")]
+    case.advance_to(datetime(2026, 11, 11, 0, 1, tzinfo=LOCAL))
+    assert case.status is InstanceStatus.COMPLETED and open_tasks(case) == []
+    assert case.instance.due_at is None and case.instance.clock_paused is False  # the clock is stopped
+    assert [a for a, _ in case.history() if a.startswith("clock_")][-1] == "clock_stop"
+    termination = documents(session, case)["终止办理通知书"]
+    assert "二〇二六年十一月十日前提交修改后的章程" in termination.html and "视为撤回申请" in termination.html
+    assert "吉林省人民政府" in termination.html
+    assert organization(session, "吉林省助学公益基金会") is None
+
+
+def test_the_province_promises_fifteen_working_days_and_a_configured_city_or_county_its_own(
+        registration, session, app):
+    province = accept(apply(registration, org_name="吉林省人工智能学会", region_code="220000", activity_area="吉林省"))
+    assert due(province.instance.due_at) == end_of(10, 23)
+    for document in ("成立登记事先告知书", "受理通知书"):
+        assert "十五个工作日" in documents(session, province)[document].html
+    app.config["REGISTRATION_PROMISES"] = "220102:20, 220200:30"
+    county = accept(apply(registration))
+    assert due(county.instance.due_at) == end_of(10, 30)  # 南关区's promise: 20 working days
+    notice = documents(session, county)["受理通知书"].html
+    assert "二十个工作日" in notice and "本机关承诺办理时限" in notice and "六十日" not in notice
