@@ -95,9 +95,23 @@ def assess(context: HandlerContext, params: dict[str, Any]) -> dict[str, Any]:
             "authority": authority_name(context.session, code), "registry_conflicts": conflicts}
 
 
+_UNIT_RE = re.compile(r"(.+?(?:自治区|自治州|省|市|盟|地区|县|区))")
+_SUFFIX_RE = re.compile(r"(?:自治区|自治州|省|市|盟|地区|县|区)$")
+
+
+def chamber_names(city: str, origin: str) -> set[str]:
+    """The names a 异地商会 of ``origin`` in ``city`` goes by: 所在地 + 原籍地 + 商会, the origin written in full
+    or as its last unit without the suffix (长春市 + 浙江省温州市 → 长春市浙江省温州市商会, 长春市温州商会)."""
+    units = _UNIT_RE.findall(origin) or [origin]
+    last = units[-1]
+    return {f"{city}{origin}商会", f"{city}{last}商会", f"{city}{_SUFFIX_RE.sub('', last)}商会"}
+
+
 def _chambers(context: HandlerContext, code: str, origin: str) -> list[Organization]:
-    """The active 异地商会 of ``origin`` the authority of ``code`` registered."""
+    """The active 异地商会 of ``origin`` the authority of ``code`` registered: by the registry's
+    ``chamber_origin`` (entered by this process) or, for older entries without it, by the name."""
+    names = chamber_names(context.session.get(Region, code).name, origin)
     rows = context.session.scalars(select(Organization).where(
         Organization.region_code == code, Organization.category == "行业协会商会",
         Organization.status.in_((OrgStatus.ACTIVE, OrgStatus.APPLYING))))
-    return [org for org in rows if (org.flags or {}).get("chamber_origin") == origin]
+    return [org for org in rows if (org.flags or {}).get("chamber_origin") == origin or org.name in names]
