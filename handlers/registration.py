@@ -2,7 +2,8 @@
 
 - Jurisdiction: a 基金会 registers only with the province (基金会管理条例 art 6); the handler refuses
   one routed to a city or a county, so no such case proceeds even past a client that skipped the form.
-- The statutory clock (法定办理时限) that applies and the words documents print for it:
+- The statutory clock (法定办理时限) that applies and the words documents print for it (``establishment``:
+  the second one of a 社团, its 成立登记 after the 筹备, 30 days by art 16):
   the province decides within 15 working days (its own promise, 省级审批时限压缩至不超过15个工作日);
   a city or county within the regulations' 60 days (社会团体登记管理条例 art 12, 民办非企业单位登记管理暂行
   条例 art 11, 基金会管理条例 art 11) unless the region has promised less: ``REGISTRATION_PROMISES``
@@ -27,6 +28,7 @@ from workflow_app.organizations.models import Organization, OrgStatus
 
 PROVINCE_WORKDAYS = 15
 STATUTORY_DAYS = 60
+ESTABLISHMENT_DAYS = 30
 _BASIS = {
     "social_group": "《社会团体登记管理条例》第十二条",
     "private_non_enterprise": "《民办非企业单位登记管理暂行条例》第十一条",
@@ -76,6 +78,15 @@ def time_limit(level: RegionLevel, code: str, org_type: str, promised: dict[str,
             "basis": _BASIS.get(org_type, "有关登记管理法规")}
 
 
+def establishment_limit(level: RegionLevel, code: str, promised: dict[str, int]) -> dict[str, Any]:
+    """The limit of a 社团's 成立登记 after its 筹备: 30 days (社会团体登记管理条例 art 16), or the
+    province's or the region's promise where one is shorter."""
+    if level is RegionLevel.PROVINCE or code in promised:
+        return time_limit(level, code, "social_group", promised)
+    return {"limit": f"{ESTABLISHMENT_DAYS}d", "workdays": None, "text": f"{chinese_number(ESTABLISHMENT_DAYS)}日",
+            "basis": "《社会团体登记管理条例》第十六条"}
+
+
 @handler("registration.assess")
 def assess(context: HandlerContext, params: dict[str, Any]) -> dict[str, Any]:
     """The limit that applies at the routed authority, and the registry conflicts of the application."""
@@ -91,7 +102,9 @@ def assess(context: HandlerContext, params: dict[str, Any]) -> dict[str, Any]:
         origin = text(params, "chamber_origin", op, max_length=50)
         conflicts += [f"一地一会：本市已登记同一原籍地的异地商会“{org.name}”（统一社会信用代码 {org.uscc or '—'}）"
                       for org in _chambers(context, code, origin)]
-    return {**time_limit(region.level, code, org_type, _configured()), "region_level": region.level.value,
+    promised = _configured()
+    return {**time_limit(region.level, code, org_type, promised), "region_level": region.level.value,
+            "establishment": establishment_limit(region.level, code, promised),
             "authority": authority_name(context.session, code), "registry_conflicts": conflicts}
 
 
