@@ -37,6 +37,7 @@ from workflow_app.organizations.models import Organization, OrgStatus, OrgType, 
 from workflow_app.organizations.service import OrganizationService
 from workflow_app.services import instance_service
 from workflow_app.tasks.forms import Form, app_catalog
+from workflow_app.web.case_context import case_view
 
 BPMN_FILE = BPMN / "registration.bpmn"
 FORMS = BPMN / "forms"
@@ -857,6 +858,11 @@ def test_five_working_days_without_a_correction_notice_count_as_acceptance_from_
     notice = documents(session, case)["受理通知书"]
     assert "二〇二六年九月二十八日收到申请材料" in notice.html and "自收到申请材料之日起即为受理" in notice.html
     assert "第三十二条第一款第四项" in notice.html and "二〇二六年十一月二十七日" in notice.html
+    # The history says so, in Chinese, to the applicant as well.
+    applicant = session.scalars(select(User).where(User.username == "applicant")).one()
+    shown = {(e.action, e.note) for e in case_view(applicant, case.instance, case.variables()).history}
+    assert any(action == "视为受理" and "自收到申请材料之日起即为受理" in (note or "") for action, note in shown)
+    assert any(action == "法定期限开始计算" and "逾期未告知补正" in (note or "") for action, note in shown)
 
 
 def test_accepting_without_the_party_building_commitment_sends_a_correction_notice_naming_it(registration, session):

@@ -103,8 +103,11 @@ def test_registration_from_application_to_approval(page, live_server, shipped):
     page.check("input[name=party_org_formed][value=false]")
     page.fill("#f-registered_funds", "50000")
     page.check("input[name=charter_party_clause][value=true]")
+    page.fill("#f-purpose", "团结人工智能产业从业者，促进产业发展。")
+    page.fill("#f-business_scope", "行业交流、咨询服务")
+    page.fill("#f-activity_area", "长春市")
     for material in ("application_form", "charter_draft", "capital_verification", "residence_proof",
-                     "officers_info", "founders_list"):
+                     "officers_info", "founders_list", "party_building_commitment"):
         page.check(f"input[name=materials][value={material}]")
     for field in MATERIAL_FILES:  # one real small PDF per required material
         page.set_input_files(f"input[type=file][name={field}]",
