@@ -47,6 +47,13 @@ def test_notices_print_the_limit_of_the_deciding_authority(session, demo, templa
     assert not_printed not in html
 
 
+def test_the_prior_notice_of_a_society_announces_both_stages(session, demo):
+    html = _render(session, "registration/prior_notice.html", "220102")
+    assert "六个月内召开会员大会" in html and "三十日内作出决定（《社会团体登记管理条例》第十六条）" in html
+    foundation = _render(session, "registration/prior_notice.html", "220000", org_type="foundation")
+    assert "准予筹备" not in foundation
+
+
 def test_the_preparation_approval_prints_thirty_days_below_the_province(session, demo):
     html = _render(session, "registration/preparation_approval.html", "220102",
                    founding_deadline="2027-04-16T23:59:59+08:00", received_at="2026-09-28T10:00:00+08:00")
