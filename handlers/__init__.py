@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 BUILTIN_MODULES = (
     "handlers.case", "handlers.clock", "handlers.numbering", "handlers.documents", "handlers.organizations",
     "handlers.announcements", "handlers.notify", "handlers.annual_report", "handlers.registry_changes",
+    "handlers.registration",
 )
 
 

@@ -10,6 +10,7 @@ return null, so a path may pause "just in case" (补正 before 受理 started th
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from handlers import HandlerContext
@@ -57,15 +58,45 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+_CALENDAR_DAYS_RE = re.compile(r"(\d{1,4})\s*d", re.ASCII | re.IGNORECASE)
+
+
 @handler("case.clock_start")
 def clock_start(context: HandlerContext, params: dict[str, Any]) -> dict[str, Any]:
-    """Start (or restart) the statutory clock: ``due_at`` = the end of the limit's last working day."""
-    days = parse_limit(params.get("limit"), "case.clock_start")
+    """Start (or restart) the statutory clock: ``due_at`` = the end of the limit's last working day.
+
+    ``limit`` is working days (``"15wd"``) or calendar days (``"60d"``: due on the day the days end, moved
+    to a working day; kept as the working days up to it, so pauses count in working days like any other).
+    ``started_at`` (ISO) counts from an earlier moment — a case deemed accepted from the day of receipt
+    (行政许可法 art 32(1)(4)); ``reason`` goes into the history."""
+    op = "case.clock_start"
+    raw = str(params.get("limit") or "").strip()
+    calendar_days = _CALENDAR_DAYS_RE.fullmatch(raw)
+    started = text(params, "started_at", op, required=False, max_length=40)
+    try:
+        start = clock.as_utc(datetime.fromisoformat(started)) if started else clock.now()
+    except ValueError:
+        raise fail(op, f"开始时间 {started!r} 无效", f"started_at {started!r} is not an ISO moment") from None
+    calendar = _calendar(context)
     instance = context.instance
-    instance.due_at = due_at(clock.now(), f"{days}wd", _calendar(context)).at
+    if calendar_days and not 1 <= int(calendar_days.group(1)) <= MAX_WORKDAYS:
+        raise fail(op, "时限超出范围", f"limit must be 1 to {MAX_WORKDAYS} days, got {raw}")
+    if calendar_days:
+        instance.due_at = due_at(start, f"{int(calendar_days.group(1))}d", calendar).at
+        days = working_days_between(start, instance.due_at, calendar)
+    else:
+        days = parse_limit(params.get("limit"), op)
+        instance.due_at = due_at(start, f"{days}wd", calendar).at
     instance.clock_paused, instance.clock_limit_wd, instance.clock_remaining_wd = False, days, None
-    record(context.session, instance.id, action="clock_start", actor=context.actor,
-           details={"limit_workdays": days, "due_at": _iso(instance.due_at)})
+    details: dict[str, Any] = {"limit_workdays": days, "due_at": _iso(instance.due_at)}
+    if calendar_days:
+        details["limit"] = raw
+    if started:
+        details["started_at"] = _iso(start)
+    reason = text(params, "reason", op, required=False, max_length=255)
+    if reason:
+        details["reason"] = reason
+    record(context.session, instance.id, action="clock_start", actor=context.actor, details=details)
     return {"due_at": _iso(instance.due_at)}
 
 

@@ -45,7 +45,9 @@ def create_organization(context: HandlerContext, params: dict[str, Any]) -> dict
     if taken is not None:
         raise fail(op, f"名称“{name}”已在该登记管理机关登记（#{taken.id}）",
                    f"an organization named {name!r} is already registered there (#{taken.id})")
-    flags: dict[str, Any] = {"registered_by_case": context.instance.id}
+    # Registry facts the case collected (宗旨, 业务范围, 活动地域, a 异地商会's origin); empty ones are left out.
+    flags: dict[str, Any] = {k: v for k, v in mapping(params, "flags", op).items() if v not in (None, "")}
+    flags["registered_by_case"] = context.instance.id
     if members is not None:
         flags["party_members"] = members
     org = service.create(name=name, org_type=org_type, category=category, region_code=code, residence=residence,

@@ -37,6 +37,10 @@ DEFAULTS: dict[str, Any] = {
     "CLAMD_ADDRESS": None,
     # 1: let `socorg serve` run several workers on a SQLite file (one host only; see docs/deploy.md).
     "ALLOW_SQLITE": False,
+    # Local promises of a shorter 成立登记 limit below the province, "region:working days" comma-separated
+    # ("220100:20,220102:15"); unlisted cities and counties decide within the regulations' 60 days
+    # (handlers/registration.py, docs/processes/registration.md).
+    "REGISTRATION_PROMISES": "",
 }
 
 # Values read from SOCORG_<NAME>; the type of the default decides the conversion.

@@ -297,8 +297,9 @@ def _draw_spec(rng: random.Random, places: _Places, names: set[str], bodies: set
     for attempt in range(_MAX_NAME_TRIES):
         if attempt >= _MAX_NAME_TRIES // 10:
             at_province = rng.random() < PROVINCE_SHARE
-        # 基金会 and 异地商会 register with the province or a city, never a county.
-        place = _draw_place(rng, places, at_province=at_province,
+        # 基金会 register with the province or a city, never a county; 异地商会 with a city only (the city
+        # decides in its own name; there is no province-level 异地商会).
+        place = _draw_place(rng, places, at_province=at_province and not chamber,
                             county_allowed=org_type is not OrgType.FOUNDATION and not chamber)
         if chamber:
             name = f"{place.name_prefix}{rng.choice(data.HOME_REGIONS)}商会"

@@ -157,7 +157,9 @@ def test_completion_takes_only_files_uploaded_to_this_task_and_field(app, client
     foreign = upload(other_task, samples.pdf("other case")).get_json()["id"]
     data = {"org_name": "长春市人工智能学会", "org_type": "social_group", "category": "科技类",
             "is_remote_chamber": False, "region_code": "220100", "residence": "长春市朝阳区人民大街1号",
-            "legal_representative": "李明", "founders": [{"name": "李明", "founder_kind": "individual"}],
+            "legal_representative": "李明", "purpose": "团结人工智能科技工作者，促进学术交流。",
+            "business_scope": "学术交流、科学普及", "activity_area": "长春市",
+            "founders": [{"name": "李明", "founder_kind": "individual"}],
             "party_members": 3, "party_org_formed": False, "registered_funds": 50000, "charter_party_clause": True,
             "materials": ["charter_draft"], **files}
     swapped = {**data, "charter_files": files["residence_proof_files"]}

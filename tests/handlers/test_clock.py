@@ -7,6 +7,7 @@ from datetime import datetime
 import pytest
 
 from workflow_app import clock
+from workflow_app.instances import audit
 from workflow_app.instances.models import ProcessInstance
 
 
@@ -94,7 +95,27 @@ def test_without_a_started_clock_pause_resume_and_stop_do_nothing(call, case, se
     assert (row.due_at, row.clock_paused, row.clock_limit_wd) == (None, False, None)
 
 
-@pytest.mark.parametrize("limit", ["15d", "PT4H", "", None, "0wd", "abc", True, "99999wd"])
+def test_a_limit_in_calendar_days_ends_on_a_working_day_and_pauses_in_working_days(call, case, session):
+    # 社团条例 12: 60 days. From Mon 09-28, 60 days land on Fri 11-27; the clock keeps the working days up to it.
+    with clock.frozen(at("2026-09-28")):
+        assert call("case.clock_start", {"limit": "60d"}) == {"due_at": "2026-11-27T15:59:59+00:00"}
+    assert instance(session, case).clock_limit_wd == 40  # 44 weekdays after 09-28, 5 of them National Day, 10-10 调休
+    with clock.frozen(at("2026-10-16")):
+        assert call("case.clock_stop") == {"used_workdays": 10}
+
+
+def test_a_clock_deemed_started_on_receipt_counts_from_then_and_says_why(call, case, session):
+    # 行政许可法 32: no 补正 notice within 5 working days — accepted from the day the materials came in.
+    with clock.frozen(at("2026-11-30")):
+        result = call("case.clock_start", {"limit": "15wd", "started_at": "2026-11-23T10:00:00+08:00",
+                                           "reason": "逾期未告知补正，视为受理"})
+    assert result == {"due_at": "2026-12-14T15:59:59+00:00"}
+    [event] = [e for e in audit.history(session, case.id) if e.action == "clock_start"]
+    assert event.details["reason"] == "逾期未告知补正，视为受理"
+    assert event.details["started_at"] == "2026-11-23T02:00:00+00:00"
+
+
+@pytest.mark.parametrize("limit", ["0d", "99999d", "PT4H", "", None, "0wd", "abc", True, "99999wd"])
 def test_start_refuses_limits_that_are_not_working_days(call, limit):
     with pytest.raises(ValueError, match="case.clock_start: 时限"):
         call("case.clock_start", {"limit": limit})

@@ -34,8 +34,10 @@ from workflow_app.documents.models import Document, DocumentStatus
 from workflow_app.instances.models import InstanceStatus, ProcessInstance
 from workflow_app.notifications.models import OutboxMessage
 from workflow_app.organizations.models import Organization, OrgStatus, OrgType, PartyOrgStatus
+from workflow_app.organizations.service import OrganizationService
 from workflow_app.services import instance_service
-from workflow_app.tasks.forms import app_catalog
+from workflow_app.tasks.forms import Form, app_catalog
+from workflow_app.web.case_context import case_view
 
 BPMN_FILE = BPMN / "registration.bpmn"
 FORMS = BPMN / "forms"
@@ -43,7 +45,7 @@ LOCAL = clock.LOCAL_TZ
 T0 = datetime(2026, 9, 28, 10, 0, tzinfo=LOCAL)  # Monday, the day of application and 受理
 OPINION = "经审查，符合规定。"
 ALL_MATERIALS = ["application_form", "charter_draft", "capital_verification", "residence_proof", "officers_info",
-                 "founders_list"]
+                 "founders_list", "party_building_commitment"]
 # 科技类 is registered directly: no 业务主管单位. Three formal party members: "六同步".
 APPLICATION: dict[str, Any] = {
     "org_name": "长春市南关区人工智能学会",
@@ -53,6 +55,9 @@ APPLICATION: dict[str, Any] = {
     "region_code": "220102",
     "residence": "吉林省长春市南关区人民大街2号",
     "legal_representative": "李明",
+    "purpose": "团结人工智能领域科技工作者，促进学术交流和科学普及。",
+    "business_scope": "学术交流、科学普及、咨询服务、人才培训",
+    "activity_area": "长春市南关区",
     "founders": [{"name": "李明", "founder_kind": "individual"}, {"name": "吉林大学", "founder_kind": "unit"}],
     "party_members": 3,
     "party_org_formed": False,
@@ -67,6 +72,8 @@ FILE = "00000000-0000-4000-8000-000000000000"
 MATERIAL_FILES = {"charter_files": [FILE], "founder_id_files": [FILE, FILE], "residence_proof_files": [FILE],
                   "capital_proof_files": [FILE], "party_commitment_files": [FILE]}
 APPLICATION.update(MATERIAL_FILES)
+# A 异地商会 is founded by enterprises only, at least five (unit members only).
+ENTERPRISES = [{"name": f"温州{n}实业有限公司", "founder_kind": "unit"} for n in "一二三四五"]
 REVIEW_PASS = {"decision": "approve", "opinion": OPINION, "materials_verified": True,
                "charter_has_party_clause": True, "site_check": False}
 
@@ -147,6 +154,16 @@ def approve(case: Case) -> Case:
     return submit(case, "approve", {"decision": "approve", "opinion": "同意登记。"}, "approver_cc")
 
 
+def found(case: Case) -> Case:
+    """A 社会团体 after 准予筹备: the 成立大会 is held and the 成立登记 granted, the same day."""
+    submit(case, "hold_founding_meeting", {
+        "meeting_on": clock.local_now().date().isoformat(), "individual_members": 0, "unit_members": 35,
+        "charter_adopted": True, "officers_elected": "会长李明，秘书长王芳；法定代表人李明。",
+        "meeting_minutes_files": [FILE]}, "applicant")
+    return submit(case, "review_establishment", {"decision": "approve", "opinion": "筹备工作符合要求，章程完备。"},
+                  "reviewer_cc" if case.instance.region_code != "220000" else "reviewer_prov")
+
+
 def open_tasks(case: Case) -> list[tuple[str, str | None]]:
     """(BPMN id, candidate group) of the case's open tasks."""
     return [(t.name, t.candidate_group) for t in case.open_tasks()]
@@ -215,9 +232,13 @@ def test_user_tasks_have_forms_lanes_and_the_time_limits_of_the_rules():
         "accept": ("window", "registration_accept.json", "5wd"),
         "correct": ("applicant", "registration_correct.json", "20wd"),
         "review": ("reviewer", "registration_review.json", "8wd"),
-        "amend_charter": ("applicant", "registration_amend_charter.json", None),
+        "amend_charter": ("applicant", "registration_amend_charter.json", "20wd"),
         "approve": ("approver", "registration_approve.json", "3wd"),
-        "deliver_certificate": ("window", "registration_deliver.json", "10d"),
+        "deliver_certificate": ("window", "registration_deliver.json", "10wd"),
+        "serve_not_accepted": ("window", "registration_serve_document.json", "10wd"),
+        "serve_refusal": ("window", "registration_serve_document.json", "10wd"),
+        "hold_founding_meeting": ("applicant", "registration_founding_meeting.json", None),
+        "review_establishment": ("reviewer", "registration_review_establishment.json", "8wd"),
     }
 
 
@@ -283,7 +304,8 @@ def test_application_form_asks_for_each_material_the_law_requires_as_a_file():
 
 
 def test_application_form_keeps_remote_chambers_to_chambers_of_commerce_below_the_province():
-    chamber = {**APPLICATION, "is_remote_chamber": True, "category": "行业协会商会", "chamber_origin": "浙江省温州市"}
+    chamber = {**APPLICATION, "is_remote_chamber": True, "category": "行业协会商会", "chamber_origin": "浙江省温州市",
+               "founders": ENTERPRISES}
     assert form_errors("registration_apply.json", chamber) == []
     assert form_errors("registration_apply.json", {**chamber, "region_code": "220000"}) != []
     assert form_errors("registration_apply.json", {**chamber, "category": "科技类"}) != []
@@ -312,7 +334,7 @@ def test_decision_forms_require_what_each_decision_needs():
     assert form_errors("registration_accept.json", out) == ["'not_accepted_reason' is a required property"]
     refuse = {"decision": "reject", "opinion": "不同意。"}
     assert form_errors("registration_approve.json", refuse) == ["'refusal_reasons' is a required property"]
-    mailed = {"delivery_method": "mail", "delivered_on": "2026-10-20", "recipient": "李明"}
+    mailed = {"delivery_method": "mail", "delivered_on": "2026-10-20", "recipient": "李明", "party_survey_files": [FILE]}
     assert form_errors("registration_deliver.json", mailed) == ["'tracking_no' is a required property"]
 
 
@@ -365,11 +387,13 @@ def test_direct_registration_is_approved_registered_announced_and_handed_to_part
     assert case.instance.due_at is None  # no statutory clock before 受理
 
     accept(case)
-    # 受理 on 09-28 → the decision is due at the end of the 15th working day: 10-23 (National Day not counted).
-    assert due(case.instance.due_at) == end_of(10, 23) and case.instance.clock_paused is False
+    # A county decides within the regulations' 60 days (社团条例 12), no local promise configured: 受理 on 09-28
+    # → due 11-27 (a Friday); the 15 working days are the province's promise only.
+    assert due(case.instance.due_at) == end_of(11, 27) and case.instance.clock_paused is False
     acceptance = documents(session, case)["受理通知书"]
     assert acceptance.number == "社登受字〔2026〕1号"
-    assert "二〇二六年十月二十三日" in acceptance.html
+    assert "二〇二六年十一月二十七日" in acceptance.html and "六十日内" in acceptance.html
+    assert "《社会团体登记管理条例》第十二条" in acceptance.html and "十五个工作日" not in acceptance.html
     review = case.task("review")
     assert review.candidate_group == "reviewer" and due(review.due_at) == end_of(10, 14)
 
@@ -381,8 +405,21 @@ def test_direct_registration_is_approved_registered_announced_and_handed_to_part
 
     timeline.go(at(10, 16))
     approve(case)
+    # A 社会团体: the decision is 准予筹备 (社团条例 12); the founders have six months for the 会员大会 (art 14).
+    assert organization(session, APPLICATION["org_name"]) is None
+    preparation = documents(session, case)["准予筹备决定书"]
+    assert preparation.number == "社登筹字〔2026〕1号" and "二〇二七年四月十六日" in preparation.html
+    assert "三十日" in preparation.html and "第十六条" in preparation.html
+    meeting = case.task("hold_founding_meeting")
+    assert meeting.candidate_group == "applicant"
+    assert due(case.instance.next_timer_at) == datetime(2027, 4, 16, 23, 59, 59, tzinfo=LOCAL)
+    submit(case, "hold_founding_meeting", {
+        "meeting_on": "2026-10-16", "individual_members": 0, "unit_members": 35, "charter_adopted": True,
+        "officers_elected": "会长李明；法定代表人李明。", "meeting_minutes_files": [FILE]}, "applicant")
+    assert due(case.instance.due_at) == end_of(11, 16)  # 成立登记: 30 days (art 16), 11-15 a Sunday
+    submit(case, "review_establishment", {"decision": "approve", "opinion": "筹备工作符合要求。"}, "reviewer_cc")
 
-    # The clock stopped at the decision: 10 of the 15 working days used.
+    # The clock stopped at the decision: 10 working days used before the 筹备.
     instance = case.instance
     assert instance.due_at is None and instance.clock_paused is False
     variables = case.variables()
@@ -404,6 +441,12 @@ def test_direct_registration_is_approved_registered_announced_and_handed_to_part
     certificate = docs["社会团体法人登记证书"]
     assert certificate.number == "社证字〔2026〕1号" and certificate.template == "registration/certificate.html"
     assert org.uscc in certificate.html and "长春市南关区民政局" in certificate.html
+    # Both carry 宗旨, 业务范围, 活动地域 and 有效期 (five years from the decision of 10-16).
+    for document in (decision, certificate):
+        for entered in (APPLICATION["purpose"], APPLICATION["business_scope"], APPLICATION["activity_area"]):
+            assert entered in document.html, entered
+        assert "2026年10月16日至2031年10月15日" in document.html
+    assert "十个工作日内颁发登记证书" in decision.html
     [announcement] = session.scalars(select(Announcement).where(Announcement.instance_id == case.id))
     assert announcement.kind == "成立登记" and announcement.organization_id == org.id
     assert announcement.title == APPLICATION["org_name"] + "成立登记公告" and org.uscc in announcement.html
@@ -422,18 +465,20 @@ def test_direct_registration_is_approved_registered_announced_and_handed_to_part
     assert APPLICATION["org_name"] in message.subject
     assert "已启动党建攻坚案件" in message.body and "六同步" in message.body and org.uscc in message.body
 
-    # The certificate is delivered within 10 days of the decision: due Mon 10-26.
+    # The certificate is delivered within 10 working days of the decision (行政许可法 44 with 82): due Fri 10-30,
+    # not the calendar 10 days' Mon 10-26.
     deliver = case.task("deliver_certificate")
-    assert deliver.candidate_group == "window" and due(deliver.due_at) == end_of(10, 26)
+    assert deliver.candidate_group == "window" and due(deliver.due_at) == end_of(10, 30)
     assert case.status is InstanceStatus.RUNNING
     timeline.go(at(10, 19))
     submit(case, "deliver_certificate",
            {"delivery_method": "in_person", "delivered_on": "2026-10-19", "recipient": "李明",
-            "receipt_scans": [FILE]}, "window_cc")
+            "receipt_scans": [FILE], "party_survey_files": [FILE]}, "window_cc")
     assert case.status is InstanceStatus.COMPLETED and open_tasks(case) == []
     history = case.history()
     assert ("complete", "审批") in history and history[-1] == ("end", None)
-    assert [a for a, _ in history].count("clock_start") == 1 and ("clock_stop", None) in history
+    # Two clocks: the 筹备 decision (from 受理) and the 成立登记 review (from the founding meeting).
+    assert [a for a, _ in history].count("clock_start") == 2 and [a for a, _ in history].count("clock_stop") == 2
 
 
 # -- path 2: 异地商会, delegated to the city, already has a party organization -------------------
@@ -442,7 +487,7 @@ def test_direct_registration_is_approved_registered_announced_and_handed_to_part
 def test_remote_chamber_is_routed_to_the_city_and_its_existing_party_organization_is_registered(
         registration, session):
     chamber = {"org_name": "长春市温州商会", "category": "行业协会商会", "is_remote_chamber": True,
-               "chamber_origin": "浙江省温州市", "region_code": "220104", "party_members": 5,
+               "chamber_origin": "浙江省温州市", "region_code": "220104", "party_members": 5, "founders": ENTERPRISES,
                "party_org_formed": True, "party_org_kind": "single"}
     case = apply(registration, **chamber)
 
@@ -455,16 +500,25 @@ def test_remote_chamber_is_routed_to_the_city_and_its_existing_party_organizatio
     accept(case)
     submit(case, "review", REVIEW_PASS, "reviewer_cc")
     approve(case)
+    found(case)
 
     org = organization(session, "长春市温州商会")
     assert org is not None and org.region_code == "220100" and org.category == "行业协会商会"
     assert org.party_org_status is PartyOrgStatus.SINGLE and org.status is OrgStatus.ACTIVE
     assert party_building_cases(session) == []  # a party organization exists: no push case
-    [message] = session.scalars(select(OutboxMessage).where(OutboxMessage.instance_id == case.id))
-    assert "已建立党组织" in message.body and message.payload["username"] == "party_officer_cc"
+    assert org.flags["chamber_origin"] == "浙江省温州市" and org.flags["purpose"] == APPLICATION["purpose"]
+    messages = {m.payload["username"]: m for m in session.scalars(
+        select(OutboxMessage).where(OutboxMessage.instance_id == case.id))}
+    assert "已建立党组织" in messages["party_officer_cc"].body
+    # The province receives a 备案 notice: the city decided in its own name (no 委托).
+    filing = messages["window_prov"]
+    assert filing.subject == "异地商会成立登记备案：长春市温州商会"
+    assert "长春市民政局已以本机关名义准予" in filing.body and "社登准字〔2026〕1号" in filing.body
+    assert "委托" not in filing.body
     assert documents(session, case)["社会团体法人登记证书"].number == "社证字〔2026〕1号"
     submit(case, "deliver_certificate", {"delivery_method": "mail", "delivered_on": "2026-09-29",
-                                         "recipient": "王芳", "tracking_no": "EMS1234567890"}, "window_cc")
+                                         "recipient": "王芳", "tracking_no": "EMS1234567890",
+                                         "party_survey_files": [FILE]}, "window_cc")
     assert case.status is InstanceStatus.COMPLETED
 
 
@@ -497,11 +551,12 @@ def test_incomplete_application_is_corrected_in_time_then_refused_with_reasons_a
     timeline.go(at(10, 9))
     submit(case, "correct", {"materials": [*ALL_MATERIALS, "supervisor_approval"],
                              "correction_note": "已补交业务主管单位批准文件和房屋产权证明。"}, "applicant")
-    assert case.instance.next_timer_at is None  # the correction timer is gone with the task
+    # The correction timer is gone with the task; the window has 5 working days again for the new materials.
+    assert due(case.instance.next_timer_at) == end_of(10, 15)
     assert case.variables()["materials_missing"] == []  # 预审 runs again before 受理
     assert open_tasks(case) == [("accept", "window")]
     accept(case)
-    assert due(case.instance.due_at) == end_of(10, 29)  # 15 working days from 10-09
+    assert due(case.instance.due_at) == end_of(12, 8)  # a 民办非企业单位 at a county: 60 days from 10-09 (民非条例 11)
 
     timeline.go(at(10, 15))
     submit(case, "review", {"decision": "reject", "opinion": "拟任负责人不符合任职条件，建议不予登记。",
@@ -512,9 +567,21 @@ def test_incomplete_application_is_corrected_in_time_then_refused_with_reasons_a
     reasons = "拟任法定代表人曾因故意犯罪被判处刑罚，不符合《民办非企业单位登记管理暂行条例》规定的任职条件。"
     submit(case, "approve", {"decision": "reject", "opinion": "不予登记。", "refusal_reasons": reasons}, "approver_cc")
 
-    assert case.status is InstanceStatus.COMPLETED and open_tasks(case) == []
     assert case.instance.due_at is None and case.variables()["clock_stop"] == {"used_workdays": 5}
     refusal = documents(session, case)["不予登记决定书"]
+    # The refusal is served, and the service recorded with its 回证, before the case ends (复议 runs from it).
+    serve = case.task("serve_refusal")
+    assert serve.candidate_group == "window" and due(serve.due_at) == end_of(10, 29)
+    timeline.go(at(10, 19))
+    submit(case, "serve_refusal", {"service_method": "mail", "served_on": "2026-10-19", "service_consent": False,
+                                   "service_receipts": [FILE]}, "window_cc")
+    assert case.status is InstanceStatus.COMPLETED and open_tasks(case) == []
+    session.expire_all()
+    served = session.get(Document, refusal.id)
+    assert served.status is DocumentStatus.SERVED and served.served_on.isoformat() == "2026-10-19"
+    assert served.service_receipt == case.variables()["service_receipts"][0]
+    assert case.variables()["refusal_service"]["method"] == "mail"
+    assert ("document_served", None) in case.history()
     assert refusal.number == "社登不准字〔2026〕1号"
     assert reasons in refusal.html and "六十日内" in refusal.html and "长春市南关区人民政府" in refusal.html
     assert "行政诉讼" in refusal.html
@@ -537,7 +604,14 @@ def test_application_not_corrected_within_twenty_working_days_is_deemed_withdraw
     assert ("withdrawn", None) in case.history()
     assert case.instance.due_at is None
     assert organization(session, APPLICATION["org_name"]) is None
-    assert set(documents(session, case)) == {"成立登记事先告知书", "补正材料一次性告知书"}
+    docs = documents(session, case)
+    assert set(docs) == {"成立登记事先告知书", "补正材料一次性告知书", "终止办理通知书"}
+    # 视为撤回 is put in writing: a numbered 终止办理通知书 naming the notice, its deadline and the remedies.
+    termination = docs["终止办理通知书"]
+    assert termination.number == "社登终字〔2026〕1号"
+    assert "社登补字〔2026〕1号" in termination.html and "二〇二六年十月三十日" in termination.html
+    assert "逾期未补正，视为撤回申请" in termination.html and "终止办理" in termination.html
+    assert "长春市南关区人民政府" in termination.html
 
 
 # -- path 5: outside the authority's competence → 不予受理 ---------------------------------------
@@ -545,18 +619,30 @@ def test_application_not_corrected_within_twenty_working_days_is_deemed_withdraw
 
 def test_application_outside_the_authority_is_not_accepted_with_reasons_and_remedies(registration, session):
     case = apply(registration, org_name="吉林省乡村振兴基金会", org_type="foundation", category="公益慈善类",
-                 region_code="220000", registered_funds=1000000)
+                 region_code="220000", registered_funds=1000000, activity_area="吉林省")
     assert case.variables()["funds_below_minimum"] is True  # shown to the window: 200万元 at least
     reason = "基金会原始基金低于法定最低限额，且拟在全国范围内开展活动，应当向国务院民政部门申请登记。"
     submit(case, "accept", {"decision": "out_of_scope", "opinion": "不予受理。", "not_accepted_reason": reason},
            "window_prov")
 
-    assert case.status is InstanceStatus.COMPLETED and open_tasks(case) == []
     decision = documents(session, case)["不予受理决定书"]
     assert decision.number == "社登不受字〔2026〕1号"
     assert reason in decision.html and "吉林省人民政府" in decision.html and "六十日内" in decision.html
     assert case.instance.due_at is None and "clock_start" not in [a for a, _ in case.history()]
     assert organization(session, "吉林省乡村振兴基金会") is None
+
+    # The founders cannot be reached: 公告送达, published 09-29, deemed served 30 days later (民事诉讼法 95).
+    assert open_tasks(case) == [("serve_not_accepted", "window")]
+    assert form_errors("registration_serve_document.json", {
+        "service_method": "electronic", "served_on": "2026-09-29", "service_consent": False,
+        "service_receipts": []}) != []  # electronic service only with the party's consent
+    case.complete("serve_not_accepted", {"service_method": "announcement", "served_on": "2026-09-28",
+                                         "service_consent": False, "service_receipts": []}, actor="window_prov")
+    assert case.status is InstanceStatus.COMPLETED and open_tasks(case) == []
+    session.expire_all()
+    served = session.get(Document, decision.id)
+    assert served.status is DocumentStatus.SERVED and served.served_on.isoformat() == "2026-10-28"
+    assert case.variables()["not_accepted_service"]["deemed"] is True
 
 
 # -- path 6: charter without the clause → amended (clock paused) → approver sends back → approved ---
@@ -668,9 +754,10 @@ def test_the_archive_of_a_finished_registration_holds_the_application_and_every_
         registration_with_party_building: Any, session: Session) -> None:
     case = accept(apply(registration_with_party_building))
     submit(case, "review", REVIEW_PASS, "reviewer_cc")
-    approve(case)
+    found(approve(case))
     submit(case, "deliver_certificate",
-           {"delivery_method": "in_person", "delivered_on": clock.local_now().date().isoformat(), "recipient": "李明"},
+           {"delivery_method": "in_person", "delivered_on": clock.local_now().date().isoformat(), "recipient": "李明",
+            "party_survey_files": [FILE]},
            "window_cc")
     assert case.status is InstanceStatus.COMPLETED
     reviewer = session.scalars(select(User).where(User.username == "reviewer_cc")).one()
@@ -692,3 +779,170 @@ def test_the_archive_of_a_finished_registration_holds_the_application_and_every_
     assert all(archive.read(name).startswith(b"%PDF") for name in files if name.endswith(".pdf"))
     assert all(name in summary for name in files)
     assert str(uploaded[0].id) not in summary  # files by name, not by id
+
+
+# -- issue 15: the law of registration, step by step ------------------------------------------------------
+
+
+def _form(name: str) -> Form:
+    return Form(json.loads((FORMS / name).read_text(encoding="utf-8")))
+
+
+def test_the_form_refuses_a_foundation_below_the_province_in_chinese():
+    # 基金会管理条例 6: foundations register with the province's civil-affairs department only.
+    foundation = {**APPLICATION, "org_type": "foundation", "category": "公益慈善类", "registered_funds": 4000000}
+    for region in ("220100", "220102"):
+        assert _form("registration_apply.json").errors({**foundation, "region_code": region}) == {
+            "region_code": ["基金会由省级人民政府民政部门登记（《基金会管理条例》第六条），请选择吉林省（吉林省民政厅）"]}
+    assert _form("registration_apply.json").errors({**foundation, "region_code": "220000"}) == {}
+
+
+def test_a_foundation_routed_below_the_province_stops_the_case_past_a_client_that_skipped_the_form(
+        registration, session):
+    case = registration()
+    application = {**APPLICATION, "org_type": "foundation", "category": "公益慈善类", "region_code": "220100",
+                   "registered_funds": 4000000}
+    instance_service().complete_task(case.task("apply").id, application, actor="applicant")
+    assert case.status is InstanceStatus.ERROR
+    assert "《基金会管理条例》第六条" in case.instance.error["message"]
+    assert documents(session, case) == {}  # no number drawn, no prior notice issued
+
+
+def test_the_form_keeps_a_remote_chamber_to_five_founding_enterprises_in_chinese():
+    chamber = {**APPLICATION, "is_remote_chamber": True, "category": "行业协会商会", "chamber_origin": "浙江省温州市",
+               "region_code": "220104", "founders": ENTERPRISES}
+    form = _form("registration_apply.json")
+    assert form.errors(chamber) == {}
+    assert form.errors({**chamber, "founders": ENTERPRISES[:4]}) == {"founders": ["异地商会的发起企业不得少于5家"]}
+    with_a_person = [*ENTERPRISES[:4], {"name": "王芳", "founder_kind": "individual"}]
+    assert form.errors({**chamber, "founders": with_a_person}) == {
+        "founders.4.founder_kind": ["异地商会只吸收单位会员，发起人须为企业（单位）"]}
+    assert form.errors({**chamber, "region_code": "220000"}) == {
+        "region_code": ["异地商会由设区的市级登记管理机关登记，不设省级异地商会"]}
+
+
+def test_a_second_chamber_of_the_same_origin_in_a_city_cannot_be_approved(registration, session):
+    # 一地一会: 长春 registered a 温州 chamber already; a second one is shown to every step and refused.
+    OrganizationService(session).create(
+        name="长春市浙江温州商会", org_type=OrgType.SOCIAL_GROUP, category="行业协会商会", region_code="220100",
+        residence="吉林省长春市朝阳区西安大路1号", legal_representative="陈强", charter_party_clause=True,
+        party_org_status=PartyOrgStatus.NONE, flags={"chamber_origin": "浙江省温州市"})
+    session.commit()
+    case = apply(registration, org_name="长春市温州商会", category="行业协会商会", is_remote_chamber=True,
+                 chamber_origin="浙江省温州市", region_code="220104", founders=ENTERPRISES)
+    [conflict] = case.variables()["assessment"]["registry_conflicts"]
+    assert "一地一会" in conflict and "长春市浙江温州商会" in conflict
+    accept(case)
+    submit(case, "review", REVIEW_PASS, "reviewer_cc")
+    approve(case)  # the gateway does not let the approval through
+    assert open_tasks(case) == [("review", "reviewer")]
+    assert organization(session, "长春市温州商会") is None
+    submit(case, "review", {**REVIEW_PASS, "decision": "reject", "opinion": "一地一会，建议不予登记。"}, "reviewer_cc")
+    submit(case, "approve", {"decision": "reject", "opinion": "不予登记。",
+                             "refusal_reasons": "本市已登记浙江省温州市异地商会（《社会团体登记管理条例》第十三条第二项）。"},
+           "approver_cc")
+    assert open_tasks(case) == [("serve_refusal", "window")]
+
+
+def test_five_working_days_without_a_correction_notice_count_as_acceptance_from_receipt(registration, session):
+    # Received Mon 09-28; the window's 5 working days end on Sat 10-10 (调休). Nothing happens by then.
+    case = apply(registration)
+    case.advance_to(at(10, 10, 23))
+    assert open_tasks(case) == [("accept", "window")] and case.instance.due_at is None
+    case.advance_to(datetime(2026, 10, 11, 0, 1, tzinfo=LOCAL))
+    # Accepted from the day of receipt (行政许可法 32(1)(4)): the 60 days run from 09-28, not from 10-11.
+    assert open_tasks(case) == [("review", "reviewer")]
+    assert due(case.instance.due_at) == end_of(11, 27)
+    history = case.history()
+    assert ("deemed_accepted", None) in history and "clock_start" in [a for a, _ in history]
+    notice = documents(session, case)["受理通知书"]
+    assert "二〇二六年九月二十八日收到申请材料" in notice.html and "自收到申请材料之日起即为受理" in notice.html
+    assert "第三十二条第一款第四项" in notice.html and "二〇二六年十一月二十七日" in notice.html
+    # The history says so, in Chinese, to the applicant as well.
+    applicant = session.scalars(select(User).where(User.username == "applicant")).one()
+    shown = {(e.action, e.note) for e in case_view(applicant, case.instance, case.variables()).history}
+    assert any(action == "视为受理" and "自收到申请材料之日起即为受理" in (note or "") for action, note in shown)
+    assert any(action == "法定期限开始计算" and "逾期未告知补正" in (note or "") for action, note in shown)
+
+
+def test_accepting_without_the_party_building_commitment_sends_a_correction_notice_naming_it(registration, session):
+    materials = [m for m in ALL_MATERIALS if m != "party_building_commitment"]
+    case = apply(registration, materials=materials)
+    assert case.variables()["materials_missing"] == ["party_building_commitment"]
+    accept(case)  # the window ticks 受理; the rule holds: a required material is missing
+    assert open_tasks(case) == [("correct", "applicant")] and case.instance.due_at is None
+    notice = documents(session, case)["补正材料一次性告知书"]
+    assert "支持党建工作承诺书" in notice.html
+
+
+def test_the_certificate_is_handed_over_only_with_the_party_member_survey():
+    delivered = {"delivery_method": "in_person", "delivered_on": "2026-10-19", "recipient": "李明"}
+    assert form_errors("registration_deliver.json", delivered) == ["'party_survey_files' is a required property"]
+    assert form_errors("registration_deliver.json", {**delivered, "party_survey_files": []}) != []
+    assert form_errors("registration_deliver.json", {**delivered, "party_survey_files": [FILE]}) == []
+
+
+def test_a_charter_not_amended_in_twenty_working_days_ends_with_a_written_termination(
+        registration, session, timeline):
+    case = apply(registration, org_name="吉林省助学公益基金会", org_type="foundation", category="公益慈善类",
+                 region_code="220000", registered_funds=4000000, charter_party_clause=False, activity_area="吉林省")
+    accept(case)
+    timeline.go(at(10, 13))
+    submit(case, "review", {**REVIEW_PASS, "decision": "amend_charter", "charter_has_party_clause": False,
+                            "opinion": "章程未载明党建工作内容，退回修改。"}, "reviewer_prov")
+    amend = case.task("amend_charter")
+    assert due(amend.due_at) == end_of(11, 10)  # 20 working days from 10-13
+    assert due(case.instance.next_timer_at) == end_of(11, 10)
+    case.advance_to(at(11, 10, 23))
+    assert open_tasks(case) == [("amend_charter", "applicant")]
+    case.advance_to(datetime(2026, 11, 11, 0, 1, tzinfo=LOCAL))
+    assert case.status is InstanceStatus.COMPLETED and open_tasks(case) == []
+    assert case.instance.due_at is None and case.instance.clock_paused is False  # the clock is stopped
+    assert [a for a, _ in case.history() if a.startswith("clock_")][-1] == "clock_stop"
+    termination = documents(session, case)["终止办理通知书"]
+    assert "二〇二六年十一月十日前提交修改后的章程" in termination.html and "视为撤回申请" in termination.html
+    assert "吉林省人民政府" in termination.html
+    assert organization(session, "吉林省助学公益基金会") is None
+
+
+def test_the_province_promises_fifteen_working_days_and_a_configured_city_or_county_its_own(
+        registration, session, app):
+    province = accept(apply(registration, org_name="吉林省人工智能学会", region_code="220000", activity_area="吉林省"))
+    assert due(province.instance.due_at) == end_of(10, 23)
+    for document in ("成立登记事先告知书", "受理通知书"):
+        assert "十五个工作日" in documents(session, province)[document].html
+    app.config["REGISTRATION_PROMISES"] = "220102:20, 220200:30"
+    county = accept(apply(registration))
+    assert due(county.instance.due_at) == end_of(10, 30)  # 南关区's promise: 20 working days
+    notice = documents(session, county)["受理通知书"].html
+    assert "二十个工作日" in notice and "本机关承诺办理时限" in notice and "六十日" not in notice
+
+
+def test_a_society_that_does_not_hold_its_founding_meeting_within_six_months_is_ended_in_writing(
+        registration, session, timeline):
+    case = accept(apply(registration))
+    submit(case, "review", REVIEW_PASS, "reviewer_cc")
+    timeline.go(at(10, 16))
+    approve(case)
+    assert open_tasks(case) == [("hold_founding_meeting", "applicant")]
+    case.advance_to(datetime(2027, 4, 16, 23, 0, tzinfo=LOCAL))
+    assert open_tasks(case) == [("hold_founding_meeting", "applicant")]
+    case.advance_to(datetime(2027, 4, 17, 0, 1, tzinfo=LOCAL))
+    assert case.status is InstanceStatus.COMPLETED and open_tasks(case) == []
+    termination = documents(session, case)["终止办理通知书"]
+    assert "社登筹字〔2026〕1号" in termination.html and "二〇二七年四月十六日前召开会员大会" in termination.html
+    assert "第十四条" in termination.html and organization(session, APPLICATION["org_name"]) is None
+
+
+def test_a_society_whose_preparation_falls_short_is_refused_at_the_establishment_review(registration, session):
+    case = approve(submit(accept(apply(registration)), "review", REVIEW_PASS, "reviewer_cc"))
+    submit(case, "hold_founding_meeting", {
+        "meeting_on": clock.local_now().date().isoformat(), "individual_members": 20, "unit_members": 5,
+        "charter_adopted": True, "officers_elected": "会长李明。", "meeting_minutes_files": [FILE]}, "applicant")
+    reasons = "会员总数不足五十个，不符合《社会团体登记管理条例》第十条第一项的规定。"
+    submit(case, "review_establishment", {"decision": "reject", "opinion": "不予登记。", "refusal_reasons": reasons},
+           "reviewer_cc")
+    assert open_tasks(case) == [("serve_refusal", "window")]
+    refusal = documents(session, case)["不予登记决定书"]
+    assert reasons in refusal.html and "长春市南关区人民政府" in refusal.html
+    assert organization(session, APPLICATION["org_name"]) is None and case.instance.due_at is None

@@ -47,7 +47,12 @@ def test_reviewer_downloads_the_charter_the_applicant_uploaded(page, live_server
     page.check("input[name=party_org_formed][value=false]")
     page.fill("#f-registered_funds", "50000")
     page.check("input[name=charter_party_clause][value=true]")
-    page.check("input[name=materials][value=charter_draft]")
+    page.fill("#f-purpose", "团结人工智能产业从业者，促进产业发展。")
+    page.fill("#f-business_scope", "行业交流、咨询服务")
+    page.fill("#f-activity_area", "长春市")
+    for material in ("application_form", "charter_draft", "capital_verification", "residence_proof",
+                     "officers_info", "founders_list", "party_building_commitment"):  # 受理 needs them all
+        page.check(f"input[name=materials][value={material}]")
     page.set_input_files("input[type=file][name=charter_files]", [_pdf("章程.pdf", CHARTER)])
     for field in MATERIAL_FILES:
         if field != "charter_files":

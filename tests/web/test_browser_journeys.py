@@ -9,10 +9,14 @@ import re
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from tests.attachments import samples
 from tests.processes.test_registration import MATERIAL_FILES
 from tests.web.conftest import SCREENSHOTS, log_in
+from tests.web.support import found
+from workflow_app import db
+from workflow_app.instances.models import ProcessInstance
 
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules" / "bpmn-js" / "dist"
@@ -103,8 +107,11 @@ def test_registration_from_application_to_approval(page, live_server, shipped):
     page.check("input[name=party_org_formed][value=false]")
     page.fill("#f-registered_funds", "50000")
     page.check("input[name=charter_party_clause][value=true]")
+    page.fill("#f-purpose", "团结人工智能产业从业者，促进产业发展。")
+    page.fill("#f-business_scope", "行业交流、咨询服务")
+    page.fill("#f-activity_area", "长春市")
     for material in ("application_form", "charter_draft", "capital_verification", "residence_proof",
-                     "officers_info", "founders_list"):
+                     "officers_info", "founders_list", "party_building_commitment"):
         page.check(f"input[name=materials][value={material}]")
     for field in MATERIAL_FILES:  # one real small PDF per required material
         page.set_input_files(f"input[type=file][name={field}]",
@@ -202,7 +209,11 @@ def test_registration_from_application_to_approval(page, live_server, shipped):
     page.check("input[name=decision][value=approve]")
     page.fill("#f-opinion", "同意登记。")
     j.submit()
-    assert "已提交「审批」" in j.flash() and "送达登记证书（窗口受理）" in j.flash()
+    # A 社会团体: the approval is the 准予筹备 (社团条例 12); the founders hold the 成立大会 next.
+    assert "已提交「审批」" in j.flash() and "召开成立大会并申请成立登记" in j.flash()
+    session = db.session()
+    session.commit()
+    found(session.scalars(select(ProcessInstance.id).where(ProcessInstance.business_key == business_key)).one())
 
     page.goto(f"{live_server}/tasks?tab=done")
     page.click("#tasks a:has-text('审批')")

@@ -130,8 +130,8 @@ def test_start_form_refuses_bad_input_in_place(web, registration):
 
 
 def test_case_page_shows_summary_clock_history_documents_and_diagram_states(web, registration):
-    case_id, task_id = registration_at_accept()
-    window = Pages(web, "window_cc")
+    case_id, task_id = registration_at_accept("220000")  # the province: its 15-working-day promise
+    window = Pages(web, "window_prov")
     window.post(f"/tasks/{task_id}/complete", {"decision": "accept", "opinion": "材料齐全，予以受理。"})
     html = text(window.get(f"/cases/{case_id}"))
     assert "社会组织成立登记" in html and "长春市南关区人工智能学会" in html
@@ -140,7 +140,7 @@ def test_case_page_shows_summary_clock_history_documents_and_diagram_states(web,
     assert "受理通知书" in html and "成立登记事先告知书" in html
     assert '"accept": "completed"' in html and '"review": "ready"' in html
     assert "审查" in html and "待签收" in html
-    reviewer = Pages(web, "reviewer_cc")
+    reviewer = Pages(web, "reviewer_prov")
     assert f'/tasks/{open_task(case_id, "review").id}"' in text(reviewer.get(f"/cases/{case_id}"))
 
 

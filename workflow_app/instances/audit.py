@@ -19,8 +19,7 @@ ACTION_LABELS = {
     "clock_stop": "法定期限停止", "registry_create": "登记库新增社会组织", "registry_update": "登记库更新",
     "set_region": "确定登记管理机关", "start_process": "启动关联案件", "note": "记录",
     "document_served": "文书送达", "document_void": "文书作废", "migrate": "迁移到新版本流程",
-    "alert": "系统预警",
-    "deadline_warning": "办案期限提醒",
+    "alert": "系统预警", "withdrawn": "视为撤回", "deemed_accepted": "视为受理", "deadline_warning": "办案期限提醒",
 }
 
 # Actors that are not people: the scheduler's alerts, the command line's imports and retries.

@@ -44,13 +44,14 @@ DECISION_FIELD = "decision"
 INTERNAL_DOCUMENTS = frozenset({"zombie_cleanup/verification_report"})
 # Events of the case's progress an organization may see whoever caused them; all others only when its own.
 PROGRESS_EVENTS = frozenset({"start", "complete", "return", "cancel", "end", "clock_start", "clock_pause",
-                             "clock_resume", "clock_stop", "set_region", "registry_create"})
+                             "clock_resume", "clock_stop", "set_region", "registry_create", "deemed_accepted",
+                             "withdrawn"})
 # The detail keys each progress event keeps (others may name people or hold internal data).
 EVENT_DETAILS = {
     "start": ("process_key", "version"), "return": ("to_name", "to_title"),
-    "clock_start": ("due_at", "limit_workdays"), "clock_pause": ("remaining_workdays", "reason"),
+    "clock_start": ("due_at", "limit_workdays", "reason"), "clock_pause": ("remaining_workdays", "reason"),
     "clock_resume": ("due_at",), "clock_stop": ("used_workdays", "limit_workdays"), "set_region": ("to",),
-    "registry_create": ("name", "uscc"),
+    "registry_create": ("name", "uscc"), "deemed_accepted": ("text",), "withdrawn": ("text",),
 }
 NAMING_KEYS = ("to", "from")
 WITHHELD = "（内部意见，不予公开）"

@@ -84,7 +84,7 @@ class Form:
             if error.validator == "additionalProperties" and not error.absolute_path:
                 continue  # named field by field above
             for key in _keys(error):
-                found.setdefault(key, []).append(error.message)
+                found.setdefault(key, []).append(_message(error))
         return found
 
 
@@ -111,6 +111,13 @@ def form_properties(schema: Any) -> Iterator[tuple[str, Any]]:
 def declared_fields(schema: Any) -> frozenset[str]:
     """The field names a form declares (``form_properties``)."""
     return frozenset(name for name, _prop in form_properties(schema))
+
+
+def _message(error: ValidationError) -> str:
+    """The form author's message for the rule that failed (``x-message`` beside it: the law in Chinese, say
+    《基金会管理条例》第六条), else jsonschema's."""
+    custom = error.schema.get("x-message") if isinstance(error.schema, Mapping) else None
+    return custom if isinstance(custom, str) and custom.strip() else error.message
 
 
 def _keys(error: ValidationError) -> list[str]:

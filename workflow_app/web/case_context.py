@@ -220,7 +220,7 @@ def _entry(event: AuditEvent, names: Mapping[str, str], regions: Mapping[str, st
     elif event.action == "error":
         note = details.get("message")
     elif event.action in ("clock_start", "clock_resume") and details.get("due_at"):
-        note = "法定期限至 " + _local(details["due_at"])
+        note = "法定期限至 " + _local(details["due_at"]) + (f"（{details['reason']}）" if details.get("reason") else "")
     elif event.action == "clock_pause":
         note = f"剩余 {details.get('remaining_workdays')} 个工作日" + (f"（{details['reason']}）"
                                                                   if details.get("reason") else "")
