@@ -29,13 +29,14 @@ def _blueprints() -> list:
         inbox,
         organizations,
         public,
+        studio,
         supervisor,
         task_page,
         vendor,
     )
 
     return [auth_views.bp, home.bp, vendor.bp, designer.bp, admin.bp, inbox.bp, task_page.bp, cases.bp,
-            case_actions.bp, supervisor.bp, attachment_views.bp, organizations.bp, public.bp]
+            case_actions.bp, studio.bp, supervisor.bp, attachment_views.bp, organizations.bp, public.bp]
 
 
 def init_app(app: Flask) -> None:
