@@ -101,13 +101,39 @@ PATTERNS = [_p(e, c) for e, c in (
 )]
 
 
+# The sandbox's compile errors (quoted inside "does not compile: ..."), most specific first.
+PYTHON_ERRORS = [(re.compile(e), c) for e, c in (
+    (r"Line (\d+): (?:SyntaxError|IndentationError|TabError): (.+?) at statement: (.*)", r"第 \1 行语法错误：\2（语句：\3）"),
+    (r"'(.)' was never closed", r"“\1”没有闭合"),
+    (r"unmatched '(.)'", r"多余的“\1”"),
+    (r"expected '(.)'", r"缺少“\1”"),
+    (r"unterminated (?:triple-quoted )?string literal \(detected at line \d+\)", "字符串缺少结束引号"),
+    (r"invalid syntax(?:\. Perhaps you forgot a comma\?)?", "语法无效"),
+    (r"unexpected indent", "缩进有误"),
+    (r"expected an indented block[^（]*", "缺少缩进的代码块"),
+    (r"unindent does not match any outer indentation level", "缩进层次不一致"),
+    (r'"(\w+)" is an invalid variable name because it starts with "_"\.?', r"变量名“\1”以下划线开头，不允许使用"),
+    (r'"(\w+)" is an invalid attribute name because it starts with "_"\.?', r"属性名“\1”以下划线开头，不允许使用"),
+    (r"import statements are not allowed\.?", "不允许使用 import 语句"),
+    (r"Line (\d+): ", r"第 \1 行："),
+)]
+
+
 def chinese(message: str) -> str:
     """One lint message in Chinese (names and expressions quoted in it kept)."""
     for pattern, template in PATTERNS:
         match = pattern.match(message)
         if match:
-            return template.format(**match.groupdict())
+            text = template.format(**match.groupdict())
+            return _python_errors(text) if "无法编译" in text else text
     return "流程文件校验未通过，请检查该元素的设置"
+
+
+def _python_errors(text: str) -> str:
+    """The compile error quoted in a message, in Chinese where Python's wording is known."""
+    for pattern, replacement in PYTHON_ERRORS:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def chinese_problems(problems: Iterable[Any]) -> list[dict[str, Any]]:

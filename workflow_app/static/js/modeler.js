@@ -128,7 +128,9 @@
   modeler.importXML(xml)
     .then(function () {
       modeler.get("canvas").zoom("fit-viewport");
-      panel.render();
+      var pick = new URLSearchParams(window.location.search).get("select");
+      var picked = pick && modeler.get("elementRegistry").get(pick);
+      if (picked) { modeler.get("selection").select(picked); } else { panel.render(); }
       if (restored) { markDirty(); say("已载入（恢复了未部署的草稿）"); } else { say("已载入"); }
       lintNow();
     })

@@ -1,0 +1,113 @@
+"""The studio in a real browser: a designer builds a new step with the properties panel and the form designer,
+deploys it, and a caseworker of its lane works it; a broken script is shown on its element before deploy."""
+
+from __future__ import annotations
+
+import json
+
+from tests.web.conftest import log_in
+
+NEW_TASK = """() => {
+    const modeler = window.socorgModeler;
+    const registry = modeler.get('elementRegistry');
+    const modeling = modeler.get('modeling');
+    const shape = modeling.createShape({ type: 'bpmn:UserTask' }, { x: 300, y: 200 }, registry.get('Lane_applicant'));
+    modeling.reconnectEnd(registry.get('f_classify_review'), shape, { x: 300, y: 200 });
+    modeling.connect(shape, registry.get('review'));
+    return shape.id;
+}"""
+
+
+def test_designer_adds_a_task_with_lane_form_and_time_limit_and_a_caseworker_works_it(
+        page, live_server, deployed_sample, session):
+    from workflow_app.definitions.models import ProcessDefinition
+    from workflow_app.services import instance_service
+
+    log_in(page, live_server, "designer")
+    page.goto(f"{live_server}/designer/sample_review/edit")
+    page.wait_for_selector("#status:has-text('已载入')")
+    # Lanes show in Chinese in the modeler (the file keeps the group codes).
+    assert page.locator('g[data-element-id="Lane_reviewer"] text').first.text_content() == "审查"
+    task_id = page.evaluate(NEW_TASK)
+    # Before its properties are set the new task is refused, in Chinese, on the element.
+    page.wait_for_selector(f'g[data-element-id="{task_id}"].lint-error')
+    page.click(f'g[data-element-id="{task_id}"]')
+    panel = page.locator("#properties")
+    assert "人工任务没有表单" in panel.inner_text()
+    panel.locator("input[name=element-name]").fill("补充核查")
+    panel.locator("input[name=element-name]").press("Tab")
+    panel.locator("select[name=task-lane]").select_option(label="审查")
+    page.wait_for_function(f"""() => window.socorgModeler.get('elementRegistry').get('Lane_reviewer')
+        .businessObject.flowNodeRef.some(n => n.id === '{task_id}')""")
+
+    # 新建表单 → the form designer, with two fields → back to the modeler, the draft kept.
+    page.click("#new-form")
+    page.wait_for_url("**/forms/**")
+    page.fill("#fd-title", "补充核查")
+    page.click("#fd-add-field")
+    field = page.locator(".fd-field").nth(0)
+    field.locator("input[name=name]").fill("check_result")
+    field.locator("input[name=title]").fill("核查结果")
+    field.locator("input[name=required]").check()
+    page.click("#fd-add-field")
+    field = page.locator(".fd-field").nth(1)
+    field.locator("input[name=name]").fill("check_date")
+    field.locator("input[name=title]").fill("核查日期")
+    field.locator("select[name=type]").select_option(label="日期")
+    page.wait_for_selector("#fd-preview [data-field=check_date] input[type=date]")  # the task page's renderer
+    assert "核查结果" in page.locator("#fd-preview").inner_text()
+    page.click("#fd-save")
+    page.wait_for_url("**/edit?**")
+    page.wait_for_selector("#status:has-text('恢复了未部署的草稿')")
+    panel.locator("input[name=timeLimit]").fill("3wd")
+    panel.locator("input[name=timeLimit]").press("Tab")
+    page.wait_for_selector("#lint-status:has-text('校验通过')")
+    assert page.locator(".lint-error").count() == 0
+    page.click("#deploy")
+    page.wait_for_selector("#status:has-text('已部署为 v2')")
+
+    session.expire_all()
+    v2 = session.query(ProcessDefinition).filter_by(key="sample_review", version=2).one()
+    form_file = f"forms/sample_review_{task_id}.json"
+    assert v2.task_meta[task_id] == {**v2.task_meta[task_id], "lane": "reviewer", "title": "补充核查",
+                                     "form": f"sample_review_{task_id}.json", "time_limit": "3wd"}
+    schema = json.loads(v2.files[form_file])
+    assert list(schema["properties"]) == ["check_result", "check_date"] and schema["required"] == ["check_result"]
+    assert 'name="reviewer"' in v2.bpmn_xml and 'name="审查"' not in v2.bpmn_xml
+
+    # A case on v2 reaches the new step; a caseworker of the reviewer lane sees it with its form.
+    advance = instance_service().start("sample_review", started_by="applicant", region_code="220100")
+    [submit] = advance.new_tasks
+    [new_task] = instance_service().complete_task(submit.id, {"title": "新设备", "amount": 50},
+                                                  actor="applicant").new_tasks
+    session.commit()
+    assert new_task.name == task_id and new_task.due_at is not None
+    page.context.clear_cookies()
+    log_in(page, live_server, "reviewer_cc")
+    page.goto(f"{live_server}/tasks")
+    assert "补充核查" in page.locator("main").inner_text()
+    page.goto(f"{live_server}/tasks/{new_task.id}")
+    form = page.locator("#task-form")
+    assert "核查结果" in form.inner_text() and "核查日期" in form.inner_text()
+    assert form.locator("input[name=check_date][type=date]").count() == 1
+
+
+def test_a_script_syntax_error_shows_on_its_element_in_chinese_before_deploy(page, live_server, deployed_sample,
+                                                                              session):
+    from workflow_app.definitions.models import ProcessDefinition
+
+    log_in(page, live_server, "designer")
+    page.goto(f"{live_server}/designer/sample_review/edit")
+    page.wait_for_selector("#status:has-text('已载入')")
+    page.click('g[data-element-id="classify"]')
+    script = page.locator("#properties textarea[name=script]")
+    script.fill('priority = ("high"\n')
+    script.press("Tab")  # the panel writes on change; the live lint follows
+    page.wait_for_selector('g[data-element-id="classify"].lint-error')
+    badge = page.locator('.lint-badge[data-element="classify"]')
+    assert "脚本无法编译：第 1 行语法错误：“(”没有闭合" in badge.get_attribute("title")
+    assert "脚本无法编译" in page.locator("#properties .panel-problems").inner_text()
+    assert "does not compile" not in page.locator("#properties").inner_text()
+    assert page.locator("#lint-status").inner_text().startswith("有 1 处问题")
+    session.expire_all()
+    assert session.query(ProcessDefinition).filter_by(key="sample_review").count() == 1  # nothing deployed
