@@ -111,3 +111,52 @@ def test_a_script_syntax_error_shows_on_its_element_in_chinese_before_deploy(pag
     assert page.locator("#lint-status").inner_text().startswith("有 1 处问题")
     session.expire_all()
     assert session.query(ProcessDefinition).filter_by(key="sample_review").count() == 1  # nothing deployed
+
+
+def test_timer_service_and_flow_properties_and_no_csp_violation(page, live_server, deployed_sample, session):
+    from tests.web.test_browser_csp import WATCH
+
+    page.add_init_script(WATCH)
+    log_in(page, live_server, "designer")
+    page.goto(f"{live_server}/designer/sample_review/edit")
+    page.wait_for_selector("#status:has-text('已载入')")
+    panel = page.locator("#properties")
+    assert "可发起角色" in panel.inner_text() and "申请人" not in panel.locator("output").inner_text()
+
+    # A timer: its expression, and when it would fire counted in working days.
+    page.evaluate("() => { const m = window.socorgModeler; m.get('selection').select(m.get('elementRegistry').get('review_timeout')); }")
+    assert panel.locator("select[name=timer-kind]").input_value() == "timeDuration"
+    page.wait_for_selector("#timer-preview:has-text('案件变量 review_deadline')")
+    panel.locator("select[name=timer-kind]").select_option("timeDate")
+    panel.locator("textarea[name=timer-expression]").fill("workdays_later(10)")
+    panel.locator("textarea[name=timer-expression]").press("Tab")
+    page.wait_for_selector("#timer-preview:has-text('距今 10 个工作日')")
+
+    # A service task: the operator from the registry, a parameter added.
+    page.click('g[data-element-id="note_approval"]')
+    assert panel.locator("select[name=operator]").input_value() == "case.note"
+    panel.locator("#add-param").click()  # the operator's next documented parameter: action
+    panel.locator("tbody tr").nth(1).locator("input[aria-label='参数值（Python 表达式）']").fill('"审核"')
+    panel.locator("tbody tr").nth(1).locator("input[aria-label='参数值（Python 表达式）']").press("Tab")
+
+    # A gateway's flow: its condition.
+    page.evaluate("() => { const m = window.socorgModeler; m.get('selection').select(m.get('elementRegistry').get('f_gateway_approved')); }")
+    panel.locator("textarea[name=condition]").fill('decision == "approve" and amount < 100000')
+    panel.locator("textarea[name=condition]").press("Tab")
+    page.wait_for_selector("#lint-status:has-text('校验通过')")
+    page.click("#deploy")
+    page.wait_for_selector("#status:has-text('已部署为 v2')")
+    assert page.evaluate("window.__csp") == []
+
+    from workflow_app.definitions.models import ProcessDefinition
+
+    session.expire_all()
+    xml = session.query(ProcessDefinition).filter_by(key="sample_review", version=2).one().bpmn_xml
+    assert "<bpmn:timeDate" in xml and "workdays_later(10)" in xml and "timeDuration" not in xml
+    assert '<spiffworkflow:parameter id="action" type="str" value="&#34;审核&#34;"' in xml \
+        or '<spiffworkflow:parameter id="action" type="str" value="&quot;审核&quot;"' in xml
+    assert "amount &lt; 100000" in xml
+
+    page.goto(f"{live_server}/designer/sample_review/forms/review.json")
+    page.wait_for_selector("#fd-preview [data-field=decision]")
+    assert page.evaluate("window.__csp") == []
