@@ -160,3 +160,41 @@ def test_timer_service_and_flow_properties_and_no_csp_violation(page, live_serve
     page.goto(f"{live_server}/designer/sample_review/forms/review.json")
     page.wait_for_selector("#fd-preview [data-field=decision]")
     assert page.evaluate("window.__csp") == []
+
+
+def test_the_form_designer_keeps_every_shipped_form_and_writes_if_then_rules(page, live_server, deployed_sample):
+    from pathlib import Path
+
+    log_in(page, live_server, "designer")
+    page.goto(f"{live_server}/designer/sample_review/forms/sample_review_check.json")
+    page.wait_for_selector("#fd-add-field")
+    shipped = Path(__file__).resolve().parents[2] / "bpmn" / "forms"
+    for path in sorted(shipped.glob("*.json")):
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        again = page.evaluate("s => socorgFormSchema.toSchema(socorgFormSchema.fromSchema(s))", schema)
+        assert again == {"required": [], **schema}, path.name  # opened and saved unchanged
+
+    page.fill("#fd-title", "实地核查")
+    page.click("#fd-add-field")
+    page.locator(".fd-field").nth(0).locator("input[name=name]").fill("site_check")
+    page.locator(".fd-field").nth(0).locator("input[name=title]").fill("是否实地核查")
+    page.locator(".fd-field").nth(0).locator("select[name=type]").select_option(label="是/否")
+    page.click("#fd-add-field")
+    page.locator(".fd-field").nth(1).locator("input[name=name]").fill("photos")
+    page.locator(".fd-field").nth(1).locator("input[name=title]").fill("现场照片")
+    page.locator(".fd-field").nth(1).locator("select[name=type]").select_option(label="附件")
+    page.click("#fd-add-rule")
+    page.locator("select[name=rule-field]").select_option("site_check")
+    page.locator("select[name=rule-value]").select_option(label="是")
+    page.locator(".fd-rule input[value=photos]").check()
+    page.wait_for_selector("#fd-preview [data-attachments=photos]")
+    schema = page.evaluate("socorgFormSchema.toSchema(window.socorgFormModel)")
+    assert schema["properties"]["photos"] == {"type": "array", "items": {"type": "string", "format": "attachment"},
+                                              "x-accept": [".pdf", ".jpg", ".png"], "maxItems": 10,
+                                              "title": "现场照片"}
+    assert schema["allOf"] == [{"if": {"properties": {"site_check": {"const": True}}, "required": ["site_check"]},
+                                "then": {"required": ["photos"]}}]
+    page.click("#fd-save")
+    page.wait_for_url("**/edit?**")
+    saved = page.evaluate("JSON.parse(localStorage.getItem('socorg-studio-draft:sample_review')).forms")
+    assert saved["sample_review_check.json"]["allOf"] == schema["allOf"]

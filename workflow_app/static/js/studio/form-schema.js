@@ -53,17 +53,17 @@
         var prop = props[name];
         var type = typeOf(prop);
         return { name: name, type: type, originalType: type, title: prop.title || "", description: prop.description || "",
-                 required: required.indexOf(name) >= 0, options: options(prop),
+                 required: required.indexOf(name) >= 0, wasRequired: required.indexOf(name) >= 0, options: options(prop),
                  accept: (prop["x-accept"] || [".pdf", ".jpg", ".png"]).join(","), maxItems: prop.maxItems || 10,
                  raw: prop };
       }),
-      rules: [], keptRules: [], rest: {}
+      rules: [], keptRules: [], rest: {}, requiredOrder: required.slice()
     };
-    (schema.allOf || []).forEach(function (rule) {
+    (schema.allOf || []).forEach(function (rule, at) {
       if (isSimpleRule(rule)) {
         var field = Object.keys(rule.if.properties)[0];
         model.rules.push({ field: field, value: rule.if.properties[field].const, required: rule.then.required.slice() });
-      } else { model.keptRules.push(rule); }
+      } else { model.keptRules.push({ at: at, rule: rule }); } // kept in its place among the rules
     });
     Object.keys(schema).forEach(function (k) {
       if (["title", "description", "required", "properties", "allOf", "type"].indexOf(k) < 0) { model.rest[k] = schema[k]; }
@@ -75,30 +75,38 @@
   function enumOf(field) {
     var values = field.options.filter(function (o) { return o.value.trim(); });
     var labels = {};
-    values.forEach(function (o) { labels[o.value.trim()] = o.label.trim() || o.value.trim(); });
-    return { enum: values.map(function (o) { return o.value.trim(); }), "x-labels": labels };
+    values.forEach(function (o) { if (o.label.trim()) { labels[o.value.trim()] = o.label.trim(); } });
+    return { enum: values.map(function (o) { return o.value.trim(); }),
+             "x-labels": Object.keys(labels).length ? labels : undefined };
   }
 
   function toProperty(field) {
     if (field.type === "kept") { return Object.assign(copy(field.raw) || {}, withText(field)); }
     var prop = copy(field.raw) || {};
+    // A field keeps what it had; a new field, or one whose type changed, gets the type's defaults.
+    var fresh = field.type !== field.originalType || !Object.keys(prop).length;
     if (field.type !== field.originalType) { OWNED.forEach(function (k) { delete prop[k]; }); }
     var e;
     switch (field.type) {
-      case "text": prop.type = "string"; prop.maxLength = prop.maxLength || 200; break;
+      case "text": prop.type = "string"; if (fresh) { prop.maxLength = 200; } break;
       case "textarea": prop.type = "string"; prop.maxLength = prop.maxLength > 200 ? prop.maxLength : 2000; break;
       case "integer": case "number": prop.type = field.type; break;
-      case "date": prop.type = "string"; prop.format = "date"; prop.examples = prop.examples || ["2026-10-12"]; break;
+      case "date": prop.type = "string"; prop.format = "date"; if (fresh) { prop.examples = ["2026-10-12"]; } break;
       case "boolean": prop.type = "boolean"; delete prop.const; break;
       case "confirm": prop.type = "boolean"; prop.const = true; break;
-      case "choice": e = enumOf(field); prop.type = "string"; prop.enum = e.enum; prop["x-labels"] = e["x-labels"]; break;
-      case "multi": e = enumOf(field); prop.type = "array"; prop.uniqueItems = true;
-        prop.items = { type: "string", enum: e.enum, "x-labels": e["x-labels"] }; break;
+      case "choice": e = enumOf(field); prop.type = "string"; prop.enum = e.enum; delete prop["x-labels"];
+        if (e["x-labels"]) { prop["x-labels"] = e["x-labels"]; }
+        break;
+      case "multi": e = enumOf(field); prop.type = "array"; if (fresh) { prop.uniqueItems = true; }
+        prop.items = Object.assign(prop.items || {}, { type: "string", enum: e.enum });
+        delete prop.items["x-labels"];
+        if (e["x-labels"]) { prop.items["x-labels"] = e["x-labels"]; }
+        break;
       case "attachment":
         prop.type = "array"; prop.items = { type: "string", format: "attachment" };
         prop["x-accept"] = field.accept.split(/[,，\s]+/).filter(Boolean).map(function (x) { return x.charAt(0) === "." ? x : "." + x; });
         prop.maxItems = Number(field.maxItems) || 10;
-        if (field.required) { prop.minItems = Math.max(prop.minItems || 0, 1); }
+        if (field.required && (fresh || !field.wasRequired)) { prop.minItems = Math.max(prop.minItems || 0, 1); }
         break;
     }
     return Object.assign(prop, withText(field));
@@ -115,7 +123,10 @@
     schema.title = model.title.trim();
     if (model.description.trim()) { schema.description = model.description.trim(); }
     schema.type = "object";
-    schema.required = model.fields.filter(function (f) { return f.required && f.name; }).map(function (f) { return f.name; });
+    var wanted = model.fields.filter(function (f) { return f.required && f.name; }).map(function (f) { return f.name; });
+    // In the order the form had them, then the newly required ones in field order.
+    schema.required = (model.requiredOrder || []).filter(function (n) { return wanted.indexOf(n) >= 0; });
+    wanted.forEach(function (n) { if (schema.required.indexOf(n) < 0) { schema.required.push(n); } });
     schema.properties = {};
     model.fields.forEach(function (f) {
       if (f.name) {
@@ -127,7 +138,8 @@
     var rules = model.rules.filter(function (r) { return r.field && r.required.length; }).map(function (r) {
       var cond = {}; cond[r.field] = { const: r.value };
       return { if: { properties: cond, required: [r.field] }, then: { required: r.required.slice() } };
-    }).concat(copy(model.keptRules));
+    });
+    model.keptRules.forEach(function (kept) { rules.splice(Math.min(kept.at, rules.length), 0, copy(kept.rule)); });
     if (rules.length) { schema.allOf = rules; }
     return schema;
   }
