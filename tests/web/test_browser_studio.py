@@ -109,6 +109,12 @@ def test_a_script_syntax_error_shows_on_its_element_in_chinese_before_deploy(pag
     assert "脚本无法编译" in page.locator("#properties .panel-problems").inner_text()
     assert "does not compile" not in page.locator("#properties").inner_text()
     assert page.locator("#lint-status").inner_text().startswith("有 1 处问题")
+    # Leaving with undeployed changes asks first (the draft is also kept in the browser).
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+    page.close(run_before_unload=True)
+    page.wait_for_timeout(300)
+    assert asked == ["beforeunload"] and not page.is_closed()
     session.expire_all()
     assert session.query(ProcessDefinition).filter_by(key="sample_review").count() == 1  # nothing deployed
 
@@ -122,6 +128,13 @@ def test_timer_service_and_flow_properties_and_no_csp_violation(page, live_serve
     page.wait_for_selector("#status:has-text('已载入')")
     panel = page.locator("#properties")
     assert "可发起角色" in panel.inner_text() and "申请人" not in panel.locator("output").inner_text()
+    # The process's own properties (nothing selected), and a lane's group.
+    for name, value in (("startVariables", "title, amount"), ("escalationReminderBefore", "2wd")):
+        panel.locator(f"input[name={name}]").fill(value)
+        panel.locator(f"input[name={name}]").press("Tab")
+    panel.locator("input[name=organizationBound]").check()
+    page.evaluate("() => { const m = window.socorgModeler; m.get('selection').select(m.get('elementRegistry').get('Lane_applicant')); }")
+    panel.locator("select[name=lane-group]").select_option(label="窗口受理（window）")
 
     # A timer: its expression, and when it would fire counted in working days.
     page.evaluate("() => { const m = window.socorgModeler; m.get('selection').select(m.get('elementRegistry').get('review_timeout')); }")
@@ -156,6 +169,10 @@ def test_timer_service_and_flow_properties_and_no_csp_violation(page, live_serve
     assert '<spiffworkflow:parameter id="action" type="str" value="&#34;审核&#34;"' in xml \
         or '<spiffworkflow:parameter id="action" type="str" value="&quot;审核&quot;"' in xml
     assert "amount &lt; 100000" in xml
+    v2 = session.query(ProcessDefinition).filter_by(key="sample_review", version=2).one()
+    assert v2.properties == {"startVariables": "title, amount", "escalationReminderBefore": "2wd",
+                             "organizationBound": "true"}
+    assert v2.task_meta["submit"]["lane"] == "window"
 
     page.goto(f"{live_server}/designer/sample_review/forms/review.json")
     page.wait_for_selector("#fd-preview [data-field=decision]")
