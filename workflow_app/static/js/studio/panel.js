@@ -335,13 +335,40 @@
     }
 
     function problemList(id) {
-      var found = problems[id || ""] || [];
-      if (!found.length) { return null; }
-      return el("div", { className: "panel-problems", role: "alert" }, [el("strong", { text: "部署前需修正：" }),
-        el("ul", {}, found.map(function (p) { return el("li", { text: p.message_zh || p.message }); }))]);
+      // A slot filled now and again by each lint answer, without rebuilding the fields being typed in.
+      var slot = el("div", { className: "panel-problem-slot", "data-for": id || "" });
+      fillProblems(slot);
+      return slot;
+    }
+
+    function fillProblems(slot) {
+      var found = problems[slot.getAttribute("data-for")] || [];
+      slot.innerHTML = "";
+      if (!found.length) { return; }
+      slot.appendChild(el("div", { className: "panel-problems", role: "alert" }, [el("strong", { text: "部署前需修正：" }),
+        el("ul", {}, found.map(function (p) { return el("li", { text: p.message_zh || p.message }); }))]));
+    }
+
+    function focusKey(node) {
+      if (!node || !box.contains(node)) { return null; }
+      var key = node.getAttribute("name") || node.getAttribute("aria-label") || node.id;
+      var same = Array.prototype.filter.call(box.querySelectorAll("input, select, textarea, button"), function (n) {
+        return (n.getAttribute("name") || n.getAttribute("aria-label") || n.id) === key;
+      });
+      return key ? { key: key, index: same.indexOf(node) } : null;
+    }
+
+    function restoreFocus(where) {
+      if (!where) { return; }
+      var same = Array.prototype.filter.call(box.querySelectorAll("input, select, textarea, button"), function (n) {
+        return (n.getAttribute("name") || n.getAttribute("aria-label") || n.id) === where.key;
+      });
+      if (same[where.index]) { same[where.index].focus(); }
     }
 
     function render() {
+      // A write on leaving a field re-renders the panel: focus stays on the field the user moved to.
+      var where = focusKey(document.activeElement);
       box.innerHTML = "";
       var element = selected;
       var parts = [];
@@ -366,6 +393,7 @@
         if (is(bo, "bpmn:Event")) { parts.push(timerSection(element)); }
       }
       parts.forEach(function (p) { if (p) { box.appendChild(p); } });
+      restoreFocus(where);
     }
 
     modeler.on("selection.changed", function (event) {
@@ -387,7 +415,7 @@
       setProblems: function (list) {
         problems = {};
         list.forEach(function (p) { var id = p.element_id || ""; (problems[id] = problems[id] || []).push(p); });
-        render();
+        Array.prototype.forEach.call(box.querySelectorAll(".panel-problem-slot"), fillProblems);
       }
     };
   };
