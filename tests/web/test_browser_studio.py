@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from tests.web.conftest import log_in
+from tests.web.conftest import SCREENSHOTS, log_in
 
 NEW_TASK = """() => {
     const modeler = window.socorgModeler;
@@ -56,6 +56,8 @@ def test_designer_adds_a_task_with_lane_form_and_time_limit_and_a_caseworker_wor
     field.locator("select[name=type]").select_option(label="日期")
     page.wait_for_selector("#fd-preview [data-field=check_date] input[type=date]")  # the task page's renderer
     assert "核查结果" in page.locator("#fd-preview").inner_text()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "studio_form_designer.png"), full_page=True)
     page.click("#fd-save")
     page.wait_for_url("**/edit?**")
     page.wait_for_selector("#status:has-text('恢复了未部署的草稿')")
@@ -63,6 +65,7 @@ def test_designer_adds_a_task_with_lane_form_and_time_limit_and_a_caseworker_wor
     panel.locator("input[name=timeLimit]").press("Tab")
     page.wait_for_selector("#lint-status:has-text('校验通过')")
     assert page.locator(".lint-error").count() == 0
+    page.screenshot(path=str(SCREENSHOTS / "studio_modeler_user_task_panel.png"), full_page=True)
     page.click("#deploy")
     page.wait_for_selector("#status:has-text('已部署为 v2')")
 

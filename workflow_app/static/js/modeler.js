@@ -128,6 +128,7 @@
   modeler.importXML(xml)
     .then(function () {
       modeler.get("canvas").zoom("fit-viewport");
+      modeler.get("canvas").scroll({ dx: 90, dy: 0 }); // clear of the palette: the lanes' names show
       var pick = new URLSearchParams(window.location.search).get("select");
       var picked = pick && modeler.get("elementRegistry").get(pick);
       if (picked) { modeler.get("selection").select(picked); } else { panel.render(); }
