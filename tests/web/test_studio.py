@@ -242,3 +242,11 @@ def test_the_modeler_page_offers_the_panels_choices(web, deployed_sample):
     assert {"id": "case.note", "label": "记录案件历史", "params": ["text", "action"]} in studio["operators"]
     assert "经办人" in studio["starters"] and "申请人" not in studio["starters"]
     assert 'name="审查"' in _script_json(page, "diagram")  # lanes in Chinese
+
+
+def test_timer_preview_of_a_cycle_and_of_a_deadline():
+    cycle = preview_timer("timeCycle", '"R3/PT4H"', _calendar(), NOW)
+    assert cycle.due == datetime(2026, 9, 28, 6, 0, tzinfo=UTC)
+    deadline = preview_timer("timeDate", 'deadline("2wd")', _calendar(), NOW)
+    assert deadline.workdays == 2  # Tuesday and Wednesday
+    assert preview_timer("timeLimit", '"P1D"', _calendar(), NOW).due is None

@@ -15,7 +15,7 @@ from workflow_app.services import definition_service
 from workflow_app.web.labels import chinese_lanes
 from workflow_app.web.lint_zh import chinese_problems
 from workflow_app.web.session import current_web_user, login_required
-from workflow_app.web.studio import draft_bundle, problems_json, studio_context
+from workflow_app.web.studio import draft_bundle, studio_context
 
 bp = Blueprint("web_designer", __name__, url_prefix="/designer")
 
@@ -85,6 +85,6 @@ def deploy(key: str) -> ResponseReturnValue:
     try:
         results = definition_service().deploy(draft_bundle(key), deployed_by=current_web_user().username)
     except DefinitionInvalid as exc:
-        return jsonify({"problems": problems_json(exc.problems)}), 422
+        return jsonify({"problems": chinese_problems(exc.problems)}), 422
     mine = [r for r in results if r.key == key] or results
     return jsonify({"key": mine[0].key, "version": mine[0].version, "created": mine[0].created})

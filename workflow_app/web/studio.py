@@ -17,7 +17,7 @@ import handlers
 from workflow_app import db
 from workflow_app.calendar.service import CalendarService
 from workflow_app.definitions.drafts import FORM_NAME, draft_files, form_files, read_draft
-from workflow_app.definitions.errors import DefinitionInvalid, Problem
+from workflow_app.definitions.errors import DefinitionInvalid
 from workflow_app.definitions.lint import check_form_schema
 from workflow_app.definitions.models import ProcessDefinition
 from workflow_app.definitions.timer_preview import preview_timer
@@ -26,7 +26,7 @@ from workflow_app.instances.queries import APPLICANT_PROCESSES, STARTER_ROLES
 from workflow_app.services import definition_service
 from workflow_app.web import schema_form
 from workflow_app.web.labels import GROUP_LABELS, group_codes, role_label
-from workflow_app.web.lint_zh import chinese
+from workflow_app.web.lint_zh import chinese, chinese_problems
 from workflow_app.web.session import login_required
 
 bp = Blueprint("web_studio", __name__, url_prefix="/designer")
@@ -73,12 +73,6 @@ def studio_context(definition: ProcessDefinition) -> dict[str, Any]:
     }}
 
 
-def problems_json(problems: list[Problem]) -> list[dict[str, Any]]:
-    """Problems for the studio's scripts: the lint's English ``message`` and the page's ``message_zh``."""
-    return [{"file": p.file, "element_id": p.element_id, "line": p.line, "message": p.message,
-             "message_zh": chinese(p.message)} for p in problems]
-
-
 def draft_bundle(key: str) -> dict[str, bytes]:
     """The request's draft as the bundle a deploy of ``key`` would get (lanes named by their groups again)."""
     draft = read_draft(request.get_json(silent=True))
@@ -93,7 +87,7 @@ def lint(key: str) -> ResponseReturnValue:
     try:
         definition_service().validate(draft_bundle(key))
     except DefinitionInvalid as exc:
-        return jsonify({"problems": problems_json(exc.problems)})
+        return jsonify({"problems": chinese_problems(exc.problems)})
     return jsonify({"problems": []})
 
 

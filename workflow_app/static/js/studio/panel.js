@@ -3,8 +3,6 @@
 // every change marks the draft). Plain JS on top of bpmn-js: no build step.
 (function () {
   "use strict";
-  var PROPS = "spiffworkflow:Properties";
-  var OPERATOR = "spiffworkflow:ServiceTaskOperator";
   var TIMER_KINDS = [["timeDate", "指定时间点（timeDate）"], ["timeDuration", "经过时长（timeDuration）"],
                      ["timeCycle", "周期（timeCycle）"]];
   var PARAM_TYPES = ["str", "int", "bool", "dict", "list"];
@@ -27,7 +25,6 @@
 
   window.socorgPanel = function (modeler, options) {
     var modeling = modeler.get("modeling");
-    var moddle = modeler.get("moddle");
     var registry = modeler.get("elementRegistry");
     var canvas = modeler.get("canvas");
     var data = options.data;
@@ -36,51 +33,8 @@
     var problems = {};
     var uid = 0;
 
-    // -- reading and writing the extensions -------------------------------------------------------
-
-    function extValues(bo) { return (bo.extensionElements && bo.extensionElements.values) || []; }
-    function findExt(bo, type) { return extValues(bo).filter(function (v) { return v.$type === type; })[0]; }
-
-    function properties(bo) {
-      var found = {};
-      var holder = findExt(bo, PROPS);
-      ((holder && holder.properties) || []).forEach(function (p) { found[p.name] = p.value || ""; });
-      return found;
-    }
-
-    function ensureExt(element, bo) {
-      if (!bo.extensionElements) {
-        var ext = moddle.create("bpmn:ExtensionElements", { values: [] });
-        ext.$parent = bo;
-        modeling.updateModdleProperties(element, bo, { extensionElements: ext });
-      }
-      return bo.extensionElements;
-    }
-
-    function setProperty(element, bo, name, value) {
-      value = (value || "").trim();
-      var holder = findExt(bo, PROPS);
-      if (!holder) {
-        if (!value) { return; }
-        var ext = ensureExt(element, bo);
-        holder = moddle.create(PROPS, { properties: [] });
-        holder.$parent = ext;
-        modeling.updateModdleProperties(element, ext, { values: ext.values.concat([holder]) });
-      }
-      var list = holder.properties || [];
-      var found = list.filter(function (p) { return p.name === name; })[0];
-      if (!value) {
-        if (found) { modeling.updateModdleProperties(element, holder, { properties: list.filter(function (p) { return p !== found; }) }); }
-      } else if (found) {
-        modeling.updateModdleProperties(element, found, { value: value });
-      } else {
-        var prop = moddle.create("spiffworkflow:Property", { name: name, value: value });
-        prop.$parent = holder;
-        modeling.updateModdleProperties(element, holder, { properties: list.concat([prop]) });
-      }
-    }
-
-    function expression(body) { return body ? moddle.create("bpmn:FormalExpression", { body: body }) : undefined; }
+    var ext = window.socorgExtensions(modeler);
+    var properties = ext.properties, setProperty = ext.setProperty, expression = ext.expression;
 
     // -- fields ------------------------------------------------------------------------------------
 
@@ -266,36 +220,8 @@
       ]);
     }
 
-    function operatorState(bo) {
-      var op = findExt(bo, OPERATOR);
-      return {
-        id: op ? op.id || "" : "", resultVariable: op ? op.resultVariable || "" : "",
-        params: op && op.parameterList ? (op.parameterList.parameters || []).map(function (p) {
-          return { id: p.id || "", type: p.type || "str", value: p.value || "" };
-        }) : []
-      };
-    }
-
-    function writeOperator(element, bo, state) {
-      var ext = ensureExt(element, bo);
-      var list = moddle.create("spiffworkflow:Parameters", { parameters: [] });
-      state.params.filter(function (p) { return p.id; }).forEach(function (p) {
-        var param = moddle.create("spiffworkflow:Parameter", { id: p.id, type: p.type, value: p.value });
-        param.$parent = list;
-        list.parameters.push(param);
-      });
-      var op = moddle.create(OPERATOR, { id: state.id, parameterList: list });
-      if (state.resultVariable) { op.resultVariable = state.resultVariable; }
-      list.$parent = op;
-      op.$parent = ext;
-      var values = ext.values.slice();
-      var at = values.indexOf(findExt(bo, OPERATOR));
-      if (at >= 0) { values[at] = op; } else { values.push(op); }
-      modeling.updateModdleProperties(element, ext, { values: values });
-    }
-
     function serviceSection(element) {
-      var bo = element.businessObject, state = operatorState(bo);
+      var bo = element.businessObject, state = ext.operatorState(bo);
       var known = data.operators.map(function (o) { return [o.id, o.label + "（" + o.id + "）"]; });
       if (state.id && !data.operators.some(function (o) { return o.id === state.id; })) {
         known.unshift([state.id, state.id + "（未注册的操作）"]);
@@ -303,7 +229,7 @@
       var operator = data.operators.filter(function (o) { return o.id === state.id; })[0];
       var listId = "params-" + (++uid);
       var rows = state.params.map(function (p, index) {
-        function update(key) { return function (ev) { state.params[index][key] = ev.target.value; writeOperator(element, bo, state); }; }
+        function update(key) { return function (ev) { state.params[index][key] = ev.target.value; ext.writeOperator(element, bo, state); }; }
         var type = el("select", { "aria-label": "参数类型", onchange: update("type") },
           PARAM_TYPES.map(function (t) { return el("option", { value: t, text: t }); }));
         type.value = p.type;
@@ -312,14 +238,14 @@
           el("td", {}, [type]),
           el("td", {}, [el("input", { value: p.value, className: "mono", "aria-label": "参数值（Python 表达式）", onchange: update("value") })]),
           el("td", {}, [el("button", { type: "button", className: "small", text: "删除", onclick: function () {
-            state.params.splice(index, 1); writeOperator(element, bo, state); } })])
+            state.params.splice(index, 1); ext.writeOperator(element, bo, state); } })])
         ]);
       });
       return section("服务任务", [
-        select("操作", [["", "请选择"]].concat(known), state.id, function (v) { state.id = v; writeOperator(element, bo, state); },
+        select("操作", [["", "请选择"]].concat(known), state.id, function (v) { state.id = v; ext.writeOperator(element, bo, state); },
                { name: "operator" }),
         text("结果变量（resultVariable）", state.resultVariable, function (v) {
-          state.resultVariable = v.trim(); writeOperator(element, bo, state);
+          state.resultVariable = v.trim(); ext.writeOperator(element, bo, state);
         }, { name: "resultVariable", hint: "操作的返回值存入此案件变量" }),
         el("datalist", { id: listId }, ((operator && operator.params) || []).map(function (n) { return el("option", { value: n }); })),
         el("table", { className: "grid params" }, [
@@ -329,7 +255,7 @@
           var used = state.params.map(function (p) { return p.id; });
           var next = ((operator && operator.params) || []).filter(function (n) { return used.indexOf(n) < 0; })[0] || "";
           state.params.push({ id: next, type: "str", value: "" });
-          if (next) { writeOperator(element, bo, state); } else { render(); }
+          if (next) { ext.writeOperator(element, bo, state); } else { render(); }
         } })
       ]);
     }
