@@ -218,3 +218,51 @@ def test_the_form_designer_keeps_every_shipped_form_and_writes_if_then_rules(pag
     page.wait_for_url("**/edit?**")
     saved = page.evaluate("JSON.parse(localStorage.getItem('socorg-studio-draft:sample_review')).forms")
     assert saved["sample_review_check.json"]["allOf"] == schema["allOf"]
+
+
+def test_pre_and_post_scripts_are_checked_live_and_removed_when_emptied(page, live_server, deployed_sample, session):
+    from workflow_app.definitions.models import ProcessDefinition
+
+    log_in(page, live_server, "designer")
+    page.goto(f"{live_server}/designer/sample_review/edit")
+    page.wait_for_selector("#status:has-text('已载入')")
+    page.click('g[data-element-id="review"]')
+    pre = page.locator("#properties textarea[name=preScript]")
+    pre.fill("x = (")
+    pre.press("Tab")
+    page.wait_for_selector('g[data-element-id="review"].lint-error')
+    assert "preScript 脚本无法编译" in page.locator("#properties .panel-problems").inner_text()
+    pre = page.locator("#properties textarea[name=preScript]")
+    pre.fill("")
+    pre.press("Tab")
+    page.wait_for_selector("#lint-status:has-text('校验通过')")
+    post = page.locator("#properties textarea[name=postScript]")
+    post.fill("reviewed_title = title")
+    post.press("Tab")
+    page.wait_for_selector("#lint-status:has-text('校验通过')")
+    page.click("#deploy")
+    page.wait_for_selector("#status:has-text('已部署为 v2')")
+    session.expire_all()
+    xml = session.query(ProcessDefinition).filter_by(key="sample_review", version=2).one().bpmn_xml
+    assert "<spiffworkflow:postScript>reviewed_title = title</spiffworkflow:postScript>" in xml
+    assert "preScript" not in xml
+
+
+def test_every_shipped_process_opens_lints_clean_and_keeps_its_extensions(page, live_server):
+    import re
+    from collections import Counter
+
+    from tests.processes.conftest import process_files
+    from workflow_app.services import definition_service
+
+    keys = ["registration", "major_event", "party_building", "zombie_cleanup", "annual_report"]
+    files = process_files(*keys)
+    definition_service().deploy(files, deployed_by="test")
+    log_in(page, live_server, "designer")
+    for key in keys:
+        page.goto(f"{live_server}/designer/{key}/edit")
+        page.wait_for_selector("#status:has-text('已载入')")
+        page.wait_for_selector("#lint-status:has-text('校验通过')", timeout=20_000)
+        saved = page.evaluate("() => window.socorgModeler.saveXML().then(r => r.xml)")
+        tags = re.compile(r"<spiffworkflow:(\w+)")
+        assert Counter(tags.findall(saved)) == Counter(tags.findall(files[f"{key}.bpmn"].decode())), key

@@ -250,3 +250,14 @@ def test_timer_preview_of_a_cycle_and_of_a_deadline():
     deadline = preview_timer("timeDate", 'deadline("2wd")', _calendar(), NOW)
     assert deadline.workdays == 2  # Tuesday and Wednesday
     assert preview_timer("timeLimit", '"P1D"', _calendar(), NOW).due is None
+
+
+def test_the_panel_offers_the_decisions_of_the_process(web, app):
+    from tests.processes.conftest import process_files
+    from workflow_app.services import definition_service
+
+    definition_service().deploy(process_files("major_event"), deployed_by="test")
+    _designer(web)
+    studio = _script_json(web.get("/designer/major_event/edit").get_data(as_text=True), "studio-data")
+    assert studio["decisions"] == ["major_event_classification"]
+    assert "申请人" in studio["starters"]  # organizations start 重大事项报告 themselves

@@ -19,8 +19,10 @@ from workflow_app.calendar.service import CalendarService
 from workflow_app.definitions.drafts import FORM_NAME, draft_files, form_files, read_draft
 from workflow_app.definitions.errors import DefinitionInvalid
 from workflow_app.definitions.lint import check_form_schema
+from workflow_app.definitions.lint_base import DMN_NAMESPACES
 from workflow_app.definitions.models import ProcessDefinition
 from workflow_app.definitions.timer_preview import preview_timer
+from workflow_app.definitions.xmlsafe import parse_xml
 from workflow_app.directory.models import Role
 from workflow_app.instances.queries import APPLICANT_PROCESSES, STARTER_ROLES
 from workflow_app.services import definition_service
@@ -70,7 +72,19 @@ def studio_context(definition: ProcessDefinition) -> dict[str, Any]:
         "operators": [{"id": op, "label": OPERATORS.get(op, (op, []))[0], "params": OPERATORS.get(op, (op, []))[1]}
                       for op in operators],
         "starters": starters,
+        "decisions": decision_ids(definition),
     }}
+
+
+def decision_ids(definition: ProcessDefinition) -> list[str]:
+    """The decisions of a version's DMN files (a business rule task's ``calledDecisionId`` names one)."""
+    found: set[str] = set()
+    for name, text in definition.files.items():
+        if name.endswith(".dmn"):
+            tree = parse_xml(text.encode(), name)
+            for namespace in DMN_NAMESPACES:
+                found.update(str(i) for i in tree.xpath("//d:decision/@id", namespaces={"d": namespace}))
+    return sorted(found)
 
 
 def draft_bundle(key: str) -> dict[str, bytes]:

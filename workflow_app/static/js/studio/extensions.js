@@ -81,7 +81,28 @@
       modeling.updateModdleProperties(element, ext, { values: values });
     }
 
+    // Elements with a text body: spiffworkflow:PreScript, PostScript, CalledDecisionId.
+    function bodyOf(bo, type) { var found = findExt(bo, type); return found ? found.value || "" : ""; }
+
+    function setBody(element, bo, type, value) {
+      value = (value || "").replace(/\s+$/, "");
+      var found = findExt(bo, type);
+      if (!value.trim()) {
+        if (found) {
+          modeling.updateModdleProperties(element, bo.extensionElements, {
+            values: bo.extensionElements.values.filter(function (v) { return v !== found; }) });
+        }
+      } else if (found) {
+        modeling.updateModdleProperties(element, found, { value: value });
+      } else {
+        var ext = ensureExt(element, bo);
+        var node = moddle.create(type, { value: value });
+        node.$parent = ext;
+        modeling.updateModdleProperties(element, ext, { values: ext.values.concat([node]) });
+      }
+    }
+
     return { properties: properties, setProperty: setProperty, expression: expression,
-             operatorState: operatorState, writeOperator: writeOperator };
+             operatorState: operatorState, writeOperator: writeOperator, bodyOf: bodyOf, setBody: setBody };
   };
 })();

@@ -260,6 +260,27 @@
       ]);
     }
 
+    function scriptsSection(element) {
+      var bo = element.businessObject;
+      function one(label, type, name, hint) {
+        return text(label, ext.bodyOf(bo, type), function (v) { ext.setBody(element, bo, type, v); },
+                    { name: name, multiline: true, rows: 3, mono: true, hint: hint });
+      }
+      return section("前后脚本", [
+        one("办理前脚本（preScript）", "spiffworkflow:PreScript", "preScript", "任务开始前运行，可为表单准备数据"),
+        one("办理后脚本（postScript）", "spiffworkflow:PostScript", "postScript", "任务完成后运行")
+      ]);
+    }
+
+    function decisionSection(element) {
+      var bo = element.businessObject;
+      var listId = "decisions-" + (++uid);
+      var input = el("input", { name: "calledDecisionId", list: listId, value: ext.bodyOf(bo, "spiffworkflow:CalledDecisionId"),
+        onchange: function () { ext.setBody(element, bo, "spiffworkflow:CalledDecisionId", input.value.trim()); } });
+      return section("业务规则任务", [field("决策表（calledDecisionId）", input, "本流程 DMN 文件中决策表的标识"),
+        el("datalist", { id: listId }, data.decisions.map(function (d) { return el("option", { value: d }); }))]);
+    }
+
     function problemList(id) {
       // A slot filled now and again by each lint answer, without rebuilding the fields being typed in.
       var slot = el("div", { className: "panel-problem-slot", "data-for": id || "" });
@@ -317,6 +338,8 @@
         if (is(bo, "bpmn:ScriptTask")) { parts.push(scriptSection(element)); }
         if (is(bo, "bpmn:ServiceTask")) { parts.push(serviceSection(element)); }
         if (is(bo, "bpmn:Event")) { parts.push(timerSection(element)); }
+        if (is(bo, "bpmn:BusinessRuleTask")) { parts.push(decisionSection(element)); }
+        if (is(bo, "bpmn:Task") && !is(bo, "bpmn:ScriptTask")) { parts.push(scriptsSection(element)); }
       }
       parts.forEach(function (p) { if (p) { box.appendChild(p); } });
       restoreFocus(where);
