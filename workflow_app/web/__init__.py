@@ -33,13 +33,14 @@ def _blueprints() -> list:
         inbox,
         organizations,
         public,
+        studio,
         supervisor,
         task_page,
         vendor,
     )
 
     return [auth_views.bp, home.bp, vendor.bp, designer.bp, designer_versions.bp, designer_dmn.bp,
-            designer_try.bp, admin.bp, inbox.bp, batch.bp, task_page.bp, cases.bp,
+            designer_try.bp, studio.bp, admin.bp, inbox.bp, batch.bp, task_page.bp, cases.bp,
             case_actions.bp, supervisor.bp, attachment_views.bp, organizations.bp, public.bp]
 
 

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
 from workflow_app import db
-from workflow_app.definitions.errors import DefinitionInvalid, Problem
+from workflow_app.definitions.errors import DefinitionInvalid
 from workflow_app.definitions.models import ProcessDefinition
 from workflow_app.definitions.service import bundle_name
 from workflow_app.definitions.versions import change_summaries
 from workflow_app.directory.models import Role
 from workflow_app.instances.models import InstanceStatus, ProcessInstance
 from workflow_app.services import definition_service
-from workflow_app.web.lint_zh import chinese, chinese_problems
+from workflow_app.web.labels import chinese_lanes
+from workflow_app.web.lint_zh import chinese_problems
 from workflow_app.web.session import current_web_user, login_required
+from workflow_app.web.studio import draft_bundle, studio_context
 
 bp = Blueprint("web_designer", __name__, url_prefix="/designer")
 
@@ -73,33 +73,21 @@ def upload() -> ResponseReturnValue:
 @bp.get("/<key>/edit")
 @login_required(Role.DESIGNER)
 def edit(key: str) -> ResponseReturnValue:
-    """The modeler, opened on a version (the latest by default)."""
+    """The modeler with its properties panel, opened on a version (the latest by default); lanes show in
+    Chinese (a deploy names them by their groups again)."""
     version = request.args.get("version", type=int)
     definition = definition_service().get(key, version)
-    return render_template("designer/modeler.html", definition=definition)
+    return render_template("designer/modeler.html", definition=definition,
+                           diagram=chinese_lanes(definition.bpmn_xml), **studio_context(definition))
 
 
 @bp.post("/<key>/deploy")
 @login_required(Role.DESIGNER)
 def deploy(key: str) -> ResponseReturnValue:
-    """Deploy the modeler's XML as the next version, with the base version's forms and tables."""
-    body: Any = request.get_json(silent=True) or {}
-    xml, base_version = body.get("xml"), body.get("base_version")
-    if not isinstance(xml, str) or not xml.strip() or not isinstance(base_version, int):
-        return jsonify({"problems": [{"file": "(request)", "element_id": None, "line": None,
-                                      "message": "需要 xml 与 base_version",
-                                      "message_zh": "需要 xml 与 base_version"}]}), 422
-    base = definition_service().get(key, base_version)
-    files = {name: text.encode() for name, text in base.files.items()}
-    files[base.bpmn_file] = xml.encode()
+    """Deploy the studio's draft (the modeler's XML and the form designer's forms) as the next version."""
     try:
-        results = definition_service().deploy(files, deployed_by=current_web_user().username)
+        results = definition_service().deploy(draft_bundle(key), deployed_by=current_web_user().username)
     except DefinitionInvalid as exc:
-        return jsonify({"problems": [_problem(p) for p in exc.problems]}), 422
+        return jsonify({"problems": chinese_problems(exc.problems)}), 422
     mine = [r for r in results if r.key == key] or results
     return jsonify({"key": mine[0].key, "version": mine[0].version, "created": mine[0].created})
-
-
-def _problem(problem: Problem) -> dict[str, Any]:
-    return {"file": problem.file, "element_id": problem.element_id, "line": problem.line,
-            "message": problem.message, "message_zh": chinese(problem.message)}

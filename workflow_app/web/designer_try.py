@@ -16,6 +16,7 @@ from workflow_app.directory.models import Role
 from workflow_app.engine import get_engine
 from workflow_app.services import definition_service
 from workflow_app.tasks.forms import form_from_files
+from workflow_app.web.labels import group_codes
 from workflow_app.web.lint_zh import chinese_problems
 from workflow_app.web.session import login_required
 
@@ -42,7 +43,7 @@ def trial(key: str) -> ResponseReturnValue:
         samples = _json(context["samples_text"], "样例数据")
         start = _json(context["start_text"], "启动变量")
         files = {name: text.encode() for name, text in base.files.items()}
-        files[base.bpmn_file] = draft.encode()
+        files[base.bpmn_file] = group_codes(draft).encode()  # the modeler names lanes in Chinese
         context["run"] = TrialRunner(definition_service(), get_engine()).run(files, key, samples, start)
     except TrialInvalid as exc:
         context["problems"] = [{"file": "样例数据", "element_id": None, "line": None, "message_zh": exc.message}]

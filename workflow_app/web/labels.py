@@ -31,3 +31,12 @@ _LANE_NAME = re.compile(r'(<(?:\w+:)?lane\b[^>]*?\bname=")([^"]*)(")')
 def chinese_lanes(bpmn_xml: str) -> str:
     """The diagram with each lane named in Chinese for display (the stored definition keeps its names)."""
     return _LANE_NAME.sub(lambda m: m.group(1) + group_label(m.group(2)) + m.group(3), bpmn_xml)
+
+
+_GROUP_CODES = {label: code for code, label in GROUP_LABELS.items()}
+
+
+def group_codes(bpmn_xml: str) -> str:
+    """The modeler's diagram with each lane named by its group again (the inverse of ``chinese_lanes``)."""
+    return _LANE_NAME.sub(lambda m: m.group(1) + _GROUP_CODES.get(m.group(2).strip(), m.group(2)) + m.group(3),
+                          bpmn_xml)

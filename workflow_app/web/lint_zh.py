@@ -90,6 +90,18 @@ PATTERNS = [_p(e, c) for e, c in (
      "输入单元格 {a} {b} 不是 Python 比较式（单元格写 Python，不是 FEEL）"),
     ("input cell {a} {b} does not compile as {c}: {d}", "输入单元格 {a} {b} 按 {c} 无法编译：{d}"),
     ("input cell {a} {b}: {c}", "输入单元格 {a} {b} 写法有误"),
+    ("the draft needs xml and base_version", "草稿缺少流程图（xml）或基础版本号（base_version）"),
+    ("forms must map file names to JSON Schemas", "表单应为“文件名 → JSON Schema”的对应表"),
+    ("a draft carries at most {a} forms", "一次最多提交 {a} 个表单"),
+    ("a form file name is letters, digits, _ or - and ends in .json", "表单文件名只能含字母、数字、_ 或 -，并以 .json 结尾"),
+    ("file is {a} bytes; the limit is {b} bytes", "文件大小 {a} 字节，超过上限 {b} 字节"),
+    ("malformed XML: {a}", "XML 格式错误：{a}"),
+    ("a DOCTYPE (DTD) is not allowed in BPMN/DMN files; remove the <!DOCTYPE ...> declaration",
+     "BPMN/DMN 文件中不允许 DOCTYPE（DTD）声明，请删除 <!DOCTYPE ...>"),
+    ("no executable process (isExecutable=\"true\") found", "没有可执行的流程（isExecutable=\"true\"）"),
+    ("timer {a} {b} is not quoted: timers are Python; write {c}", "定时器（{a}）的值 {b} 需要加引号：定时器表达式是 Python，请写 {c}"),
+    ("decision id is also used in {a}", "决策标识在 {a} 中也被使用"),
+    ("{a} does not compile: {b}", "{a} 脚本无法编译：{b}"),
     ("no such file or directory", "文件不存在"),
     ("no files given", "没有选择文件"),
     ("more than {a} files", "文件超过 {a} 个"),
@@ -101,13 +113,39 @@ PATTERNS = [_p(e, c) for e, c in (
 )]
 
 
+# The sandbox's compile errors (quoted inside "does not compile: ..."), most specific first.
+PYTHON_ERRORS = [(re.compile(e), c) for e, c in (
+    (r"Line (\d+): (?:SyntaxError|IndentationError|TabError): (.+?) at statement: (.*)", r"第 \1 行语法错误：\2（语句：\3）"),
+    (r"'(.)' was never closed", r"“\1”没有闭合"),
+    (r"unmatched '(.)'", r"多余的“\1”"),
+    (r"expected '(.)'", r"缺少“\1”"),
+    (r"unterminated (?:triple-quoted )?string literal \(detected at line \d+\)", "字符串缺少结束引号"),
+    (r"invalid syntax(?:\. Perhaps you forgot a comma\?)?", "语法无效"),
+    (r"unexpected indent", "缩进有误"),
+    (r"expected an indented block[^（]*", "缺少缩进的代码块"),
+    (r"unindent does not match any outer indentation level", "缩进层次不一致"),
+    (r'"(\w+)" is an invalid variable name because it starts with "_"\.?', r"变量名“\1”以下划线开头，不允许使用"),
+    (r'"(\w+)" is an invalid attribute name because it starts with "_"\.?', r"属性名“\1”以下划线开头，不允许使用"),
+    (r"import statements are not allowed\.?", "不允许使用 import 语句"),
+    (r"Line (\d+): ", r"第 \1 行："),
+)]
+
+
 def chinese(message: str) -> str:
     """One lint message in Chinese (names and expressions quoted in it kept)."""
     for pattern, template in PATTERNS:
         match = pattern.match(message)
         if match:
-            return template.format(**match.groupdict())
+            text = template.format(**match.groupdict())
+            return _python_errors(text) if "无法编译" in text else text
     return "流程文件校验未通过，请检查该元素的设置"
+
+
+def _python_errors(text: str) -> str:
+    """The compile error quoted in a message, in Chinese where Python's wording is known."""
+    for pattern, replacement in PYTHON_ERRORS:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def chinese_problems(problems: Iterable[Any]) -> list[dict[str, Any]]:
