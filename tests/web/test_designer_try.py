@@ -51,3 +51,18 @@ def test_the_trial_is_for_designers_and_needs_csrf(web, deployed_sample):
     web.delete_cookie("session")
     login(web, "designer")
     assert web.post(URL, data={"base_version": "1", "samples": "{}"}).status_code == 400
+
+
+def test_a_draft_from_the_modeler_with_lanes_named_in_chinese_runs(web, deployed_sample, sample_files):
+    """The modeler shows (and posts) lanes by their Chinese names; the trial reads them as deploy does."""
+    from workflow_app.web.labels import chinese_lanes
+
+    login(web, "designer")
+    token = csrf_from(web.get(URL).get_data(as_text=True))
+    draft = chinese_lanes(sample_files["sample_review.bpmn"].decode())
+    assert 'name="reviewer"' not in draft
+    samples = {"submit": {"title": "甲", "amount": 20}, "review": {"decision": "approve"}}
+    response = web.post(URL, data={"csrf_token": token, "base_version": "1", "xml": draft,
+                                   "samples": json.dumps(samples), "start_variables": "{}"})
+    assert response.status_code == 200, response.get_data(as_text=True)[-2000:]
+    assert 'data-status="completed"' in response.get_data(as_text=True)
