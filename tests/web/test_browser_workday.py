@@ -1,0 +1,62 @@
+"""The working day in a real browser: 首页 per role, the 消息 bell and page, the alerts page's bulk
+确认 and 催办 (a screenshot of each under test-output/screenshots)."""
+
+from __future__ import annotations
+
+from tests.web.conftest import SCREENSHOTS, log_in
+
+
+def test_a_caseworker_starts_the_day_on_the_home_page(page, live_server, flow):
+    flow.to("review")
+    log_in(page, live_server, "window_cc")
+    assert page.locator("#fig-done strong").inner_text() == "1"
+    assert page.locator("#recent-cases tbody tr").count() == 1
+    assert page.locator("#start-shortcuts a").count() >= 1
+    page.click("#fig-done")
+    page.wait_for_load_state("networkidle")
+    assert "tab=done" in page.url and page.locator("table").count() >= 1
+
+
+def test_a_supervisor_sees_open_alerts_on_home_and_in_the_menu(page, live_server, far_overdue):
+    log_in(page, live_server, "supervisor_cc")
+    assert page.locator("#fig-alerts strong").inner_text() == "2"
+    assert page.locator("#nav-alerts .nav-count").inner_text() == "2"
+    assert page.locator("#to-dashboard").count() == 1
+    page.screenshot(path=str(SCREENSHOTS / "workday_home_supervisor.png"), full_page=True)
+
+
+def test_the_bell_counts_unread_messages_and_they_are_marked_read(page, live_server, flow, client, auth):
+    for _ in range(2):
+        _case, review = flow.to("review")
+        client.post(f"/api/v1/tasks/{review.id}/urge", json={"message": "请加快"}, headers=auth("applicant"))
+    log_in(page, live_server, "reviewer_cc")
+    assert page.locator("#unread-badge").inner_text() == "2"
+    page.click("#nav-messages")
+    page.wait_for_selector("#messages")
+    assert page.locator("#messages .message.unread").count() == 2
+    assert "请加快" in page.locator("#messages").inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "workday_messages.png"), full_page=True)
+    page.locator("#messages .message.unread .mark-read").first.click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#unread-badge").inner_text() == "1"
+    page.locator("#messages .message.unread .message-title").first.click()  # opens the task, read
+    page.wait_for_load_state("networkidle")
+    assert "/tasks/" in page.url and page.locator("#unread-badge").count() == 0
+
+
+def test_a_supervisor_urges_from_an_alert_and_acknowledges_alerts_in_bulk(page, live_server, far_overdue):
+    log_in(page, live_server, "supervisor_cc")
+    page.click("#nav-alerts")
+    page.wait_for_selector("#alerts")
+    rows = page.locator("#alerts tr[data-alert]")
+    assert rows.count() == 2 and all(rows.nth(i).get_attribute("data-level") == "3" for i in range(2))
+    rows.first.locator("button.urge").click()
+    page.wait_for_load_state("networkidle")
+    assert "已催办" in page.locator(".flash").inner_text()
+    page.check("#check-all")
+    page.screenshot(path=str(SCREENSHOTS / "workday_alerts_bulk.png"), full_page=True)
+    page.click("#bulk-ack-button")
+    page.wait_for_load_state("networkidle")
+    assert "已确认 4 条预警" in page.locator(".flash").inner_text()
+    assert page.locator("#alerts tr[data-alert]").count() == 0
+    assert page.locator("#nav-alerts .nav-count").count() == 0
