@@ -60,3 +60,19 @@ def test_a_supervisor_urges_from_an_alert_and_acknowledges_alerts_in_bulk(page, 
     assert "已确认 4 条预警" in page.locator(".flash").inner_text()
     assert page.locator("#alerts tr[data-alert]").count() == 0
     assert page.locator("#nav-alerts .nav-count").count() == 0
+
+
+def test_a_returned_task_reads_as_returned_with_its_reason(page, live_server, flow, client, auth):
+    case, review = flow.to("review")
+    client.post(f"/api/v1/tasks/{review.id}/claim", headers=auth("reviewer_cc"))
+    client.post(f"/api/v1/tasks/{review.id}/return", json={"opinion": "章程缺少第三章，请窗口核对"},
+                headers=auth("reviewer_cc"))
+    accept = flow.open(case, "accept")
+    log_in(page, live_server, "window_cc")
+    page.goto(f"{live_server}/tasks")
+    row = page.locator(f"#tasks tr[data-task='{accept.id}']")
+    assert row.locator(".sent-back").inner_text() == "被退回"
+    page.screenshot(path=str(SCREENSHOTS / "workday_inbox_returned.png"), full_page=True)
+    row.locator("a").first.click()
+    page.wait_for_selector("#sent-back")
+    assert "章程缺少第三章" in page.locator("#return-reason").inner_text()

@@ -100,3 +100,36 @@ def test_a_supervisor_urges_the_holder_from_an_alert(web, far_overdue, session):
     assert "reviewer_cc" in pool
     again = supervisor.post(f"/supervisor/alerts/{top}/urge")  # once an hour
     assert "一小时内已催办过" in text(supervisor.get(again.headers["Location"]))
+
+
+def test_a_returned_task_is_marked_in_the_inbox_and_shows_the_reason(web, flow, client, auth):
+    case, review = flow.to("review")
+    client.post(f"/api/v1/tasks/{review.id}/claim", headers=auth("reviewer_cc"))
+    assert client.post(f"/api/v1/tasks/{review.id}/return", json={"opinion": "章程缺少第三章"},
+                       headers=auth("reviewer_cc")).status_code == 200
+    accept = flow.open(case, "accept")
+    window = Pages(web, "window_cc")
+    inbox = text(window.get("/tasks"))
+    row = re.search(r'<tr data-task="' + accept.id + r'".*?</tr>', inbox, re.S).group(0)
+    assert "被退回" in row
+    page = text(window.get(f"/tasks/{accept.id}"))
+    assert 'id="sent-back"' in page and "章程缺少第三章" in page.split('id="sent-back"')[1].split("</section>")[0]
+    # A task never sent back carries no mark.
+    fresh = flow.to("accept")[1]
+    assert "被退回" not in re.search(r'<tr data-task="' + fresh.id + r'".*?</tr>', text(window.get("/tasks")),
+                                   re.S).group(0)
+    assert 'id="sent-back"' not in text(window.get(f"/tasks/{fresh.id}"))
+
+
+def test_an_organization_reads_the_reason_of_a_return_to_it_from_the_office(web, flow, client, auth):
+    case, accept = flow.to("accept")
+    client.post(f"/api/v1/tasks/{accept.id}/claim", headers=auth("window_cc"))
+    assert client.post(f"/api/v1/tasks/{accept.id}/return", json={"opinion": "请补充会员名单"},
+                       headers=auth("window_cc")).status_code == 200
+    apply = flow.open(case, "apply")
+    applicant = Pages(web, "applicant")
+    assert "被退回" in text(applicant.get("/tasks"))
+    notice = text(applicant.get(f"/tasks/{apply.id}")).split('id="sent-back"')[1].split("</section>")[0]
+    from tests.web.support import user
+
+    assert "请补充会员名单" in notice and "民政" in notice and user("window_cc").display_name not in notice
