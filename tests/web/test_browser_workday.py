@@ -76,3 +76,14 @@ def test_a_returned_task_reads_as_returned_with_its_reason(page, live_server, fl
     row.locator("a").first.click()
     page.wait_for_selector("#sent-back")
     assert "章程缺少第三章" in page.locator("#return-reason").inner_text()
+
+
+def test_the_submit_button_says_what_the_step_does(page, live_server, app):
+    from tests.web.support import deploy_registration, registration_at_accept
+
+    deploy_registration()
+    _case, task_id = registration_at_accept()
+    log_in(page, live_server, "window_cc")
+    page.goto(f"{live_server}/tasks/{task_id}")
+    assert page.locator("#submit-task").inner_text() == "提交受理结论"
+    page.locator("#task-form").screenshot(path=str(SCREENSHOTS / "workday_submit_label.png"))

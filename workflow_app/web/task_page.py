@@ -37,6 +37,7 @@ from workflow_app.tasks.schemas import (
     WithdrawSchema,
 )
 from workflow_app.tasks.service import task_service
+from workflow_app.tasks.submit_label import submit_label
 from workflow_app.tasks.views import TaskDetail
 from workflow_app.tasks.visibility import APPLICANT_GROUP
 from workflow_app.web import schema_form
@@ -392,4 +393,5 @@ def _page(detail: TaskDetail, *, shown: dict[str, Any] | None = None, opinion: s
         submissions=[v for v in submission_views(user, task.instance_id) if v.submission.task_id != task.id],
         case_files=attachment_service().of_case(user, task.instance_id),
         sent_back=None if reopening is None else case.history[reopening],
+        submit_label=submit_label(detail.form, task.title, detail.instance.definition.task_meta.get(task.name)),
     ), status
