@@ -87,3 +87,28 @@ def test_the_submit_button_says_what_the_step_does(page, live_server, app):
     page.goto(f"{live_server}/tasks/{task_id}")
     assert page.locator("#submit-task").inner_text() == "提交受理结论"
     page.locator("#task-form").screenshot(path=str(SCREENSHOTS / "workday_submit_label.png"))
+
+
+def test_conditional_fields_follow_the_answers_as_they_change(page, live_server, app):
+    from tests.web.support import deploy_registration, registration_at_accept
+
+    deploy_registration()
+    _case, task_id = registration_at_accept()
+    log_in(page, live_server, "window_cc")
+    page.goto(f"{live_server}/tasks/{task_id}")
+    missing, reason = page.locator(".field[data-field=missing_items]"), page.locator(".field[data-field=not_accepted_reason]")
+    assert missing.is_hidden() and reason.is_hidden()  # nothing decided: the if/then rules require neither
+    page.check("input[name=decision][value=incomplete]")
+    assert missing.is_visible() and reason.is_hidden()
+    assert missing.locator(".req").count() == 1  # required now, as the server will check
+    page.locator("#task-form").screenshot(path=str(SCREENSHOTS / "workday_conditional_fields.png"))
+    page.check("input[name=decision][value=out_of_scope]")
+    assert missing.is_hidden() and reason.is_visible()
+    page.check("input[name=decision][value=accept]")
+    assert missing.is_hidden() and reason.is_hidden()
+    # The server's rule is unchanged: 不予受理 without its reason is refused, and the field is shown with the message.
+    page.check("input[name=decision][value=out_of_scope]")
+    page.fill("#f-opinion", "不属于本机关登记范围")
+    page.click("#submit-task")
+    page.wait_for_selector(".form-errors")
+    assert reason.is_visible() and reason.locator(".field-error").count() >= 1
