@@ -112,3 +112,17 @@ def test_conditional_fields_follow_the_answers_as_they_change(page, live_server,
     page.click("#submit-task")
     page.wait_for_selector(".form-errors")
     assert reason.is_visible() and reason.locator(".field-error").count() >= 1
+
+
+def test_the_inbox_keyword_finds_a_task_by_its_organizations_credit_code(page, live_server, flow, session):
+    from workflow_app.organizations.models import Organization
+
+    _case, accept = flow.to("accept")
+    uscc = session.get(Organization, flow.org_of("applicant")).uscc
+    log_in(page, live_server, "window_cc")
+    page.goto(f"{live_server}/tasks")
+    page.fill("input[name=q]", uscc)
+    page.click("form.filters button[type=submit], form button:has-text('筛选')")
+    page.wait_for_load_state("networkidle")
+    assert page.locator(f"#tasks tr[data-task='{accept.id}']").count() == 1
+    page.screenshot(path=str(SCREENSHOTS / "workday_inbox_search.png"), full_page=True)
