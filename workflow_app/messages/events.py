@@ -60,17 +60,19 @@ def _compose(session: Session, event: AuditEvent, instance: ProcessInstance) -> 
         kind, title, body = _HANDOVERS[event.action]
         to = details.get("to")
         names = [to] if isinstance(to, str) else list(to or [])
-        for user in _people(session, names, event.actor):
-            actor = _actor(session, event.actor, user, instance)
+        people = _people(session, names, event.actor)
+        actor = _Actor(session, event.actor, instance) if people else None
+        for user in people:
             yield (user.username, kind, title.format(task=task),
-                   body.format(actor=actor, task=task, case=case) + opinion, event.task_id)
+                   body.format(actor=actor.for_reader(user), task=task, case=case) + opinion, event.task_id)
     elif event.action == "return":
         target = session.get(HumanTask, details.get("to_task")) if details.get("to_task") else None
         back_to = details.get("to_title") or (target.title if target else "")
-        for user in _people(session, [target.completed_by] if target and target.completed_by else [], event.actor):
-            actor = _actor(session, event.actor, user, instance)
+        people = _people(session, [target.completed_by] if target and target.completed_by else [], event.actor)
+        actor = _Actor(session, event.actor, instance) if people else None
+        for user in people:
             yield (user.username, MessageKind.RETURNED, f"被退回：{back_to}",
-                   f"{actor} 在「{task}」将案件（{case}）退回至「{back_to}」，请重新办理。{opinion}",
+                   f"{actor.for_reader(user)} 在「{task}」将案件（{case}）退回至「{back_to}」，请重新办理。{opinion}",
                    target.id if target else None)
     elif instance.started_by:  # complete / end: the starter hears that their case moved on
         title = f"案件已办结：{case}" if event.action == "end" else f"案件进展：「{task}」已办理"
@@ -88,14 +90,20 @@ def _people(session: Session, usernames: Iterable[str], actor: str | None) -> li
     return list(session.scalars(select(User).where(User.username.in_(names), User.active.is_(True))))
 
 
-def _actor(session: Session, actor: str | None, reader: User, instance: ProcessInstance) -> str:
-    """Who acted, as ``reader`` may read it: an organization reads a staff member as the office."""
-    person = session.scalars(select(User).where(User.username == actor)).first() if actor else None
-    if person is None:
-        return "系统"
-    if reader.role is Role.APPLICANT and person.role is not Role.APPLICANT:
-        return authority_name(session, instance.region_code)
-    return person.display_name
+class _Actor:
+    """Who acted, read once per event, as each reader may read it: an organization reads a staff member
+    as the office."""
+
+    def __init__(self, session: Session, actor: str | None, instance: ProcessInstance) -> None:
+        self.session, self.instance = session, instance
+        self.person = session.scalars(select(User).where(User.username == actor)).first() if actor else None
+
+    def for_reader(self, reader: User) -> str:
+        if self.person is None:
+            return "系统"
+        if reader.role is Role.APPLICANT and self.person.role is not Role.APPLICANT:
+            return authority_name(self.session, self.instance.region_code)
+        return self.person.display_name
 
 
 def _process(instance: ProcessInstance) -> str:
