@@ -133,3 +133,16 @@ def test_an_organization_reads_the_reason_of_a_return_to_it_from_the_office(web,
     from tests.web.support import user
 
     assert "请补充会员名单" in notice and "民政" in notice and user("window_cc").display_name not in notice
+
+
+def test_the_home_page_runs_the_same_few_statements_however_many_cases(web, flow):
+    from tests.tasks.test_forms import statements_during
+
+    window = Pages(web, "window_cc")
+    flow.to("review")
+    window.get("/")  # the form and definition caches warm
+    few = statements_during(lambda: window.get("/"))
+    for _ in range(4):
+        flow.to("review")
+    many = statements_during(lambda: window.get("/"))
+    assert len(many) == len(few) <= 12, [s.split("\n")[0][:80] for s in many]
