@@ -74,6 +74,7 @@ def test_an_alert_reaches_the_supervisors_inbox(flow, session):
     session.commit()
     alerts = [m for m in inbox_of(session, "supervisor_cc") if m.kind is MessageKind.ALERT]
     assert alerts and all("超期" in m.title for m in alerts)
+    assert {m.task_id for m in alerts} == {review.id}  # one alert each: its message opens the task
 
 
 def test_the_api_lists_and_marks_only_the_callers_messages(flow, post, client, auth, session):

@@ -70,6 +70,11 @@ def test_alerts_of_one_scan_are_one_row_at_the_highest_level_and_acknowledged_to
     assert "已确认 2 条预警" in text(supervisor.get(done.headers["Location"]))
     other = far_overdue[1]
     assert set(session.scalars(select(Alert.status).where(Alert.task_id == other.id))) == {AlertStatus.OPEN}
+    # One row's own 确认 takes its scan's other level with it, too.
+    [other_top] = session.scalars(select(Alert.id).where(Alert.task_id == other.id, Alert.level == 3))
+    assert supervisor.post(f"/supervisor/alerts/{other_top}/acknowledge").status_code == 302
+    session.rollback()
+    assert set(session.scalars(select(Alert.status).where(Alert.task_id == other.id))) == {AlertStatus.ACKNOWLEDGED}
 
 
 def test_bulk_acknowledge_ignores_alerts_the_supervisor_cannot_see(web, far_overdue, session):

@@ -9,13 +9,14 @@ and acknowledging the row acknowledges every open alert of that group.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from workflow_app import clock
 from workflow_app.alerts.models import Alert, AlertStatus
-from workflow_app.alerts.service import MAX_ID, AlertNotFound, AlertPage, alert_visible
+from workflow_app.alerts.service import MAX_ID, AlertNotFound, AlertNotOpen, AlertPage, alert_visible
 from workflow_app.db import unit_of_work
 from workflow_app.directory.models import User
 from workflow_app.tasks.models import HumanTask
@@ -55,6 +56,26 @@ class AlertBoard:
             select(func.count()).select_from(Alert).join(HumanTask, HumanTask.id == Alert.task_id)
             .where(alert_visible(user), Alert.status == AlertStatus.OPEN, top_of_scan())) or 0
 
+    def acknowledge(self, user: User, alert_id: int) -> tuple[Alert, HumanTask]:
+        """Acknowledge one row: the visible open alert and the other levels of its scan, in one transaction
+        (404 when not visible, 409 when it is not open any more)."""
+        if not 0 < alert_id < MAX_ID:
+            raise AlertNotFound(f"no alert {alert_id}")
+        with unit_of_work(self.session):
+            found = self.session.execute(select(Alert, HumanTask).join(HumanTask, HumanTask.id == Alert.task_id)
+                                         .where(Alert.id == alert_id, alert_visible(user))).first()
+            if found is None:
+                raise AlertNotFound(f"no alert {alert_id}")
+            alert = found[0]
+            # Conditional on the row still being open: of two concurrent acknowledgements one changes it.
+            if not self._acknowledge_groups(user, [(alert.task_id, alert.cycle, alert.created_at)], only=alert.id):
+                self.session.refresh(alert)
+                raise AlertNotOpen(f"alert {alert_id} is already {alert.status.value}",
+                                   details={"status": alert.status.value})
+            self._acknowledge_groups(user, [(alert.task_id, alert.cycle, alert.created_at)])
+            self.session.refresh(alert)
+            return alert, found[1]
+
     def acknowledge_many(self, user: User, alert_ids: Iterable[int]) -> int:
         """Acknowledge the groups of the chosen visible alerts in one transaction; how many alerts changed.
         Ids the caller cannot see are ignored (none of them: :class:`AlertNotFound`)."""
@@ -65,12 +86,19 @@ class AlertBoard:
                 .where(Alert.id.in_(ids), alert_visible(user))).all() if ids else []
             if not chosen:
                 raise AlertNotFound("none of the chosen alerts is visible to you")
-            groups = or_(*(and_(Alert.task_id == task_id, Alert.cycle == cycle, Alert.created_at == created_at)
-                           for task_id, cycle, created_at in chosen))
-            return self.session.execute(
-                update(Alert).where(groups, Alert.status == AlertStatus.OPEN)
-                .values(status=AlertStatus.ACKNOWLEDGED, acknowledged_at=clock.now(), acknowledged_by=user.username),
-                execution_options={"synchronize_session": False}).rowcount or 0
+            return self._acknowledge_groups(user, [tuple(row) for row in chosen])
+
+    def _acknowledge_groups(self, user: User, groups: list[tuple[Any, ...]], only: int | None = None) -> int:
+        """Mark the open alerts of the (task, cycle, scan time) groups acknowledged (``only``: that alert
+        alone); how many changed."""
+        where = [or_(*(and_(Alert.task_id == task_id, Alert.cycle == cycle, Alert.created_at == created_at)
+                       for task_id, cycle, created_at in groups)), Alert.status == AlertStatus.OPEN]
+        if only is not None:
+            where.append(Alert.id == only)
+        return self.session.execute(
+            update(Alert).where(*where)
+            .values(status=AlertStatus.ACKNOWLEDGED, acknowledged_at=clock.now(), acknowledged_by=user.username),
+            execution_options={"synchronize_session": False}).rowcount or 0
 
     def urge_holder(self, user: User, alert_id: int, message: str | None = None) -> UrgeResult:
         """催办 the holder (or pool) of a visible alert's task, through the task service's own 催办."""

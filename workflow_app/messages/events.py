@@ -122,7 +122,7 @@ def add_alert_messages(session: Session, rows: Iterable[Mapping[str, Any]], now:
             continue
         alert_id = payload.get("alert_id")
         found.append({"username": username, "kind": MessageKind.ALERT, "title": row["subject"][:255],
-                      "body": row["body"], "instance_id": row.get("instance_id"), "task_id": None,
+                      "body": row["body"], "instance_id": row.get("instance_id"), "task_id": payload.get("task_id"),
                       "alert_id": alert_id, "created_at": now, "read_at": None})
     if found:
         session.execute(insert(UserMessage.__table__), found)

@@ -7,7 +7,6 @@ from flask.typing import ResponseReturnValue
 
 from workflow_app import db
 from workflow_app.alerts.board import AlertBoard
-from workflow_app.alerts.service import AlertService
 from workflow_app.directory.models import Role
 from workflow_app.reports.service import ReportService
 from workflow_app.web.case_context import people, region_names
@@ -36,8 +35,7 @@ def alerts() -> ResponseReturnValue:
 @login_required(Role.SUPERVISOR)
 def acknowledge(alert_id: int) -> ResponseReturnValue:
     """Mark an alert as seen (a refusal, e.g. already acknowledged, is flashed)."""
-    alert, task = AlertService(db.session()).acknowledge(current_web_user(), alert_id)
-    AlertBoard(db.session()).acknowledge_many(current_web_user(), [alert.id])  # its scan's other levels too
+    _alert, task = AlertBoard(db.session()).acknowledge(current_web_user(), alert_id)  # with its scan's other levels
     flash(f"已确认预警：{task.title}", "success")
     return redirect(url_for("web_supervisor.alerts", status=request.args.get("status", "open")))
 
