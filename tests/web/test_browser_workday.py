@@ -106,6 +106,19 @@ def test_conditional_fields_follow_the_answers_as_they_change(page, live_server,
     assert missing.is_hidden() and reason.is_visible()
     page.check("input[name=decision][value=accept]")
     assert missing.is_hidden() and reason.is_hidden()
+    # The page agrees with the server's validator on every answer: a field shows exactly when a rule whose
+    # `if` the answer meets (as jsonschema reads it) requires it.
+    import json
+
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads(page.get_attribute("#complete-form", "data-schema"))
+    for value in schema["properties"]["decision"]["enum"]:
+        page.check(f"input[name=decision][value={value}]")
+        for name in page.evaluate("() => window.socorgConditionalFields.fields"):
+            expected = any(Draft202012Validator(rule["if"]).is_valid({"decision": value})
+                           for rule in schema["allOf"] if name in rule["then"].get("required", []))
+            assert page.locator(f".field[data-field={name}]").is_visible() is expected, (value, name)
     # The server's rule is unchanged: 不予受理 without its reason is refused, and the field is shown with the message.
     page.check("input[name=decision][value=out_of_scope]")
     page.fill("#f-opinion", "不属于本机关登记范围")

@@ -157,6 +157,8 @@
       });
       var label = field.querySelector(".label");
       if (label && !label.querySelector(".req")) {
+        var last = label.lastChild;
+        if (last && last.nodeType === 3) { last.nodeValue = last.nodeValue.replace(/\s+$/, ""); }
         var star = document.createElement("span");
         star.className = "req"; star.title = "必填"; star.textContent = "*";
         label.appendChild(star);
