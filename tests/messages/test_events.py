@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from tests.tasks.conftest import APPLY
+from workflow_app.db import unit_of_work
+from workflow_app.instances import audit
 from workflow_app.messages.models import MessageKind, UserMessage
 
 
@@ -58,12 +61,20 @@ def test_the_starter_hears_their_case_move_on_but_an_organization_reads_no_staff
     assert user("window_cc").display_name not in moved.body + moved.title
 
 
-def test_a_refused_change_leaves_no_message(flow, post, session):
-    _case, review = flow.to("review")
-    assert post("reviewer_cc", f"{review.id}/claim").status_code == 200
-    # 转办 to someone outside the task's pool is refused: no message either.
-    assert post("reviewer_cc", f"{review.id}/transfer", {"to": "window_cc"}).status_code == 422
-    assert "transfer" not in kinds(session, "window_cc")
+def test_a_message_commits_or_rolls_back_with_the_event_that_causes_it(flow, session):
+    case, review = flow.to("review")
+
+    def urge() -> None:
+        audit.record(session, case, action="urge", actor="applicant", task_id=review.id, task_name=review.title,
+                     details={"to": ["reviewer_cc"]})
+
+    with pytest.raises(RuntimeError), unit_of_work(session):
+        urge()
+        raise RuntimeError("the change fails after its event was recorded")
+    assert inbox_of(session, "reviewer_cc") == []
+    with unit_of_work(session):
+        urge()
+    assert kinds(session, "reviewer_cc") == ["urge"]
 
 
 def test_an_alert_reaches_the_supervisors_inbox(flow, session):
