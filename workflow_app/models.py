@@ -12,6 +12,7 @@ from workflow_app.definitions.models import ProcessDefinition
 from workflow_app.directory.models import Group, Region, RegionLevel, Role, User, user_groups
 from workflow_app.documents.models import Document
 from workflow_app.instances.models import AuditEvent, InstanceStatus, ProcessInstance
+from workflow_app.messages.models import MessageKind, UserMessage
 from workflow_app.notifications.models import Channel, OutboxMessage, OutboxStatus
 from workflow_app.numbering.models import NumberSequence
 from workflow_app.organizations.models import Organization, OrgStatus, OrgType, PartyOrgStatus
@@ -22,5 +23,5 @@ __all__ = [
     "Announcement", "Attachment", "CaseDeadline", "Document", "NumberSequence", "Submission",
     "Alert", "AlertKind", "AlertStatus", "AuditEvent", "Base", "Channel", "OutboxMessage", "OutboxStatus", "CalendarDay", "CalendarYear", "DayKind", "Group", "HumanTask", "InstanceStatus", "OrgStatus", "OrgType", "Organization",
     "PartyCoverageSnapshot", "PartyOrgStatus", "ProcessDefinition", "ProcessInstance", "Region", "RegionLevel", "Role", "TaskComment", "TaskCopy", "TaskStatus", "TaskUrge",
-    "User", "user_groups", "LoginAttempt", "SecurityEvent",
+    "User", "user_groups", "LoginAttempt", "SecurityEvent", "MessageKind", "UserMessage",
 ]

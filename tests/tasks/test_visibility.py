@@ -25,8 +25,9 @@ OPERATIONS = {
     "cc": WORKS,
     "comments": {role: 201 for role in SEES},
     "list_comments": SEES,
-    # Only the case's starter (the applicant) or an admin urges, though the applicant cannot see the task.
-    "urge": {"applicant": 200, "reviewer_cc": 403, "supervisor_cc": 403, "supervisor_prov": 403, "admin": 200},
+    # The case's starter (the applicant, though it cannot see the task), the supervisors who see the task
+    # (督办) or an admin urges.
+    "urge": {"applicant": 200, "reviewer_cc": 403, "supervisor_cc": 200, "supervisor_prov": 200, "admin": 200},
 }
 BODIES = {
     "complete": {"data": {"decision": "approve", "opinion": "同意报批"}},

@@ -13,6 +13,8 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from tests.tasks.conftest import approval, flow  # noqa: F401 - fixtures, registered by import
+
 CHROMIUM = os.environ.get("SOCORG_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 # As root, headless, and with a closed network: no sandbox, no background connections.
@@ -73,3 +75,17 @@ def log_in(page, base_url: str, username: str, password: str = "demo12345") -> N
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
+
+
+@pytest.fixture
+def far_overdue(request: pytest.FixtureRequest, session) -> list:
+    """Two 长春市 审核 tasks a month past due, found by one scan: 超期预警 and 超期上报 raised together."""
+    from datetime import timedelta
+
+    from workflow_app.alerts.service import EscalationService
+
+    cases = request.getfixturevalue("flow")
+    tasks = [cases.to("review")[1] for _ in range(2)]
+    EscalationService(session).scan(max(t.due_at for t in tasks) + timedelta(days=30))
+    session.commit()
+    return tasks

@@ -154,7 +154,7 @@ def alert_rows(kind: AlertKind, task: Any, alert_id: int, level: int, region_cod
     base = f"alert:{task.id}:{level}" if not task.cycle else f"alert:{task.id}:{task.cycle}:{level}"
     rows = [{
         "channel": Channel.EMAIL, "recipient": person.email, "subject": subject[:255], "body": body,
-        "payload": {"alert_id": alert_id, "to_user": person.username},
+        "payload": {"alert_id": alert_id, "task_id": task.id, "to_user": person.username},
         "dedupe_key": f"{base}:mail:{person.username}", "instance_id": task.instance_id,
     } for person in recipients]
     for url in webhook_urls:

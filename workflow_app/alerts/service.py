@@ -45,6 +45,7 @@ from workflow_app.definitions.models import ProcessDefinition
 from workflow_app.directory.models import Region, Role, User
 from workflow_app.errors import Conflict, NotFound
 from workflow_app.instances.models import AuditEvent
+from workflow_app.messages.events import add_alert_messages
 from workflow_app.notifications.models import OutboxMessage
 from workflow_app.tasks.models import OPEN_STATUSES, HumanTask
 from workflow_app.tasks.visibility import APPLICANT_GROUP, regions_below
@@ -215,6 +216,7 @@ class EscalationService:
             self.session.execute(
                 _insert(self.session)(OutboxMessage.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"]),
                 [{**m, "created_at": now, "next_attempt_at": now} for m in messages])
+            add_alert_messages(self.session, messages, now)  # the same alerts in each recipient's 消息
             result.messages += len(messages)
 
     @staticmethod

@@ -40,6 +40,7 @@ def blueprints() -> list:
     from workflow_app.documents import api as documents_api
     from workflow_app.instances import api as instances_api
     from workflow_app.instances import migration_api
+    from workflow_app.messages import api as messages_api
     from workflow_app.notifications import api as outbox_api
     from workflow_app.organizations import api as organizations_api
     from workflow_app.reports import api as reports_api
@@ -49,7 +50,7 @@ def blueprints() -> list:
     return [health.blp, auth_api.blp, definitions_api.blp, instances_api.blp, casefile_api.blp, tasks_api.blp,
             task_batches_api.blp, alerts_api.blp, calendar_api.blp, outbox_api.blp,
             organizations_api.blp, documents_api.blp, announcements_api.blp, attachments_api.blp,
-            reports_api.blp, migration_api.blp]
+            reports_api.blp, migration_api.blp, messages_api.blp]
 
 
 def init_app(app: Flask) -> None:

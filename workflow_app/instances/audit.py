@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow_app.instances.models import AuditEvent
+from workflow_app.messages import events
 
 # How each audit action reads in the history (审批记录), on pages and in the archive.
 ACTION_LABELS = {
@@ -40,6 +41,7 @@ def record(session: Session, instance_id: str, *, action: str, actor: str | None
     event = AuditEvent(instance_id=instance_id, action=action, actor=actor, task_id=task_id,
                        task_name=task_name, opinion=opinion, details=details or {})
     session.add(event)
+    events.from_audit(session, event)  # the in-app 消息 it causes, in the same transaction
     return event
 
 

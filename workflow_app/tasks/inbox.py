@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Integer, Select, String, bindparam, or_, s
 
 from workflow_app.directory.models import User
 from workflow_app.instances.models import ProcessInstance
+from workflow_app.organizations.models import Organization
 from workflow_app.tasks.models import OPEN_STATUSES, HumanTask, TaskStatus
 from workflow_app.tasks.visibility import (
     Viewer,
@@ -118,7 +119,8 @@ def parameters(query: InboxQuery, now: datetime) -> dict[str, Any]:
 
 
 def filters(shape: Shape) -> list[ColumnElement[bool]]:
-    """The query's conditions besides the tab: status, overdue, process, text."""
+    """The query's conditions besides the tab: status, overdue, process, text (the task's title, business key,
+    or its organization's name or 统一社会信用代码)."""
     where = []
     status = status_condition(shape.status, shape.scope)
     if status is not None:
@@ -129,7 +131,11 @@ def filters(shape: Shape) -> list[ColumnElement[bool]]:
         where.append(HumanTask.process_key == bindparam("process_key", type_=String))
     if shape.text:
         text = bindparam("text", type_=String)
-        where.append(or_(HumanTask.title.ilike(text, escape="/"), HumanTask.business_key.ilike(text, escape="/")))
+        # The case's organization by its name or 统一社会信用代码 (a small table, read through its own rows).
+        organization = select(Organization.id).where(or_(Organization.name.ilike(text, escape="/"),
+                                                         Organization.uscc.ilike(text, escape="/")))
+        where.append(or_(HumanTask.title.ilike(text, escape="/"), HumanTask.business_key.ilike(text, escape="/"),
+                         HumanTask.organization_id.in_(organization)))
     return where
 
 

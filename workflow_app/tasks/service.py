@@ -11,7 +11,8 @@ Who may do what (the SQL rules are in :mod:`workflow_app.tasks.visibility`):
 - 委派: the delegate completes for the delegator: their data and opinion go to the audit trail and
   the task comes back to the delegator, who completes it for real (or the delegate declines by
   releasing it). 转办 hands the task over for good, to someone of its pool;
-- 撤回 is for whoever completed the step; 催办 for the case's starter (once an hour per task).
+- 撤回 is for whoever completed the step; 催办 for the case's starter and the supervisors who see the
+  task (once an hour per task).
 
 Engine-touching operations (complete, return, withdraw) go through
 :class:`~workflow_app.instances.service.InstanceService`, which re-checks the caller inside its
@@ -257,7 +258,7 @@ class TaskService(TaskRules):
         return CopyResult(self.view(row), sorted(already | {u.username for u in targets}))
 
     def urge(self, user: User, task_id: str, message: str | None = None) -> UrgeResult:
-        """催办: the case's starter reminds whoever holds the task (or its pool); once an hour per task."""
+        """催办: the case's starter (or a supervisor) reminds whoever holds the task (or its pool); once an hour per task."""
         found = self.session.execute(
             select(HumanTask, ProcessInstance.started_by).join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
             .where(HumanTask.id == self.checked_id(task_id),
@@ -265,8 +266,8 @@ class TaskService(TaskRules):
         ).first()
         if found is None:
             raise TaskNotFound(f"no task {task_id}")
-        if user.role is not Role.ADMIN and found.started_by != user.username:
-            raise NotActionable("only the person who started the case can urge (催办) its tasks")
+        if user.role not in (Role.ADMIN, Role.SUPERVISOR) and found.started_by != user.username:  # 督办 too
+            raise NotActionable("only the person who started the case (or a supervisor) can urge (催办) its tasks")
         with unit_of_work(self.session):
             row, instance = self.instances.lock_task(task_id)
             if not row.status.is_open:

@@ -31,6 +31,7 @@ def _blueprints() -> list:
         designer_versions,
         home,
         inbox,
+        messages,
         organizations,
         public,
         studio,
@@ -41,7 +42,7 @@ def _blueprints() -> list:
 
     return [auth_views.bp, home.bp, vendor.bp, designer.bp, designer_versions.bp, designer_dmn.bp,
             designer_try.bp, studio.bp, admin.bp, inbox.bp, batch.bp, task_page.bp, cases.bp,
-            case_actions.bp, supervisor.bp, attachment_views.bp, organizations.bp, public.bp]
+            case_actions.bp, supervisor.bp, attachment_views.bp, organizations.bp, public.bp, messages.bp]
 
 
 def init_app(app: Flask) -> None:
@@ -68,9 +69,12 @@ def init_app(app: Flask) -> None:
 
 def _template_context() -> dict[str, Any]:
     from workflow_app.web.labels import group_label, role_label
+    from workflow_app.web.nav_counts import open_alerts, unread_messages
     from workflow_app.web.session import current_web_user
 
-    return {"current_user": current_web_user(), "role_label": role_label, "group_label": group_label}
+    # The nav's counts are functions: only a page that shows the nav runs their (indexed) queries.
+    return {"current_user": current_web_user(), "role_label": role_label, "group_label": group_label,
+            "unread_messages": unread_messages, "open_alerts": open_alerts}
 
 
 def _local_time(moment: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -11,6 +11,7 @@ from workflow_app import db
 from workflow_app.directory.models import Role
 from workflow_app.instances import disclosure
 from workflow_app.services import definition_service
+from workflow_app.tasks import returns
 from workflow_app.tasks.inbox import InboxQuery
 from workflow_app.tasks.service import task_service
 from workflow_app.web.case_context import TASK_STATUS, calendar, people, region_names, time_left
@@ -66,8 +67,10 @@ def index() -> ResponseReturnValue:
     tab_counts = {"todo": counts["mine"] + counts["group"], "done": counts["done"], "cc": counts["cc"]}
     tasks = [view.task for view in disclosure.task_views(db.session(), user, result.items)]
     work_calendar = calendar()
+    sent_back = returns.reopened_by(db.session(), tasks)
     rows = [{"task": t, "left": time_left(t.due_at, work_calendar) if t.status.is_open else None,
-             "status": TASK_STATUS.get(t.status, t.status.value)} for t in tasks]
+             "status": TASK_STATUS.get(t.status, t.status.value), "sent_back": returns.LABELS.get(sent_back.get(t.id, ""))}
+            for t in tasks]
     last_page = max((result.total + PER_PAGE - 1) // PER_PAGE, 1)
     return render_template(
         "inbox/index.html", tab=tab, tabs=TAB_LABELS, tab_counts=tab_counts, overdue_count=counts["overdue"],

@@ -46,7 +46,8 @@ def chinese(message: str, status: int = 400, patterns: list | None = None) -> st
 
 
 # Refusals pages meet, by error code, where the service's message is English.
-BY_CODE = {"alert_not_open": "该预警已确认过（或已随任务办结而关闭）"}
+BY_CODE = {"alert_not_open": "该预警已确认过（或已随任务办结而关闭）",
+           "urge_rate_limited": "该任务一小时内已催办过，请稍后再催办"}
 
 
 def for_page(exc: DomainError) -> str:

@@ -24,6 +24,7 @@ from workflow_app.directory.models import Role, User
 from workflow_app.errors import Conflict, DomainError, InvalidInput
 from workflow_app.instances import disclosure
 from workflow_app.instances.models import AuditEvent, InstanceStatus, ProcessInstance
+from workflow_app.tasks import returns
 from workflow_app.tasks.errors import UrgeTooSoon
 from workflow_app.tasks.models import OPEN_STATUSES, HumanTask, TaskStatus
 from workflow_app.tasks.schemas import (
@@ -36,6 +37,7 @@ from workflow_app.tasks.schemas import (
     WithdrawSchema,
 )
 from workflow_app.tasks.service import task_service
+from workflow_app.tasks.submit_label import submit_label
 from workflow_app.tasks.views import TaskDetail
 from workflow_app.tasks.visibility import APPLICANT_GROUP
 from workflow_app.web import schema_form
@@ -375,6 +377,7 @@ def _page(detail: TaskDetail, *, shown: dict[str, Any] | None = None, opinion: s
     general = (general or []) + [f"{k}：{schema_form.chinese(m)}" if k != "data" else schema_form.chinese(m)
                                  for k, ms in form_errors.items() if k not in known for m in ms]
     comments = task_service().comments(user, task.id, 1, 200).items
+    reopening = returns.last_reopening(case.events, task)
     return render_template(
         "inbox/task.html", detail=detail, task=task, case=case, fields=fields, general=general,
         actions=set(detail.actions), editable="complete" in detail.actions,
@@ -389,4 +392,6 @@ def _page(detail: TaskDetail, *, shown: dict[str, Any] | None = None, opinion: s
         op=op, op_values=op_values or {}, op_errors=op_errors or {}, as_text=as_text,
         submissions=[v for v in submission_views(user, task.instance_id) if v.submission.task_id != task.id],
         case_files=attachment_service().of_case(user, task.instance_id),
+        sent_back=None if reopening is None else case.history[reopening],
+        submit_label=submit_label(detail.form, task.title, detail.instance.definition.task_meta.get(task.name)),
     ), status
