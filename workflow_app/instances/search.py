@@ -9,6 +9,7 @@ three always agree on what a filter means. Visibility is not part of it: :class:
 - ``region``: the case's region and every region below it.
 - ``started_from`` / ``started_to``: local (Asia/Shanghai) calendar days, both ends included.
 - ``overdue``: running, clock not paused, past its statutory due time.
+- ``task_overdue``: holds an open task past the task's due time (the 监督看板's overdue tasks; the alerts).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from workflow_app import clock
 from workflow_app.directory.models import Region
 from workflow_app.instances.models import InstanceStatus, ProcessInstance
 from workflow_app.organizations.models import Organization
+from workflow_app.tasks.models import OPEN_STATUSES, HumanTask
 
 EXPORT_LIMIT = 10_000  # rows in one workbook; a wider export asks the user to narrow the filter
 
@@ -39,6 +41,7 @@ class CaseFilter:
     started_from: date | None = None
     started_to: date | None = None
     overdue: bool = False
+    task_overdue: bool = False
 
 
 def like_pattern(text: str) -> str:
@@ -79,4 +82,7 @@ def conditions(found: CaseFilter, username: str) -> list[ColumnElement[bool]]:
     if found.overdue:
         where.extend([ProcessInstance.status == InstanceStatus.RUNNING, ProcessInstance.clock_paused.is_(False),
                       ProcessInstance.due_at < clock.now()])
+    if found.task_overdue:
+        where.append(ProcessInstance.id.in_(select(HumanTask.instance_id).where(
+            HumanTask.status.in_(OPEN_STATUSES), HumanTask.due_at < clock.now())))
     return where
