@@ -94,6 +94,12 @@ def test_each_overdue_number_opens_the_cases_holding_those_tasks(history, web):
         page = web.get("/supervisor/dashboard").get_data(as_text=True)
         charts = _charts(page)
         assert charts["overdueRegion"]["links"], "nothing overdue to drill into"
+        # the province's own tasks, then each city with its counties: the numbers add up to the whole
+        assert "吉林省本级" in charts["overdueRegion"]["labels"] or all(
+            "region_only" not in link for link in charts["overdueRegion"]["links"])
+        assert sum(charts["overdueRegion"]["values"]) == len(_overdue_tasks_below("220000"))
+        cities = set(db.session().scalars(select(Region.name).where(Region.parent_code == "220000")))
+        assert set(charts["overdueRegion"]["labels"]) <= cities | {"吉林省本级"}
         for chart in ("overdueRegion", "overdueProcess"):
             for link in charts[chart]["links"]:
                 assert f'href="{link.replace("&", "&amp;")}"' in page  # the table's number is the same link
@@ -101,8 +107,10 @@ def test_each_overdue_number_opens_the_cases_holding_those_tasks(history, web):
                 shown = set(re.findall(r'<tr data-case="([^"]+)"', listed))
                 assert "task_overdue" in link and shown, link
                 query = parse_qs(urlsplit(link).query)
-                holding = {t.instance_id for t in _overdue_tasks_below(query["region"][0])
-                           if t.process_key == query.get("process_key", [t.process_key])[0]}
+                region = query["region"][0]
+                holding = {t.instance_id for t in _overdue_tasks_below(region)
+                           if t.process_key == query.get("process_key", [t.process_key])[0]
+                           and ("region_only" not in query or t.region_code == region)}
                 assert shown == holding, link
 
 

@@ -6,7 +6,7 @@ three always agree on what a filter means. Visibility is not part of it: :class:
 
 - ``q``: a keyword matched against the business key (part of it), the organization's name (part of it) and
   its 统一社会信用代码 (part of it, case-insensitive); ``%`` and ``_`` are matched literally.
-- ``region``: the case's region and every region below it.
+- ``region``: the case's region and every region below it (``region_only``: that region alone).
 - ``started_from`` / ``started_to``: local (Asia/Shanghai) calendar days, both ends included.
 - ``overdue``: running, clock not paused, past its statutory due time.
 - ``task_overdue``: holds an open task past the task's due time (the 监督看板's overdue tasks; the alerts).
@@ -38,6 +38,7 @@ class CaseFilter:
     mine: bool = False
     q: str | None = None
     region: str | None = None
+    region_only: bool = False
     started_from: date | None = None
     started_to: date | None = None
     overdue: bool = False
@@ -71,7 +72,9 @@ def conditions(found: CaseFilter, username: str) -> list[ColumnElement[bool]]:
             Organization.name.ilike(pattern, escape="/"), Organization.uscc.ilike(pattern, escape="/")))
         where.append(or_(ProcessInstance.business_key.ilike(pattern, escape="/"),
                          ProcessInstance.organization_id.in_(organizations)))
-    if found.region:
+    if found.region and found.region_only:
+        where.append(ProcessInstance.region_code == found.region)
+    elif found.region:
         below = select(Region.code).where(Region.path.like(
             select(Region.path).where(Region.code == found.region).scalar_subquery() + "%"))
         where.append(ProcessInstance.region_code.in_(below))

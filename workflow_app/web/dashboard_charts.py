@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import url_for
 
-from workflow_app.reports.service import Bar, Dashboard
+from workflow_app.reports.service import OWN, Bar, Dashboard
 
 
 def _percent(value: float | None) -> float | None:
@@ -18,7 +18,10 @@ def _percent(value: float | None) -> float | None:
 
 
 def overdue_region_link(bar: Bar) -> str:
-    """The cases of the region (and below) holding an open task past its due time."""
+    """The cases of the region and below (of the region alone for its 本级 row) holding an open task past its
+    due time."""
+    if bar.key.endswith(OWN):
+        return url_for("web_cases.index", region=bar.key.removesuffix(OWN), region_only=1, task_overdue=1)
     return url_for("web_cases.index", region=bar.key, task_overdue=1)
 
 
