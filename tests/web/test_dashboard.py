@@ -59,7 +59,8 @@ def test_period_parsing_defaults_and_refusals():
     assert parse_period("2026-01", "2026-02", date(2026, 3, 5)).months()[1][0] == "2026-02"
     assert parse_period("", "2026-06", date(2026, 3, 5)) == Period("2025-07", "2026-06")
     for first, last, message in [("2026-13", "", "起始月份"), ("2026-05", "2026-01", "不能晚于"),
-                                 ("2020-01", "2026-01", "最长 36 个月"), ("abc", "", "形如 2026-01")]:
+                                 ("2020-01", "2026-01", "最长 36 个月"), ("abc", "", "形如 2026-01"),
+                                 ("2026-01", "2026-02x", "截止月份")]:
         with pytest.raises(PeriodError, match=message):
             parse_period(first, last, date(2026, 3, 5))
 
@@ -203,5 +204,6 @@ def test_browser_dashboard_draws_each_chart_and_a_bar_opens_its_cases(page, live
         assert "process_key=" in page.url and page.locator("tr[data-case]").count() >= 1
         page.goto(f"{live_server}/supervisor/dashboard")
         page.wait_for_function("window.socorgCharts && window.socorgCharts['chart-party']")
+        page.wait_for_timeout(1500)  # the charts' entry animation, for the screenshot
     finally:
         clock.set_global(None)

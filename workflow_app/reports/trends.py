@@ -92,8 +92,8 @@ def parse_period(first: str | None, last: str | None, today: date | None = None)
     default = default_period(today)
     if not first and not last:
         return default
-    end = _month(last.strip()[:7], "截止月份") if last else default.last
-    start = _month(first.strip()[:7], "起始月份") if first else None
+    end = _month(last.strip(), "截止月份") if last else default.last
+    start = _month(first.strip(), "起始月份") if first else None
     if start is None:
         year, month = int(end[:4]), int(end[5:]) - (DEFAULT_MONTHS - 1)
         while month < 1:
