@@ -6,9 +6,10 @@ three always agree on what a filter means. Visibility is not part of it: :class:
 
 - ``q``: a keyword matched against the business key (part of it), the organization's name (part of it) and
   its 统一社会信用代码 (part of it, case-insensitive); ``%`` and ``_`` are matched literally.
-- ``region``: the case's region and every region below it.
+- ``region``: the case's region and every region below it (``region_only``: that region alone).
 - ``started_from`` / ``started_to``: local (Asia/Shanghai) calendar days, both ends included.
 - ``overdue``: running, clock not paused, past its statutory due time.
+- ``task_overdue``: holds an open task past the task's due time (the 监督看板's overdue tasks; the alerts).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from workflow_app import clock
 from workflow_app.directory.models import Region
 from workflow_app.instances.models import InstanceStatus, ProcessInstance
 from workflow_app.organizations.models import Organization
+from workflow_app.tasks.models import OPEN_STATUSES, HumanTask
 
 EXPORT_LIMIT = 10_000  # rows in one workbook; a wider export asks the user to narrow the filter
 
@@ -36,9 +38,11 @@ class CaseFilter:
     mine: bool = False
     q: str | None = None
     region: str | None = None
+    region_only: bool = False
     started_from: date | None = None
     started_to: date | None = None
     overdue: bool = False
+    task_overdue: bool = False
 
 
 def like_pattern(text: str) -> str:
@@ -68,7 +72,9 @@ def conditions(found: CaseFilter, username: str) -> list[ColumnElement[bool]]:
             Organization.name.ilike(pattern, escape="/"), Organization.uscc.ilike(pattern, escape="/")))
         where.append(or_(ProcessInstance.business_key.ilike(pattern, escape="/"),
                          ProcessInstance.organization_id.in_(organizations)))
-    if found.region:
+    if found.region and found.region_only:
+        where.append(ProcessInstance.region_code == found.region)
+    elif found.region:
         below = select(Region.code).where(Region.path.like(
             select(Region.path).where(Region.code == found.region).scalar_subquery() + "%"))
         where.append(ProcessInstance.region_code.in_(below))
@@ -79,4 +85,7 @@ def conditions(found: CaseFilter, username: str) -> list[ColumnElement[bool]]:
     if found.overdue:
         where.extend([ProcessInstance.status == InstanceStatus.RUNNING, ProcessInstance.clock_paused.is_(False),
                       ProcessInstance.due_at < clock.now()])
+    if found.task_overdue:
+        where.append(ProcessInstance.id.in_(select(HumanTask.instance_id).where(
+            HumanTask.status.in_(OPEN_STATUSES), HumanTask.due_at < clock.now())))
     return where

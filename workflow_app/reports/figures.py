@@ -22,12 +22,13 @@ from sqlalchemy import ColumnElement, cast, func, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
-from workflow_app.instances.models import AuditEvent, InstanceStatus, ProcessInstance
+from workflow_app.instances.models import InstanceStatus, ProcessInstance
 from workflow_app.organizations.export import SITUATION_LABELS
 from workflow_app.organizations.models import Organization, OrgStatus, PartyOrgStatus
 from workflow_app.organizations.service import flag_is_true
 from workflow_app.reports.models import PartyCoverageSnapshot
 from workflow_app.reports.scope import Scope
+from workflow_app.reports.trends import decided_registrations, workdays_of
 
 PROVINCE_CODE = "220000"
 TREND_MONTHS = 12
@@ -234,17 +235,14 @@ class FiguresService:
 
     def registration_time(self, scope: Scope) -> RegistrationTime:
         """The statutory clock's working days of each decided registration (its last ``clock_stop``)."""
-        last_stop = select(func.max(AuditEvent.id)).join(ProcessInstance, ProcessInstance.id == AuditEvent.instance_id) \
-            .where(AuditEvent.action == "clock_stop", ProcessInstance.process_key == "registration",
-                   scope.covers(ProcessInstance.region_code)).group_by(AuditEvent.instance_id)
         used: list[int] = []
         within = 0
-        for details in self.session.scalars(select(AuditEvent.details).where(AuditEvent.id.in_(last_stop))):
-            days, limit = details.get("used_workdays"), details.get("limit_workdays")
-            if not isinstance(days, int):
+        for _at, details in decided_registrations(self.session, scope):
+            counted = workdays_of(details)
+            if counted is None:
                 continue
-            used.append(days)
-            within += isinstance(limit, int) and days <= limit
+            used.append(counted[0])
+            within += counted[1]
         return RegistrationTime(
             decided=len(used), mean_workdays=round(sum(used) / len(used), 1) if used else None,
             median_workdays=float(median(used)) if used else None, max_workdays=max(used) if used else None,

@@ -35,8 +35,10 @@ def case_filter(regions: list[Region]) -> tuple[CaseFilter, dict[str, str]]:
         process_key=query_text("process_key", 64), q=query_text("q", 100),
         status=status if status in {s.value for s in InstanceStatus} else None,
         region=region if region in {r.code for r in regions} else None,
+        region_only=request.args.get("region_only") == "1",
         started_from=_day("started_from", errors), started_to=_day("started_to", errors),
-        overdue=request.args.get("overdue") == "1", mine=request.args.get("mine") == "1")
+        overdue=request.args.get("overdue") == "1",
+        task_overdue=request.args.get("task_overdue") == "1", mine=request.args.get("mine") == "1")
     if found.started_from and found.started_to and found.started_from > found.started_to:
         errors["started_to"] = "发起日期（止）不能早于发起日期（起）"
     return found, errors
@@ -46,5 +48,5 @@ def filter_args(found: CaseFilter) -> dict[str, str]:
     """The filters as query-string arguments."""
     args = {name: str(value) for name, value in vars(found).items()
             if value not in (None, False, "") and not isinstance(value, bool)}
-    args.update({name: "1" for name in ("mine", "overdue") if getattr(found, name)})
+    args.update({name: "1" for name in ("mine", "overdue", "task_overdue", "region_only") if getattr(found, name)})
     return args

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from workflow_app import db
 from workflow_app.alerts.board import AlertBoard
 from workflow_app.directory.models import Role
-from workflow_app.reports.service import ReportService
+from workflow_app.reports.service import Dashboard, ReportService
+from workflow_app.reports.tables import workbook
+from workflow_app.reports.trends import PeriodError, parse_period
 from workflow_app.web.case_context import people, region_names
+from workflow_app.web.dashboard_charts import chart_data, overdue_process_link, overdue_region_link
+from workflow_app.web.downloads import xlsx_response
 from workflow_app.web.session import current_web_user, login_required
 
 bp = Blueprint("web_supervisor", __name__, url_prefix="/supervisor")
@@ -63,11 +69,34 @@ def urge(alert_id: int) -> ResponseReturnValue:
     return redirect(url_for("web_supervisor.alerts", status=request.args.get("status", "open")), 303)
 
 
+def _dashboard_query() -> tuple[Dashboard, str | None]:
+    """The dashboard of ``?region=&from=&to=`` and the message for a malformed period (then the default)."""
+    error = None
+    try:
+        period = parse_period(request.args.get("from", "")[:10], request.args.get("to", "")[:10])
+    except PeriodError as exc:
+        error, period = str(exc), None
+    region = request.args.get("region", "")[:12] or None
+    return ReportService(db.session()).dashboard(current_web_user(), region, period), error
+
+
 @bp.get("/dashboard")
 @login_required(Role.SUPERVISOR)
 def dashboard() -> ResponseReturnValue:
     """Overdue tasks, on-time rate, party coverage, cleanup progress and registration time of a region
-    the supervisor oversees (``?region=``, default their own)."""
-    region = request.args.get("region", "")[:12] or None
-    return render_template("supervisor/dashboard.html",
-                           data=ReportService(db.session()).dashboard(current_web_user(), region))
+    the supervisor oversees (``?region=``, default their own) over a period of months (``?from=&to=``)."""
+    data, error = _dashboard_query()
+    return render_template("supervisor/dashboard.html", data=data, period_error=error, charts=chart_data(data),
+                           region_link=overdue_region_link,
+                           process_link=functools.partial(overdue_process_link, data))
+
+
+@bp.get("/dashboard/export.xlsx")
+@login_required(Role.SUPERVISOR)
+def dashboard_export() -> ResponseReturnValue:
+    """Every table of the dashboard as one workbook (a sheet per table), for the same region and period."""
+    data, error = _dashboard_query()
+    if error:
+        flash(error, "error")
+        return redirect(url_for("web_supervisor.dashboard", region=data.scope.code))
+    return xlsx_response(workbook(data), f"dashboard-{data.scope.code}", f"监督看板-{data.scope.name}")

@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 bp = Blueprint("vendor", __name__)
 
 # Only these folders of node_modules are served: never the whole tree.
-ALLOWED = {"bpmn-js": Path("bpmn-js") / "dist"}
+ALLOWED = {"bpmn-js": Path("bpmn-js") / "dist", "echarts": Path("echarts") / "dist"}
 ALLOWED["dmn-js"] = Path("dmn-js") / "dist"  # the decision-table editor (web/designer_dmn.py)
 
 
