@@ -129,9 +129,11 @@ class InstanceService:
 
     def complete_task(self, task_id: str, data: Mapping[str, Any], *, actor: str,
                       opinion: str | None = None, guard: TaskGuard | None = None,
-                      instance_id: str | None = None) -> Advance:
+                      instance_id: str | None = None,
+                      then: Callable[[Advance], None] | None = None) -> Advance:
         """Complete a ready human task with ``data`` and run the case to its next wait (``instance_id``:
-        the task's case, when the caller already read it)."""
+        the task's case, when the caller already read it; ``then``: a read of what the caller will show,
+        run inside the transaction so it needs none of its own)."""
         data = dict(data)
         _check_variables(data)
         with unit_of_work(self.session):
@@ -155,7 +157,10 @@ class InstanceService:
                 raise TaskNotFound(f"no task {task_id} in this case") from exc
             except EngineError as exc:
                 error = exc
-            return self._save(instance, workflow, actor=actor, error=error)
+            advance = self._save(instance, workflow, actor=actor, error=error)
+            if then is not None:
+                then(advance)
+            return advance
 
     def return_task(self, task_id: str, *, actor: str, opinion: str, to_task: str | None = None,
                     guard: TaskGuard | None = None) -> Advance:
