@@ -11,7 +11,8 @@ from __future__ import annotations
 import contextvars
 import copy
 import json
-from collections.abc import Callable, Iterator, Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -22,7 +23,6 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
-from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import StandardLoopTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG  # the Spiff config (SPIFF_CONFIG), not bpmn's
@@ -31,6 +31,15 @@ from SpiffWorkflow.util.task import TaskState
 from workflow_app import clock
 from workflow_app.engine.parsing import human_task_meta
 from workflow_app.engine.sandbox import SandboxedEnvironment
+from workflow_app.engine.tree import (
+    PRUNED_STEPS,
+    ancestors,
+    descendants,
+    forget_survey,
+    prune,
+    take_survey,
+    tree_depth,
+)
 
 ServiceCaller = Callable[[str, dict[str, Any]], Any]
 
@@ -104,7 +113,7 @@ class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
         dct = WorkflowConverter.to_dict(self, workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
-        pruned = getattr(workflow, _PRUNED_STEPS, None)
+        pruned = getattr(workflow, PRUNED_STEPS, None)
         if pruned:
             dct["pruned_steps"] = pruned
         return dct
@@ -118,7 +127,7 @@ class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
-        setattr(workflow, _PRUNED_STEPS, dct.get("pruned_steps") or {})
+        setattr(workflow, PRUNED_STEPS, dct.get("pruned_steps") or {})
         return workflow
 
 
@@ -141,10 +150,20 @@ _DUMP_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLA
 
 
 def _dumps(dct: dict[str, Any]) -> str:
-    return orjson.dumps(dct, default=_encode_default, option=_DUMP_OPTIONS).decode()
+    try:
+        return orjson.dumps(dct, default=_encode_default, option=_DUMP_OPTIONS).decode()
+    except orjson.JSONEncodeError:  # what only json writes (an int past 64 bits) or what both refuse
+        return json.dumps(dct, cls=_serializer._encoder_cls)
+
+
+# orjson reads an integer past 64 bits as a float: a text that may hold one (19 digits in a row — or
+# such a string, a bank account number say) is read by json instead.
+_LONG_NUMBER = re.compile(r"\d{19}")
 
 
 def _loads(text: str) -> Any:
+    if _LONG_NUMBER.search(text):
+        return json.loads(text, cls=_serializer.json_decoder_cls)
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:  # json.dumps wrote NaN/Infinity for such floats; orjson refuses them
@@ -211,16 +230,6 @@ class CompiledDefinition:
     subprocess_specs: dict[str, Any]
 
 
-@dataclass
-class Survey:
-    """What one walk of the task tree finds (see :func:`_survey`)."""
-
-    ready: list[Any]  # the READY human tasks (Spiff tasks), in Spiff's own walk order
-    completed: bool  # no task of the case (or a process it called) is unfinished
-    depth: int  # how deep the deepest unfinished task sits (-1: none)
-    dead: list[Any]  # finished branches hanging off a live path, not needed to go on or back
-
-
 @dataclass(frozen=True)
 class Saved:
     """A workflow saved after a step: its state, and what the service layer mirrors of it."""
@@ -285,7 +294,7 @@ class Engine:
 
     def run(self, workflow: BpmnWorkflow) -> None:
         """Run every task that needs no person or timer, up to the next wait."""
-        _forget_survey(workflow)
+        forget_survey(workflow)
         self._run(workflow.do_engine_steps)
         _check_depth(workflow)
 
@@ -307,8 +316,8 @@ class Engine:
     def save(cls, workflow: BpmnWorkflow) -> Saved:
         """After a step: one walk of the tree finds the ready human tasks, whether the case is done and
         the finished branches to drop (:func:`_prune`); then the state is serialized once."""
-        survey = _take_survey(workflow)
-        pruned = _prune(workflow, survey.dead)
+        survey = take_survey(workflow)
+        pruned = prune(workflow, survey.dead)
         ready = [_ready_task(task) for task in survey.ready]
         return Saved(cls.dump(workflow), ready, cls.next_timer_at(workflow), survey.completed, pruned)
 
@@ -318,7 +327,7 @@ class Engine:
         if task.state != TaskState.READY:
             # Spiff would mark a CANCELLED task COMPLETED if asked: never let it.
             raise TaskNotReady(f"task {task_id} is {TaskState.get_name(task.state).lower()}, not ready")
-        _forget_survey(workflow)
+        forget_survey(workflow)
         task.set_data(**dict(data))
         self._run(task.run)
         self._run(workflow.do_engine_steps)
@@ -326,14 +335,14 @@ class Engine:
 
     def fire_timers(self, workflow: BpmnWorkflow) -> None:
         """Fire every timer that is due by the application clock and run on."""
-        _forget_survey(workflow)
+        forget_survey(workflow)
         self._run(workflow.refresh_timers)
         self._run(workflow.do_engine_steps)
         _check_depth(workflow)
 
     def retry(self, workflow: BpmnWorkflow) -> None:
         """Run the failed tasks again (after an admin fixed the cause)."""
-        _forget_survey(workflow)
+        forget_survey(workflow)
         for task in workflow.get_tasks(state=TaskState.ERROR, max_depth=_UNLIMITED):
             task._set_state(TaskState.READY)
         self._run(workflow.do_engine_steps)
@@ -343,7 +352,7 @@ class Engine:
     def cancel(workflow: BpmnWorkflow) -> None:
         """Cancel every unfinished task of the workflow."""
         workflow.cancel()
-        _forget_survey(workflow)
+        forget_survey(workflow)
 
     # -- going back (退回 return, 撤回 withdraw) --------------------------------------------------
 
@@ -351,7 +360,7 @@ class Engine:
     def earlier_human_tasks(cls, workflow: BpmnWorkflow, task_id: str) -> list[str]:
         """Completed human tasks on the path that led to ``task_id``, nearest first: where it may go back to."""
         task = cls._human_task(workflow, task_id)
-        return [str(t.id) for t in _ancestors(workflow, task)
+        return [str(t.id) for t in ancestors(workflow, task)
                 if getattr(t.task_spec, "manual", False) and t.state == TaskState.COMPLETED]
 
     @classmethod
@@ -360,7 +369,7 @@ class Engine:
         Predicted tasks (future, likely, maybe) are not reached yet and left out."""
         task = cls._human_task(workflow, task_id)
         unreached = TaskState.PREDICTED_MASK | TaskState.FUTURE
-        return {str(t.id): TaskState.get_name(t.state).lower() for t in _descendants(workflow, task)
+        return {str(t.id): TaskState.get_name(t.state).lower() for t in descendants(workflow, task)
                 if t is not task and getattr(t.task_spec, "manual", False) and not t.has_state(unreached)}
 
     def reset_to(self, workflow: BpmnWorkflow, task_id: str) -> list[str]:
@@ -371,7 +380,7 @@ class Engine:
             raise TaskNotReady(f"task {task_id} is {TaskState.get_name(task.state).lower()}, not completed")
         # Keep what the person entered, so the form reopens filled in (Spiff would take the parent's data).
         removed = workflow.reset_from_task_id(task.id, data=copy.deepcopy(task.data))
-        _forget_survey(workflow)
+        forget_survey(workflow)
         # Spiff 3.2 leaves dropped timer/event tasks registered with the event manager; the next
         # refresh_timers would then update a task without a parent and fail.
         for gone in removed:
@@ -383,13 +392,13 @@ class Engine:
     @staticmethod
     def ready_human_tasks(workflow: BpmnWorkflow) -> list[ReadyTask]:
         """The READY user and manual tasks, subprocesses included."""
-        return [_ready_task(task) for task in _take_survey(workflow).ready]
+        return [_ready_task(task) for task in take_survey(workflow).ready]
 
     @staticmethod
     def is_completed(workflow: BpmnWorkflow) -> bool:
         """True when the workflow has reached its end: no task of it (or of a process it called) is unfinished.
         Spiff's own ``is_completed`` stops looking at depth 1000 and would say True for a deep loop."""
-        return _take_survey(workflow).completed
+        return take_survey(workflow).completed
 
     @staticmethod
     def next_timer_at(workflow: BpmnWorkflow) -> datetime | None:
@@ -424,7 +433,7 @@ class Engine:
         names = {TaskState.ERROR: "error", TaskState.READY: "ready", TaskState.STARTED: "ready",
                  TaskState.WAITING: "waiting", TaskState.COMPLETED: "completed", TaskState.CANCELLED: "cancelled"}
         # Steps whose every pass was pruned still show as passed (completed or cancelled).
-        states: dict[str, str] = dict(getattr(workflow, _PRUNED_STEPS, None) or {})
+        states: dict[str, str] = dict(getattr(workflow, PRUNED_STEPS, None) or {})
         for task in workflow.get_tasks(max_depth=_UNLIMITED):
             bpmn_id, state = getattr(task.task_spec, "bpmn_id", None), names.get(task.state)
             if bpmn_id and state and rank[state] > rank.get(states.get(bpmn_id, ""), 0):
@@ -462,27 +471,6 @@ class Engine:
             raise _engine_error(exc) from exc
 
 
-def _ancestors(workflow: BpmnWorkflow, task: Any) -> Iterator[Any]:
-    """The tasks above ``task``, nearest first, climbing out of called processes into their callers."""
-    node = task
-    while node is not None:
-        parent = node.parent
-        if parent is None and node.workflow.parent_task_id is not None:
-            parent = workflow.get_task_from_id(node.workflow.parent_task_id)
-        node = parent
-        if node is not None:
-            yield node
-
-
-def _descendants(workflow: BpmnWorkflow, task: Any) -> Iterator[Any]:
-    """``task`` and every task below it, descending into the processes it called."""
-    for node in task:
-        yield node
-        subprocess = workflow.subprocesses.get(node.id)
-        if subprocess is not None:
-            yield from _descendants(workflow, subprocess.task_tree)
-
-
 def _ready_task(task: Any) -> ReadyTask:
     meta = human_task_meta(task.task_spec)
     return ReadyTask(id=str(task.id), name=task.task_spec.bpmn_id, title=meta["title"], lane=meta["lane"],
@@ -490,115 +478,10 @@ def _ready_task(task: Any) -> ReadyTask:
                      data=task.data)
 
 
-# The survey of the last step, kept on the workflow until it changes again (every change goes through the
-# Engine, which takes a new survey after a step or forgets it), so the save does not walk the tree again.
-_SURVEY = "_socorg_survey"
-# BPMN id → state of the steps whose passes were pruned, kept with the state for the diagram.
-_PRUNED_STEPS = "_socorg_pruned_steps"
-_UNFINISHED = TaskState.NOT_FINISHED_MASK
-_DONE = TaskState.COMPLETED | TaskState.CANCELLED  # a task in ERROR is finished but waits for a retry
-
-
-def _take_survey(workflow: BpmnWorkflow) -> Survey:
-    survey = getattr(workflow, _SURVEY, None)
-    if survey is None:
-        survey = _survey(workflow)
-        setattr(workflow, _SURVEY, survey)
-    return survey
-
-
-def _forget_survey(workflow: BpmnWorkflow) -> None:
-    if hasattr(workflow, _SURVEY):
-        delattr(workflow, _SURVEY)
-
-
-def _survey(workflow: BpmnWorkflow) -> Survey:
-    """One depth-first walk of the whole tree, called processes included, without Spiff's depth limit.
-
-    Besides the ready human tasks (in the order Spiff's own iterator gives: a called process before
-    the caller's children), whether anything is unfinished and how deep the deepest unfinished task
-    sits, it finds the *dead* branches: the finished past rounds of a running standard loop. Each round
-    is a child of the loop task, merged into it when it completes, and never read again: 退回 goes to
-    an ancestor of an open task and 撤回 to a step whose next step is open, and a round is neither for
-    the rounds after it. Kept anyway: a workflow's ``last_task`` (the case's data comes from it) and a
-    round holding a call activity's task (its called process hangs on it).
-
-    Other finished branches stay: Spiff reads the siblings of a boundary event's task when it resets to
-    it, and the finished branches of a parallel split or multi-instance task when it joins or checks a
-    completion condition; a gateway loop's passes are the ancestors of its open task.
-    """
-    keep = {flow.last_task.id for flow in (workflow, *workflow.subprocesses.values()) if flow.last_task is not None}
-    ready: list[Any] = []
-    dead: list[Any] = []
-    deepest = -1
-    live: dict[UUID, bool] = {}  # subtree (with called processes) holds unfinished work
-    needed: dict[UUID, bool] = {}  # subtree must stay: live, or holding a kept task
-    subprocesses = workflow.subprocesses
-    stack: list[tuple[Any, int, bool]] = [(workflow.task_tree, 0, False)]
-    while stack:
-        task, depth, visited = stack.pop()
-        children = task.children
-        called = subprocesses.get(task.id)
-        if not visited:
-            if task.state & _UNFINISHED and depth > deepest:
-                deepest = depth
-            if task.state == TaskState.READY and getattr(task.task_spec, "manual", False):
-                ready.append(task)
-            stack.append((task, depth, True))
-            stack.extend((child, depth + 1, False) for child in reversed(children))
-            if called is not None:
-                stack.append((called.task_tree, depth + 1, False))
-            continue
-        is_live = not task.state & _DONE or any(live[c.id] for c in children) or (
-            called is not None and live[called.task_tree.id])
-        live[task.id] = is_live
-        needed[task.id] = is_live or called is not None or task.id in keep or any(needed[c.id] for c in children) \
-            or (called is not None and needed[called.task_tree.id])
-        if is_live and isinstance(task.task_spec, StandardLoopTask):
-            dead.extend(child for child in children if not needed[child.id])
-    return Survey(ready, deepest < 0, deepest, dead)
-
-
-def _prune(workflow: BpmnWorkflow, dead: list[Any]) -> dict[str, str]:
-    """Take the dead branches out of the tree (they are never loaded or written again); keep each step's
-    state for the diagram. Return the human tasks taken out: id → Spiff state name."""
-    if not dead:
-        return {}
-    steps = getattr(workflow, _PRUNED_STEPS, None)
-    if steps is None:
-        steps = {}
-        setattr(workflow, _PRUNED_STEPS, steps)
-    humans: dict[str, str] = {}
-    events = workflow.top_workflow.event_manager
-    for branch in dead:
-        flow = branch.workflow
-        parent = branch.parent
-        pending = [branch]
-        while pending:
-            task = pending.pop()
-            pending.extend(task.children)
-            bpmn_id, state = getattr(task.task_spec, "bpmn_id", None), TaskState.get_name(task.state).lower()
-            if bpmn_id and steps.get(bpmn_id) != "completed":
-                steps[bpmn_id] = state
-            if getattr(task.task_spec, "manual", False):
-                humans[str(task.id)] = state
-            events.remove_task(task)
-            flow.tasks.pop(task.id, None)
-        if parent is not None:
-            parent._children.remove(branch.id)
-    _forget_survey(workflow)
-    return humans
-
-
-def tree_depth(workflow: BpmnWorkflow) -> int:
-    """How deep the deepest unfinished task sits, counting called processes as Spiff's iterator does."""
-    return max(_take_survey(workflow).depth, 0)
-
-
 def _check_depth(workflow: BpmnWorkflow) -> None:
     """Stop a case whose task tree nears the depth Spiff can walk, before its next step is lost (the walk
     is kept for the save that follows)."""
-    _forget_survey(workflow)
+    forget_survey(workflow)
     deepest = tree_depth(workflow)
     if deepest > MAX_TREE_DEPTH:
         raise EngineError(
