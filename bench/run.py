@@ -18,7 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,10 @@ def timed(action: Callable[[], Any]) -> float:
     started = time.perf_counter()
     action()
     return (time.perf_counter() - started) * 1000
+
+
+# The bench's parts (--only picks some): one case step, a case's growing history, the million-row scans.
+PARTS = ("completion", "history", "inbox")
 
 
 class Bench:
@@ -170,6 +174,45 @@ class Bench:
                 "complete_task_ms_p50_inline": p50(samples["inline"]), "isolation_cost_ms_p50": p50(paired),
                 "script_round_trip_ms_p50": round_trip, "script_inline_ms_p50": in_process}
 
+    def history_growth(self) -> dict[str, float]:
+        """What a completion costs as its case's history grows: a review repeated as a standard loop
+        (bench/data/repeated_review), completed through the API by the window clerk; the median of the
+        completions around round 1 (of fresh cases), 100 and 500."""
+        from workflow_app.definitions.service import collect_files
+        from workflow_app.services import definition_service, instance_service
+
+        definition_service().deploy(collect_files([ROOT / "bench" / "data" / "repeated_review"]), deployed_by="bench")
+        service = instance_service(db.session())
+        first_tasks = [service.start("repeated_review", dict(seed.APPLICATION), started_by="window_cc",
+                                     region_code="220100").new_tasks[0].id
+                       for _ in range(self.sizes["history_fresh"] + 1)]
+        headers = self.auth("window_cc")
+        around = {1: [], 100: [], 500: []}  # type: dict[int, list[float]]
+        body = {"data": {"again": True, "opinion": "请补充材料后再审。"}}
+
+        def complete(task_id: str) -> str:
+            answer = self.client.post(f"/api/v1/tasks/{task_id}/complete", headers=headers, json=body)
+            assert answer.status_code == 200, answer.get_json()
+            return answer.get_json()["next_tasks"][0]["id"]
+
+        with self.as_production():
+            for first in first_tasks[1:]:  # round 1 of fresh cases
+                around[1].append(timed(lambda task_id=first: complete(task_id)))
+            task_id = first_tasks[0]
+            for round_ in range(1, self.sizes["history_rounds"] + 6):
+                started = time.perf_counter()
+                task_id = complete(task_id)
+                spent = (time.perf_counter() - started) * 1000
+                for mark in (100, 500):
+                    if mark <= self.sizes["history_rounds"] and abs(round_ - mark) <= 5:
+                        around[mark].append(spent)
+        figures = {"complete_ms_hist1": p50(around[1]), "complete_ms_hist100": p50(around[100])}
+        if around[500]:
+            figures["complete_ms_hist500"] = p50(around[500])
+        last = figures.get("complete_ms_hist500", figures["complete_ms_hist100"])
+        figures["history_growth_ratio"] = last / figures["complete_ms_hist1"]
+        return figures
+
     def starts_through_api(self) -> float:
         """POST /process-instances as the applicant: starts per second."""
         headers = self.auth("applicant")
@@ -219,23 +262,27 @@ class Bench:
         EscalationService(session).scan(clock.now())
         return time.perf_counter() - started
 
-    def run(self) -> dict[str, float]:
+    def run(self, parts: Collection[str] = PARTS) -> dict[str, float]:
         figures: dict[str, float] = {}
         session = db.session()
-        cases = seed.cases_at_review(session, 2 * self.sizes["cases"] + 1)
-        figures["engine_only_ms_p50"] = self.engine_only(cases[0][0])
-        regular, compared = cases[1:self.sizes["cases"] + 1], cases[self.sizes["cases"] + 1:]
-        figures["complete_task_ms_p50"], figures["complete_per_s"] = self.complete_through_api(regular)
-        figures["overhead_ratio"] = figures["complete_task_ms_p50"] / figures["engine_only_ms_p50"]
-        figures.update(self.isolation_cost(compared))
-        figures["start_per_s"] = self.starts_through_api()
-        seeded = seed.million_tasks(session, self.sizes["tasks"], self.sizes["open"])
-        session.close()
-        figures["inbox_p95_ms_1m"] = self.inbox()
-        figures["inbox_supervisor_all_p95_ms_1m"] = self.supervisor_overview()
-        figures["escalation_scan_s_100k"] = self.escalation()
-        figures["seeded_tasks"] = seeded["tasks"]
-        figures["seeded_open_tasks"] = seeded["open"]
+        if "completion" in parts:
+            cases = seed.cases_at_review(session, 2 * self.sizes["cases"] + 1)
+            figures["engine_only_ms_p50"] = self.engine_only(cases[0][0])
+            regular, compared = cases[1:self.sizes["cases"] + 1], cases[self.sizes["cases"] + 1:]
+            figures["complete_task_ms_p50"], figures["complete_per_s"] = self.complete_through_api(regular)
+            figures["overhead_ratio"] = figures["complete_task_ms_p50"] / figures["engine_only_ms_p50"]
+            figures.update(self.isolation_cost(compared))
+            figures["start_per_s"] = self.starts_through_api()
+        if "history" in parts:
+            figures.update(self.history_growth())
+        if "inbox" in parts:
+            seeded = seed.million_tasks(session, self.sizes["tasks"], self.sizes["open"])
+            session.close()
+            figures["inbox_p95_ms_1m"] = self.inbox()
+            figures["inbox_supervisor_all_p95_ms_1m"] = self.supervisor_overview()
+            figures["escalation_scan_s_100k"] = self.escalation()
+            figures["seeded_tasks"] = seeded["tasks"]
+            figures["seeded_open_tasks"] = seeded["open"]
         return figures
 
 
@@ -245,13 +292,15 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--skip-sqlite", action="store_true",
                         help="only PostgreSQL (needs SOCORG_BENCH_POSTGRES_URL)")
+    parser.add_argument("--only", action="append", choices=PARTS,
+                        help="run only this part (repeatable); default: every part")
     args = parser.parse_args()
     sizes = ({"cases": 30, "engine_runs": 50, "starts": 30, "inbox_runs": 30, "overview_runs": 5, "tasks": 20_000,
-              "open": 2_000}
+              "open": 2_000, "history_fresh": 5, "history_rounds": 100}
              if args.quick else
              {"cases": 300, "engine_runs": 300, "starts": 300, "inbox_runs": 300, "overview_runs": 40,
               "tasks": 1_000_000,
-              "open": 100_000})
+              "open": 100_000, "history_fresh": 11, "history_rounds": 500})
     backends: list[tuple[str, str, Callable[[], None]]] = []
     if not args.skip_sqlite:
         folder = tempfile.mkdtemp(prefix="socorg-bench-")
@@ -266,7 +315,7 @@ def main() -> int:
         print(f"# {name} ({'quick' if args.quick else 'full'} sizes)", flush=True)
         bench = Bench(url, sizes)
         try:
-            figures = bench.run()
+            figures = bench.run(args.only or PARTS)
         finally:
             bench.close()
             cleanup()

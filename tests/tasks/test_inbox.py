@@ -127,3 +127,42 @@ def test_union_pages_and_counts_match_the_plain_or_of_the_rules(flow, session):
             "done": naive(HumanTask.status == TaskStatus.COMPLETED, or_(*mine)),
         }, username
     assert checked > 500  # the rules matched plenty of rows: the comparison is not vacuous
+
+
+def test_a_supervisors_province_is_read_along_indexes_not_gathered(flow, session):
+    """The province supervisor's 'all' tab: its page reads each status's tasks in due order along
+    (status, due_at, created_at, id) — never every open task, sorted — and its count reads only an index."""
+    from workflow_app import clock
+    from workflow_app.tasks import inbox
+    from workflow_app.tasks.visibility import Viewer
+
+    flow.to("accept")
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return  # the plans below are SQLite's; PostgreSQL's are measured by the bench
+    viewer = Viewer.of(user(session, "supervisor_prov"))
+    query = InboxQuery(scope="all", sort="due_at", per_page=50)
+    _total, page = inbox.statements(viewer, inbox.Shape.of(query))
+    values = inbox.parameters(query, clock.now())
+
+    def plan(statement, params) -> list[str]:
+        from sqlalchemy import event
+
+        seen: list[tuple[str, object]] = []
+
+        def capture(_conn, _cursor, sql, parameters, *_args) -> None:
+            seen.append((sql, parameters))
+
+        event.listen(connection, "before_cursor_execute", capture)
+        try:
+            connection.execute(statement, params).all()
+        finally:
+            event.remove(connection, "before_cursor_execute", capture)
+        sql, parameters = seen[-1]
+        return [row[3] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, parameters)]
+
+    page_plan = plan(page, values)
+    assert sum("ix_human_tasks_status_order" in step for step in page_plan) == 4  # 2 open statuses × dated/undated
+    assert not any("ix_human_tasks_region_status" in step for step in page_plan)
+    counts_plan = plan(inbox.counts_statement(viewer), {"now": clock.now()})
+    assert any("COVERING INDEX ix_human_tasks_region_status" in step for step in counts_plan), counts_plan

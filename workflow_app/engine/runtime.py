@@ -11,12 +11,14 @@ from __future__ import annotations
 import contextvars
 import copy
 import json
-from collections.abc import Callable, Iterator, Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+import orjson
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
@@ -29,6 +31,15 @@ from SpiffWorkflow.util.task import TaskState
 from workflow_app import clock
 from workflow_app.engine.parsing import human_task_meta
 from workflow_app.engine.sandbox import SandboxedEnvironment
+from workflow_app.engine.tree import (
+    PRUNED_STEPS,
+    ancestors,
+    descendants,
+    forget_survey,
+    prune,
+    take_survey,
+    tree_depth,
+)
 
 ServiceCaller = Callable[[str, dict[str, Any]], Any]
 
@@ -95,12 +106,16 @@ _spiff_timer.datetime = _ClockDatetime
 
 
 class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
-    """Saves a workflow without its spec and restores it around a spec object kept in memory."""
+    """Saves a workflow without its spec and restores it around a spec object kept in memory; also keeps
+    the summary of the finished branches :func:`_prune` took out of the tree (``pruned_steps``)."""
 
     def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
         dct = WorkflowConverter.to_dict(self, workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        pruned = getattr(workflow, PRUNED_STEPS, None)
+        if pruned:
+            dct["pruned_steps"] = pruned
         return dct
 
     def from_dict(self, dct: dict[str, Any], spec: Any = None, subprocess_specs: Any = None) -> BpmnWorkflow:
@@ -112,6 +127,7 @@ class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        setattr(workflow, PRUNED_STEPS, dct.get("pruned_steps") or {})
         return workflow
 
 
@@ -123,6 +139,47 @@ def _build_serializer() -> BpmnWorkflowSerializer:
 
 _serializer = _build_serializer()
 _full_serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(DEFAULT_CONFIG))
+
+# The state codec: orjson, made to write exactly what Spiff's json.dumps(cls=SpiffEncoder) writes, so a
+# state reads back as the same dict. Values orjson would write itself but json hands to the encoder
+# (datetime/date/time, dataclasses) go to the same encoder; int dict keys become strings as with json.
+# (A uuid.UUID inside case data is the one difference: orjson writes it as its string, json as Spiff's
+# typed dict; no caller puts one there — the API takes JSON, handlers return JSON.)
+_encode_default = _serializer._encoder_cls().default
+_DUMP_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_NON_STR_KEYS
+
+
+def _dumps(dct: dict[str, Any]) -> str:
+    try:
+        return orjson.dumps(dct, default=_encode_default, option=_DUMP_OPTIONS).decode()
+    except orjson.JSONEncodeError:  # what only json writes (an int past 64 bits) or what both refuse
+        return json.dumps(dct, cls=_serializer._encoder_cls)
+
+
+# orjson reads an integer past 64 bits as a float: a text that may hold one (19 digits in a row — or
+# such a string, a bank account number say) is read by json instead.
+_LONG_NUMBER = re.compile(r"\d{19}")
+
+
+def _loads(text: str) -> Any:
+    if _LONG_NUMBER.search(text):
+        return json.loads(text, cls=_serializer.json_decoder_cls)
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # json.dumps wrote NaN/Infinity for such floats; orjson refuses them
+        return json.loads(text, cls=_serializer.json_decoder_cls)
+
+
+def _serialize(workflow: BpmnWorkflow) -> str:
+    """What ``_serializer.serialize_json`` returns, encoded by orjson."""
+    registry = _serializer.registry
+    registry._encoder_mode = True  # as serialize_json does: leave typed values to the encoder
+    try:
+        dct = _serializer.to_dict(workflow)
+        dct[_serializer.VERSION_KEY] = _serializer.VERSION
+        return _dumps(dct)
+    finally:
+        registry._encoder_mode = False
 
 
 class _ScriptEngine(PythonScriptEngine):
@@ -171,6 +228,17 @@ class CompiledDefinition:
 
     spec: Any
     subprocess_specs: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Saved:
+    """A workflow saved after a step: its state, and what the service layer mirrors of it."""
+
+    state_json: str
+    ready: list[ReadyTask]
+    next_timer_at: datetime | None
+    completed: bool
+    pruned: dict[str, str]  # human tasks taken out of the tree by this save: id → Spiff state name
 
 
 @dataclass(frozen=True)
@@ -226,13 +294,14 @@ class Engine:
 
     def run(self, workflow: BpmnWorkflow) -> None:
         """Run every task that needs no person or timer, up to the next wait."""
+        forget_survey(workflow)
         self._run(workflow.do_engine_steps)
         _check_depth(workflow)
 
     def load(self, compiled: CompiledDefinition, state_json: str,
              service_caller: ServiceCaller | None = None) -> BpmnWorkflow:
         """Restore a saved workflow around its definition's spec."""
-        dct = json.loads(state_json, cls=_serializer.json_decoder_cls)
+        dct = _loads(state_json)
         _serializer.migrate(dct)
         workflow = _serializer.from_dict(dct, spec=compiled.spec, subprocess_specs=compiled.subprocess_specs)
         workflow.script_engine = self._script_engine(service_caller)
@@ -241,7 +310,16 @@ class Engine:
     @staticmethod
     def dump(workflow: BpmnWorkflow) -> str:
         """Serialize the workflow's state without its spec."""
-        return _serializer.serialize_json(workflow)
+        return _serialize(workflow)
+
+    @classmethod
+    def save(cls, workflow: BpmnWorkflow) -> Saved:
+        """After a step: one walk of the tree finds the ready human tasks, whether the case is done and
+        the finished branches to drop (:func:`_prune`); then the state is serialized once."""
+        survey = take_survey(workflow)
+        pruned = prune(workflow, survey.dead)
+        ready = [_ready_task(task) for task in survey.ready]
+        return Saved(cls.dump(workflow), ready, cls.next_timer_at(workflow), survey.completed, pruned)
 
     def complete(self, workflow: BpmnWorkflow, task_id: str, data: Mapping[str, Any]) -> None:
         """Complete a READY human task with ``data`` and run the engine to the next wait."""
@@ -249,6 +327,7 @@ class Engine:
         if task.state != TaskState.READY:
             # Spiff would mark a CANCELLED task COMPLETED if asked: never let it.
             raise TaskNotReady(f"task {task_id} is {TaskState.get_name(task.state).lower()}, not ready")
+        forget_survey(workflow)
         task.set_data(**dict(data))
         self._run(task.run)
         self._run(workflow.do_engine_steps)
@@ -256,12 +335,14 @@ class Engine:
 
     def fire_timers(self, workflow: BpmnWorkflow) -> None:
         """Fire every timer that is due by the application clock and run on."""
+        forget_survey(workflow)
         self._run(workflow.refresh_timers)
         self._run(workflow.do_engine_steps)
         _check_depth(workflow)
 
     def retry(self, workflow: BpmnWorkflow) -> None:
         """Run the failed tasks again (after an admin fixed the cause)."""
+        forget_survey(workflow)
         for task in workflow.get_tasks(state=TaskState.ERROR, max_depth=_UNLIMITED):
             task._set_state(TaskState.READY)
         self._run(workflow.do_engine_steps)
@@ -271,6 +352,7 @@ class Engine:
     def cancel(workflow: BpmnWorkflow) -> None:
         """Cancel every unfinished task of the workflow."""
         workflow.cancel()
+        forget_survey(workflow)
 
     # -- going back (退回 return, 撤回 withdraw) --------------------------------------------------
 
@@ -278,7 +360,7 @@ class Engine:
     def earlier_human_tasks(cls, workflow: BpmnWorkflow, task_id: str) -> list[str]:
         """Completed human tasks on the path that led to ``task_id``, nearest first: where it may go back to."""
         task = cls._human_task(workflow, task_id)
-        return [str(t.id) for t in _ancestors(workflow, task)
+        return [str(t.id) for t in ancestors(workflow, task)
                 if getattr(t.task_spec, "manual", False) and t.state == TaskState.COMPLETED]
 
     @classmethod
@@ -287,7 +369,7 @@ class Engine:
         Predicted tasks (future, likely, maybe) are not reached yet and left out."""
         task = cls._human_task(workflow, task_id)
         unreached = TaskState.PREDICTED_MASK | TaskState.FUTURE
-        return {str(t.id): TaskState.get_name(t.state).lower() for t in _descendants(workflow, task)
+        return {str(t.id): TaskState.get_name(t.state).lower() for t in descendants(workflow, task)
                 if t is not task and getattr(t.task_spec, "manual", False) and not t.has_state(unreached)}
 
     def reset_to(self, workflow: BpmnWorkflow, task_id: str) -> list[str]:
@@ -298,6 +380,7 @@ class Engine:
             raise TaskNotReady(f"task {task_id} is {TaskState.get_name(task.state).lower()}, not completed")
         # Keep what the person entered, so the form reopens filled in (Spiff would take the parent's data).
         removed = workflow.reset_from_task_id(task.id, data=copy.deepcopy(task.data))
+        forget_survey(workflow)
         # Spiff 3.2 leaves dropped timer/event tasks registered with the event manager; the next
         # refresh_timers would then update a task without a parent and fail.
         for gone in removed:
@@ -309,21 +392,13 @@ class Engine:
     @staticmethod
     def ready_human_tasks(workflow: BpmnWorkflow) -> list[ReadyTask]:
         """The READY user and manual tasks, subprocesses included."""
-        tasks = []
-        for task in workflow.get_tasks(state=TaskState.READY, manual=True, max_depth=_UNLIMITED):
-            meta = human_task_meta(task.task_spec)
-            tasks.append(ReadyTask(
-                id=str(task.id), name=task.task_spec.bpmn_id, title=meta["title"], lane=meta["lane"],
-                form=meta["form"], time_limit=meta["time_limit"], properties=meta["properties"],
-                data=task.data,
-            ))
-        return tasks
+        return [_ready_task(task) for task in take_survey(workflow).ready]
 
     @staticmethod
     def is_completed(workflow: BpmnWorkflow) -> bool:
         """True when the workflow has reached its end: no task of it (or of a process it called) is unfinished.
         Spiff's own ``is_completed`` stops looking at depth 1000 and would say True for a deep loop."""
-        return not any(_unfinished(workflow))
+        return take_survey(workflow).completed
 
     @staticmethod
     def next_timer_at(workflow: BpmnWorkflow) -> datetime | None:
@@ -357,7 +432,8 @@ class Engine:
         rank = {"error": 5, "ready": 4, "waiting": 3, "completed": 2, "cancelled": 1}
         names = {TaskState.ERROR: "error", TaskState.READY: "ready", TaskState.STARTED: "ready",
                  TaskState.WAITING: "waiting", TaskState.COMPLETED: "completed", TaskState.CANCELLED: "cancelled"}
-        states: dict[str, str] = {}
+        # Steps whose every pass was pruned still show as passed (completed or cancelled).
+        states: dict[str, str] = dict(getattr(workflow, PRUNED_STEPS, None) or {})
         for task in workflow.get_tasks(max_depth=_UNLIMITED):
             bpmn_id, state = getattr(task.task_spec, "bpmn_id", None), names.get(task.state)
             if bpmn_id and state and rank[state] > rank.get(states.get(bpmn_id, ""), 0):
@@ -395,60 +471,17 @@ class Engine:
             raise _engine_error(exc) from exc
 
 
-def _ancestors(workflow: BpmnWorkflow, task: Any) -> Iterator[Any]:
-    """The tasks above ``task``, nearest first, climbing out of called processes into their callers."""
-    node = task
-    while node is not None:
-        parent = node.parent
-        if parent is None and node.workflow.parent_task_id is not None:
-            parent = workflow.get_task_from_id(node.workflow.parent_task_id)
-        node = parent
-        if node is not None:
-            yield node
-
-
-def _descendants(workflow: BpmnWorkflow, task: Any) -> Iterator[Any]:
-    """``task`` and every task below it, descending into the processes it called."""
-    for node in task:
-        yield node
-        subprocess = workflow.subprocesses.get(node.id)
-        if subprocess is not None:
-            yield from _descendants(workflow, subprocess.task_tree)
-
-
-def _unfinished(workflow: BpmnWorkflow) -> Iterator[Any]:
-    """Every unfinished task of the workflow and the processes it called, found without a depth limit."""
-    for flow in (workflow, *workflow.subprocesses.values()):
-        for task in flow.tasks.values():
-            if task.has_state(TaskState.NOT_FINISHED_MASK):
-                yield task
-
-
-def tree_depth(workflow: BpmnWorkflow) -> int:
-    """How deep the deepest unfinished task sits, counting called processes as Spiff's iterator does."""
-    known: dict[UUID, int] = {}
-
-    def depth(task: Any) -> int:
-        path = []
-        node, base = task, 0
-        while node is not None:
-            if node.id in known:
-                base = known[node.id] + 1
-                break
-            path.append(node)
-            parent = node.parent
-            if parent is None and node.workflow.parent_task_id is not None:
-                parent = workflow.get_task_from_id(node.workflow.parent_task_id)
-            node = parent
-        for offset, seen in enumerate(reversed(path)):
-            known[seen.id] = base + offset
-        return known[task.id]
-
-    return max((depth(task) for task in _unfinished(workflow)), default=0)
+def _ready_task(task: Any) -> ReadyTask:
+    meta = human_task_meta(task.task_spec)
+    return ReadyTask(id=str(task.id), name=task.task_spec.bpmn_id, title=meta["title"], lane=meta["lane"],
+                     form=meta["form"], time_limit=meta["time_limit"], properties=meta["properties"],
+                     data=task.data)
 
 
 def _check_depth(workflow: BpmnWorkflow) -> None:
-    """Stop a case whose task tree nears the depth Spiff can walk, before its next step is lost."""
+    """Stop a case whose task tree nears the depth Spiff can walk, before its next step is lost (the walk
+    is kept for the save that follows)."""
+    forget_survey(workflow)
     deepest = tree_depth(workflow)
     if deepest > MAX_TREE_DEPTH:
         raise EngineError(

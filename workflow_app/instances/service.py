@@ -132,9 +132,11 @@ class InstanceService:
 
     def complete_task(self, task_id: str, data: Mapping[str, Any], *, actor: str,
                       opinion: str | None = None, guard: TaskGuard | None = None,
-                      instance_id: str | None = None) -> Advance:
+                      instance_id: str | None = None,
+                      then: Callable[[Advance], None] | None = None) -> Advance:
         """Complete a ready human task with ``data`` and run the case to its next wait (``instance_id``:
-        the task's case, when the caller already read it)."""
+        the task's case, when the caller already read it; ``then``: a read of what the caller will show,
+        run inside the transaction so it needs none of its own)."""
         data = dict(data)
         _check_variables(data)
         with unit_of_work(self.session):
@@ -158,7 +160,10 @@ class InstanceService:
                 raise TaskNotFound(f"no task {task_id} in this case") from exc
             except EngineError as exc:
                 error = exc
-            return self._save(instance, workflow, actor=actor, error=error)
+            advance = self._save(instance, workflow, actor=actor, error=error)
+            if then is not None:
+                then(advance)
+            return advance
 
     def return_task(self, task_id: str, *, actor: str, opinion: str, to_task: str | None = None,
                     guard: TaskGuard | None = None) -> Advance:
@@ -420,23 +425,27 @@ class InstanceService:
 
     def _save(self, instance: ProcessInstance, workflow: Any, *, actor: str | None,
               error: EngineError | None, removed: Collection[str] = ()) -> Advance:
-        instance.state_json = self.engine.dump(workflow)
-        instance.next_timer_at = self.engine.next_timer_at(workflow)
+        saved = self.engine.save(workflow)  # one walk: ready tasks, completion, finished branches dropped
+        instance.state_json = saved.state_json
+        instance.next_timer_at = saved.next_timer_at
         if error is not None:
             instance.status, instance.error = InstanceStatus.ERROR, error.to_dict()
             audit.record(self.session, instance.id, action="error", actor=actor, task_name=error.task_name,
                          details=error.to_dict())
-        elif self.engine.is_completed(workflow):
+        elif saved.completed:
             instance.status, instance.ended_at, instance.next_timer_at = InstanceStatus.COMPLETED, clock.now(), None
             instance.error = None
         else:
             instance.status, instance.error = InstanceStatus.RUNNING, None
         # Write the instance first: its version check fails fast, before any task row is touched.
         self._flush()
+        # Tasks a reset dropped no longer exist in the engine: their rows close as cancelled; tasks the
+        # save pruned (finished branches) close as what they were.
+        gone = dict(saved.pruned)
+        gone.update(dict.fromkeys(removed, "cancelled"))
         new, closed = sync_tasks(
-            self.session, instance, self.engine.ready_human_tasks(workflow),
-            # Tasks a reset dropped no longer exist in the engine: their rows close as cancelled.
-            task_state=lambda task_id: "cancelled" if task_id in removed else self.engine.task_state(workflow, task_id),
+            self.session, instance, saved.ready,
+            task_state=lambda task_id: gone.get(task_id) or self.engine.task_state(workflow, task_id),
             due_for=self.due_for, completed_by=actor,
         )
         if instance.status is InstanceStatus.COMPLETED:

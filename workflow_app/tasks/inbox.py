@@ -19,6 +19,7 @@ from workflow_app.instances.models import ProcessInstance
 from workflow_app.organizations.models import Organization
 from workflow_app.tasks.models import OPEN_STATUSES, HumanTask, TaskStatus
 from workflow_app.tasks.visibility import (
+    InRegionsBelow,
     Viewer,
     any_branch,
     branch_part,
@@ -147,21 +148,41 @@ def statements(viewer: Viewer, shape: Shape) -> tuple[Select[Any], Select[Any]]:
     total = count_of(branches, *where)
     page = (select(HumanTask, ProcessInstance.definition_id)
             .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-            .where(page_condition(branches, where, shape.sort)).order_by(*order_by(shape.sort))
+            .where(page_condition(branches, where, shape.sort, statuses_of(shape))).order_by(*order_by(shape.sort))
             .limit(bindparam("per_page", type_=Integer)).offset(bindparam("skip", type_=Integer)))
     return total, page
 
 
+def statuses_of(shape: Shape) -> tuple[TaskStatus, ...]:
+    """The task statuses a query's rows can have."""
+    status = shape.status or ("any" if shape.scope == "cc" else "open")
+    if shape.overdue or status == "open":
+        return OPEN_STATUSES if status in ("open", "any") else (TaskStatus(status),)
+    return tuple(TaskStatus) if status == "any" else (TaskStatus(status),)
+
+
 def page_condition(branches: list[ColumnElement[bool]] | None, where: list[ColumnElement[bool]],
-                   sort: str) -> ColumnElement[bool]:
+                   sort: str, statuses: tuple[TaskStatus, ...] = OPEN_STATUSES) -> ColumnElement[bool]:
     """The rows that can be on the query's page: each branch's first ``page × per_page`` (``depth``) rows
     in the sort order (the page's rows are among them), so a broad branch — a supervisor's whole
     province — is read along an index for a page instead of gathered whole."""
     if branches is None or len(branches) <= 1:
         return any_branch(branches, *where)
-    firsts = [branch_part(branch, *where).order_by(*order_by(sort)).limit(bindparam("depth", type_=Integer)).subquery()
-              for branch in branches]
+    firsts = [part.order_by(*order_by(sort)).limit(bindparam("depth", type_=Integer)).subquery()
+              for branch in branches for part in ordered_parts(branch, where, sort, statuses)]
     return HumanTask.id.in_(union_all(*(select(first.c.id) for first in firsts)))
+
+
+def ordered_parts(branch: ColumnElement[bool], where: list[ColumnElement[bool]], sort: str,
+                  statuses: tuple[TaskStatus, ...]) -> list[Select[Any]]:
+    """A branch's rows as parts that an index gives in the sort order. A supervisor's regions are too
+    many rows to gather and sort: soonest due first, they are read per status along the index
+    ``(status, due_at, created_at, id)`` — the dated rows in index order, then the undated ones
+    (``NULLS LAST``, which no index order gives on SQLite), each a part of its own."""
+    if not isinstance(branch, InRegionsBelow) or sort != "due_at":
+        return [branch_part(branch, *where)]
+    return [branch_part(branch, *where, HumanTask.status == status, dated)
+            for status in statuses for dated in (HumanTask.due_at.is_not(None), HumanTask.due_at.is_(None))]
 
 
 def order_by(sort: str) -> list[Any]:

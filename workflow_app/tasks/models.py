@@ -37,8 +37,9 @@ class HumanTask(Base):
         # Group inbox: open tasks of a lane in a region, soonest due first.
         Index("ix_human_tasks_inbox", "candidate_group", "region_code", "status", "due_at"),
         Index("ix_human_tasks_assignee", "assignee", "status", "due_at"),
-        # Overdue scan: open tasks by due time.
-        Index("ix_human_tasks_status_due", "status", "due_at"),
+        # Overdue scan: open tasks by due time; a supervisor's 'all' tab: a status's tasks in due order
+        # (created_at and id break ties as the inbox's sort does).
+        Index("ix_human_tasks_status_order", "status", "due_at", "created_at", "id"),
         # Supervisors' oversight: every task of the regions below theirs, by status.
         Index("ix_human_tasks_region_status", "region_code", "status", "due_at"),
         # 已办: what a user completed (visibility and the "mine" tab of closed tasks). The
@@ -48,10 +49,12 @@ class HumanTask(Base):
         Index("ix_human_tasks_delegated_from", "delegated_from", "status", "due_at"),
         # Applicants: the applicant-lane tasks of their organization's cases.
         Index("ix_human_tasks_organization", "organization_id", "status", "due_at"),
+        # A case's open tasks: what the sync after each step reads (not the case's whole history).
+        Index("ix_human_tasks_instance_status", "instance_id", "status"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), index=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"))
     process_key: Mapped[str] = mapped_column(String(64))
     business_key: Mapped[str | None] = mapped_column(String(128))
     name: Mapped[str] = mapped_column(String(128))  # the BPMN element id

@@ -145,9 +145,11 @@ class TaskService(TaskRules):
         data, opinion = self.validated(self._form(row, definition_id), data, opinion, task=row)
         if row.delegated_from and row.assignee == user.username:
             return self._complete_delegated(user, task_id, data, opinion)
-        advance = self.instances.complete_task(task_id, data, actor=user.username, opinion=opinion, guard=guard,
-                                               instance_id=row.instance_id)
-        return self.completion(user, task_id, advance.new_tasks, advance.instance.definition_id, visible)
+        seen: set[str] = set()
+        advance = self.instances.complete_task(
+            task_id, data, actor=user.username, opinion=opinion, guard=guard, instance_id=row.instance_id,
+            then=lambda done: seen.update(self.visible_ids(done.new_tasks, visible)))
+        return self.completion(user, task_id, advance.new_tasks, advance.instance.definition_id, visible, seen)
 
     def _complete_delegated(self, user: User, task_id: str, data: dict[str, Any], opinion: str | None) -> Completion:
         with unit_of_work(self.session):
@@ -328,16 +330,23 @@ class TaskService(TaskRules):
         return TaskView(row, self._form(row, definition_id))
 
     def completion(self, user: User, task_id: str, new_tasks: Iterable[HumanTask],
-                   definition_id: int | None = None, visible: ColumnElement[bool] | None = None) -> Completion:
+                   definition_id: int | None = None, visible: ColumnElement[bool] | None = None,
+                   seen: set[str] | None = None) -> Completion:
         """The acted-on task and the new tasks the caller may see (all of one case: ``definition_id``;
-        ``visible``: :func:`task_visible` of the caller, when built already)."""
+        ``visible``: :func:`task_visible` of the caller, when built already; ``seen``: the visible new
+        tasks, when read already inside the change's transaction)."""
         new_tasks = list(new_tasks)
-        visible = task_visible(user) if visible is None else visible
-        seen = set(self.session.scalars(select(HumanTask.id).where(
-            HumanTask.id.in_([t.id for t in new_tasks]), visible))) if new_tasks else set()
+        if seen is None:
+            seen = self.visible_ids(new_tasks, task_visible(user) if visible is None else visible)
         task = self.session.get(HumanTask, task_id)
         return Completion(self.view(task, definition_id),
                           [self.view(t, definition_id) for t in new_tasks if t.id in seen])
+
+    def visible_ids(self, tasks: list[HumanTask], visible: ColumnElement[bool]) -> set[str]:
+        """The ids of ``tasks`` that meet the caller's visibility condition ``visible``."""
+        if not tasks:
+            return set()
+        return set(self.session.scalars(select(HumanTask.id).where(HumanTask.id.in_([t.id for t in tasks]), visible)))
 
     def sender(self, user: User, row: HumanTask) -> str:
         """Who a message about ``row`` says it is from: the office when staff write to the organization (an

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from workflow_app import clock
@@ -21,12 +21,18 @@ DueFor = Callable[[str | None, datetime], tuple[datetime | None, str | None]]
 def sync_tasks(session: Session, instance: ProcessInstance, ready: Iterable[ReadyTask], *,
                task_state: Callable[[str], str], due_for: DueFor,
                completed_by: str | None = None) -> tuple[list[HumanTask], list[HumanTask]]:
-    """Insert rows for newly ready tasks and close rows whose task left READY; return (new, closed)."""
+    """Insert rows for newly ready tasks and close rows whose task left READY; return (new, closed).
+
+    Reads only the case's open rows and the rows of the ready tasks (index ``(instance_id, status)``),
+    so its cost does not grow with the case's history."""
     now = clock.now()
     ready = list(ready)
     ready_ids = {t.id for t in ready}
+    wanted = HumanTask.status.in_(OPEN_STATUSES)
+    if ready_ids:
+        wanted = or_(wanted, HumanTask.id.in_(ready_ids))
     known = {row.id: row for row in session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == instance.id)
+        select(HumanTask).where(HumanTask.instance_id == instance.id, wanted)
     )}
     closed = []
     for row in known.values():
