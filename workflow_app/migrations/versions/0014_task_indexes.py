@@ -4,16 +4,16 @@ and (status, due_at, created_at, id) for a supervisor's 'all' tab read in due or
 The first replaces the single-column instance_id index (it leads with it, so lookups and the cascade
 from process_instances still use it); the second replaces (status, due_at), which it extends.
 
-Revision ID: 0010_perf
-Revises: 0009
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-06
 """
 from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0010_perf"
-down_revision: str | None = "0009"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
