@@ -42,6 +42,10 @@ MAX_STEPS = 40
 STOP_CHANCE = 0.06  # per step: the case waits there (a person has not got to it yet)
 RETURN_CHANCE = 0.08  # per review step with an earlier step: 退回
 CANCEL_CHANCE = 0.03  # per case: withdrawn by its starter
+DUPLICATE_NAME_CHANCE = 0.05  # per registration: a name already registered, so the registry refuses it (流程出错)
+# Hours between two steps of a case: mostly the same or the next day, now and then a week or two (late).
+DELAYS = (2, 4, 20, 24, 26, 48, 70, 170, 340)
+DELAY_WEIGHTS = (10, 10, 15, 15, 10, 15, 12, 5, 3)
 # A tiny valid PDF: what every demo attachment holds.
 PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj "
        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
@@ -81,8 +85,8 @@ class Timeline:
         self.rng, self.moment = rng, start
 
     def next(self) -> datetime:
-        moment = self.moment + timedelta(hours=self.rng.choice((2, 4, 20, 24, 26, 48, 70)),
-                                         minutes=self.rng.randint(0, 59))
+        hours = self.rng.choices(DELAYS, weights=DELAY_WEIGHTS)[0]
+        moment = self.moment + timedelta(hours=hours, minutes=self.rng.randint(0, 59))
         if moment.hour >= 17:
             moment = (moment + timedelta(days=1)).replace(hour=9 + self.rng.randint(0, 2))
         elif moment.hour < 9:
@@ -154,7 +158,9 @@ class DemoHistory:
         case_id = started["id"]
         preferred: dict[str, Any] = {"region_code": region} if region else {}
         if key == "registration":
-            preferred["org_name"] = self._new_name(region or "220100")
+            preferred["org_name"] = self._taken_name(region) if self.rng.random() < DUPLICATE_NAME_CHANCE \
+                else None
+            preferred["org_name"] = preferred["org_name"] or self._new_name(region or "220100")
         timeline = Timeline(self.rng, start)
         cancel_at = self.rng.randint(2, 8) if self.rng.random() < CANCEL_CHANCE else None
         for step in range(MAX_STEPS):
@@ -251,6 +257,12 @@ class DemoHistory:
                 InstanceAccess(self.session, starter, instance_service()).cancel(case_id, "申请人主动撤回申请")
             except DomainError:
                 self.session.rollback()
+
+    def _taken_name(self, region: str | None) -> str | None:
+        """The name of an organization already registered in the region: an application the registry will
+        refuse when it records the decision, leaving the case in error for an admin (a demo of 流程出错)."""
+        return self.session.scalars(select(Organization.name).where(Organization.region_code == region)
+                                    .order_by(Organization.id)).first()
 
     def _new_name(self, region: str) -> str:
         """A name no organization has yet: the region's name, a field of work and a legal form."""

@@ -98,6 +98,8 @@ def sample_value(name: str, prop: Mapping[str, Any], ctx: SampleContext) -> Any:
         return ctx.preferred[name]
     if "const" in prop:
         return prop["const"]
+    if "default" in prop:  # what the form itself suggests (e.g. 是否异地商会: no)
+        return prop["default"]
     if prop.get("enum"):
         return _choice(list(prop["enum"]), ctx)
     kind = _type(prop)
@@ -146,12 +148,16 @@ def sample_data(form: Form, ctx: SampleContext) -> dict[str, Any] | None:
     for name, prop in form_properties(form.schema):
         declared.setdefault(name, prop)  # the first declaration is the one to read
     data = sample_object(form.schema, ctx)
+    widen = False  # once stuck on the refused fields: a choice elsewhere may be what a rule hinges on
     for _round in range(ROUNDS * 3):
         errors = form.errors(data)
         if not errors:
             return data
         score, changed = len(errors), False
-        for name in dict.fromkeys(path.split(".", 1)[0].split("[", 1)[0] for path in errors):
+        refused = list(dict.fromkeys(path.split(".", 1)[0].split("[", 1)[0] for path in errors))
+        if widen:
+            refused += [name for name in data if name not in refused]
+        for name in refused:
             if name not in declared:
                 changed = data.pop(name, None) is not None or changed
                 continue
@@ -163,5 +169,7 @@ def sample_data(form: Form, ctx: SampleContext) -> dict[str, Any] | None:
             if best is not None:
                 data[name], score, changed = best, best_score, True
         if not changed:
-            break
+            if widen:
+                break
+            widen = True
     return None
