@@ -78,7 +78,7 @@ def test_dashboard_figures_agree_with_the_alerts_page_after_tick_now(app, runner
         alerted: set[str] = set()
         for number in range(1, 50):
             page = web.get(f"/supervisor/alerts?status=open&page={number}").get_data(as_text=True)
-            rows = re.findall(r'<tr data-alert="\d+">(.*?)</tr>', page, re.S)
+            rows = re.findall(r'<tr data-alert="\d+"[^>]*>(.*?)</tr>', page, re.S)
             if not rows:
                 break
             alerted |= {re.search(r'href="/tasks/([^"]+)"', row).group(1) for row in rows if "到期提醒" not in row}

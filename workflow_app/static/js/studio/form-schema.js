@@ -18,7 +18,9 @@
     if (prop.type === "array" && items.format === "attachment") { return "attachment"; }
     if (prop.type === "array" && Array.isArray(items.enum)) { return "multi"; }
     if (Array.isArray(prop.enum)) { return "choice"; }
-    if (prop.type === "boolean") { return prop.const === true ? "confirm" : "boolean"; }
+    if (prop.type === "boolean") {  // a "must be no" (const false) is no field the designer can show: kept
+      return prop.const === true ? "confirm" : ("const" in prop ? "kept" : "boolean");
+    }
     if (prop.type === "integer" || prop.type === "number") { return prop.type; }
     if (prop.type === "string") {
       if (prop.format === "date") { return "date"; }
