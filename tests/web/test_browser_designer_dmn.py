@@ -77,3 +77,54 @@ def test_typed_text_is_converted_by_the_column_type(page, live_server, text, typ
     page.set_content("<html><body></body></html>")
     page.add_script_tag(url=f"{live_server}/static/js/dmn-row-tests.js")
     assert page.evaluate("([t, r]) => window.socorgRowTests.convert(t, r)", [text, type_ref]) == expected
+
+
+# The editor's own words: its visible text and tooltips, minus what the designer wrote (the rule cells and
+# every editable field: labels, expressions, names) and the bpmn.io logo dmn-js must show.
+_EDITOR_WORDS = """() => {
+  const own = el => el.closest('td.cell, [contenteditable], input, textarea, .bjs-powered-by');
+  const inEditor = el => el.closest('#dmn-canvas, .context-menu, .dms-select-options');
+  const found = [];
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walk.nextNode()) {
+    const el = walk.currentNode.parentElement;
+    if (el && inEditor(el) && !own(el) && el.getClientRects().length) { found.push(walk.currentNode.textContent); }
+  }
+  document.querySelectorAll('[title], [aria-label], [placeholder]').forEach(el => {
+    if (!inEditor(el) || own(el) && !el.matches('[contenteditable], input')) { return; }
+    ['title', 'aria-label', 'placeholder'].forEach(a => { if (el.getAttribute(a)) { found.push(el.getAttribute(a)); } });
+  });
+  return found.join(' ');
+}"""
+
+
+def english_in_editor(page) -> set[str]:
+    import re
+
+    return set(re.findall(r"[A-Za-z]{2,}", page.evaluate(_EDITOR_WORDS))) - {"FEEL", "DMN"}
+
+
+def test_the_dmn_editor_shows_no_english_of_its_own(page, live_server, deployed_dmn):  # noqa: F811
+    open_editor(page, live_server)
+    seen = {"table": english_in_editor(page)}
+    assert "数值" in page.locator("#dmn-canvas th.input-cell").inner_text()  # the type, not "number"
+    opening = {"input": lambda: page.locator("#dmn-canvas th.input-cell .input-label").dblclick(),
+               "output": lambda: page.locator("#dmn-canvas th.output-cell .output-label").dblclick(),
+               "hit policy": lambda: page.click("#dmn-canvas .hit-policy .dms-input"),
+               "rule menu": lambda: page.click("#dmn-canvas td.cell.input-cell >> nth=0", button="right"),
+               "cell": lambda: page.click("#dmn-canvas td.cell.output-cell >> nth=0")}
+    for what, open_it in opening.items():
+        open_it()
+        page.wait_for_timeout(200)
+        if what in ("input", "output"):
+            assert page.locator(".context-menu").count() == 1, what  # the popup did open
+            box = page.locator(".context-menu .type-ref-edit-select")  # shows the type's Chinese name
+            assert box.get_attribute("data-zh") == ("数值" if what == "input" else "字符串")
+            assert box.locator("input").evaluate("e => getComputedStyle(e).color") == "rgba(0, 0, 0, 0)"
+            page.click(".context-menu .type-ref-edit-select .dms-input")  # and its type list
+            page.wait_for_timeout(200)
+            assert "字符串" in page.locator(".dms-select-options").inner_text()
+        seen[what] = english_in_editor(page)
+        page.keyboard.press("Escape")
+        page.mouse.click(5, 5)
+    assert not any(seen.values()), seen
