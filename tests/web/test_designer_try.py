@@ -78,7 +78,8 @@ def test_the_task_forms_post_as_samples_and_a_value_the_form_refuses_stops_the_r
     done = web.post(URL, data=form).get_data(as_text=True)  # the JSON box is ignored unless chosen
     assert 'data-status="completed"' in done and "&#34;amount&#34;: 20" in done and "&#34;decision&#34;: &#34;reject&#34;" in done
     stopped = web.post(URL, data={**form, "sample-submit.amount": "很多"}).get_data(as_text=True)
-    assert 'data-status="stopped"' in stopped and "样例数据未通过表单校验" in stopped
-    assert 'value="很多"' in stopped  # what was typed is shown again
+    assert 'data-status="stopped"' in stopped and "环节「填写申请」的样例数据未通过表单校验：金额（元）：请输入数字" in stopped
+    assert 'value="很多"' in stopped and '<span class="field-error">请输入数字</span>' in stopped  # beside the field
+    assert "is not of type" not in stopped
     refused = web.post(URL, data={**form, "use_json": "1"})
     assert refused.status_code == 422 and "样例数据不是有效的 JSON" in refused.get_data(as_text=True)

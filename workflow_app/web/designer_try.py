@@ -37,7 +37,7 @@ def trial(key: str) -> ResponseReturnValue:
     draft = xml if xml.strip() and len(xml) <= current_app.config["MAX_UPLOAD_BYTES"] else base.bpmn_xml
     context: dict[str, Any] = {"definition": base, "xml": xml if draft == xml else "", "draft_xml": draft,
                                "samples_text": form.get("samples") or _defaults(base),
-                               "start_text": form.get("start_variables") or "{}", "run": None, "problems": [],
+                               "start_text": form.get("start_variables") or "{}", "run": None, "run_message": None, "problems": [],
                                "show_json": _show_json, "use_json": bool(form.get("use_json"))}
     from_forms = request.method == "POST" and form.get("source") == "forms" and not context["use_json"]
     context["sections"] = trial_forms.sections(base, request.form if from_forms else None)
@@ -52,6 +52,7 @@ def trial(key: str) -> ResponseReturnValue:
         files = {name: text.encode() for name, text in base.files.items()}
         files[base.bpmn_file] = group_codes(draft).encode()  # the modeler names lanes in Chinese
         context["run"] = TrialRunner(definition_service(), get_engine()).run(files, key, samples, start)
+        context["run_message"] = trial_forms.show_refusal(context["sections"], context["run"], from_forms)
     except TrialInvalid as exc:
         context["problems"] = [{"file": "样例数据", "element_id": None, "line": None, "message_zh": exc.message}]
         return render_template("designer/try.html", **context), 422

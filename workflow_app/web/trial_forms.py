@@ -12,7 +12,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from workflow_app.definitions.models import ProcessDefinition
-from workflow_app.definitions.trial import default_data
+from workflow_app.definitions.trial import TrialRun, default_data
 from workflow_app.tasks.forms import form_from_files
 from workflow_app.web import schema_form
 
@@ -28,6 +28,7 @@ class Section:
     title: str
     fields: list[schema_form.Field]
     left_open: bool = False
+    open: bool = False  # shown unfolded (the first section, or one whose sample was refused)
     placeholders: list[str] = field(default_factory=list)  # titles of attachment fields (placeholder files)
 
 
@@ -50,7 +51,7 @@ def sections(definition: ProcessDefinition, posted: MultiDict | None = None) -> 
         else:
             values = {f.key: schema_form.display(f, defaults[f.key]) for f in fields if f.key in defaults}
         schema_form.fill(fields, values, {})
-        found.append(Section(task=task, title=str(meta.get("title") or task), fields=fields,
+        found.append(Section(task=task, title=str(meta.get("title") or task), fields=fields, open=not found,
                              left_open=task in left_open, placeholders=[f.title for f in files]))
     return found
 
@@ -69,3 +70,21 @@ def samples_from(definition: ProcessDefinition, posted: MultiDict) -> dict[str, 
         data.update({f.key: defaults[f.key] for f in files if f.key in defaults})
         samples[task] = data
     return samples
+
+
+def show_refusal(found: list[Section], run: TrialRun, on_fields: bool) -> str | None:
+    """When the run stopped because a task's form refused its sample: the run's message in Chinese, and
+    (``on_fields``: the sample came from the sections) the form's messages beside that section's fields."""
+    section = next((s for s in found if s.task == run.refused_task), None)
+    if section is None:
+        return None
+    by_key = {f.key: f for f in section.fields}
+    parts = []
+    for path, found_messages in sorted(run.refused_errors.items()):
+        item = by_key.get(path.split(".", 1)[0].split("/", 1)[0])
+        texts = schema_form.messages(found_messages, item.schema if item else None)
+        if item is not None and on_fields:
+            item.errors = texts
+        parts.append(f"{item.title if item else (path or '表单')}：{'、'.join(texts)}")
+    section.open = section.open or on_fields
+    return f"环节「{section.title}」的样例数据未通过表单校验：{'；'.join(parts)}"
