@@ -66,3 +66,20 @@ def test_a_draft_from_the_modeler_with_lanes_named_in_chinese_runs(web, deployed
                                    "samples": json.dumps(samples), "start_variables": "{}"})
     assert response.status_code == 200, response.get_data(as_text=True)[-2000:]
     assert 'data-status="completed"' in response.get_data(as_text=True)
+
+
+def test_the_task_forms_post_as_samples_and_a_value_the_form_refuses_stops_the_run(web, deployed_sample):
+    login(web, "designer")
+    page = web.get(URL).get_data(as_text=True)
+    assert 'name="sample-submit.amount"' in page and 'name="leave-open" value="review"' in page
+    token = csrf_from(page)
+    form = {"csrf_token": token, "base_version": "1", "source": "forms", "sample-submit.title": "乙",
+            "sample-submit.amount": "20", "sample-review.decision": "reject", "samples": "[1,"}
+    done = web.post(URL, data=form).get_data(as_text=True)  # the JSON box is ignored unless chosen
+    assert 'data-status="completed"' in done and "&#34;amount&#34;: 20" in done and "&#34;decision&#34;: &#34;reject&#34;" in done
+    stopped = web.post(URL, data={**form, "sample-submit.amount": "很多"}).get_data(as_text=True)
+    assert 'data-status="stopped"' in stopped and "环节「填写申请」的样例数据未通过表单校验：金额（元）：请输入数字" in stopped
+    assert 'value="很多"' in stopped and '<span class="field-error">请输入数字</span>' in stopped  # beside the field
+    assert "is not of type" not in stopped
+    refused = web.post(URL, data={**form, "use_json": "1"})
+    assert refused.status_code == 422 and "样例数据不是有效的 JSON" in refused.get_data(as_text=True)

@@ -57,6 +57,8 @@ class TrialRun:
     steps: list[TrialStep]
     states: dict[str, str]
     data: dict[str, Any]
+    refused_task: str | None = None  # the user task whose sample its form refused (the run stopped there)
+    refused_errors: dict[str, list[str]] = field(default_factory=dict)  # its form's messages, by field path
 
 
 class TrialRunner:
@@ -93,6 +95,7 @@ class _Trial:
         self.samples = {name: list(rows) for name, rows in samples.items()}
         self.steps: list[TrialStep] = []
         self.passes: dict[str, int] = {}
+        self.refused: tuple[str | None, dict[str, list[str]]] = (None, {})
 
     def run(self, start_variables: dict[str, Any]) -> TrialRun:
         compiled = CompiledDefinition(spec=self.process.spec, subprocess_specs=self.process.subprocess_specs)
@@ -104,7 +107,8 @@ class _Trial:
         except EngineError as exc:
             status, message = "error", f"流程在「{exc.task_name or '未知环节'}」出错：{exc}"
         return TrialRun(status=status, message=message, steps=self.steps,
-                        states=self.engine.step_states(workflow), data=_plain(self.engine.data(workflow)))
+                        states=self.engine.step_states(workflow), data=_plain(self.engine.data(workflow)),
+                        refused_task=self.refused[0], refused_errors=self.refused[1])
 
     def _drive(self, workflow: Any, deadline: float) -> tuple[str, str]:
         for _ in range(self.runner.max_steps):
@@ -134,6 +138,7 @@ class _Trial:
         data = queue.pop(0) if queue else default_data(form)
         errors = form.errors(data)
         if errors:
+            self.refused = (task.name, errors)
             fields = "；".join(f"{k}：{'、'.join(v)}" for k, v in sorted(errors.items()))
             return f"环节「{task.title}」（{task.name}）的样例数据未通过表单校验：{fields}"
         self.passes[task.name] = self.passes.get(task.name, 0) + 1

@@ -16,6 +16,7 @@ from workflow_app.directory.models import Role
 from workflow_app.engine import get_engine
 from workflow_app.services import definition_service
 from workflow_app.tasks.forms import form_from_files
+from workflow_app.web import trial_forms
 from workflow_app.web.labels import group_codes
 from workflow_app.web.lint_zh import chinese_problems
 from workflow_app.web.session import login_required
@@ -28,23 +29,30 @@ MAX_JSON = 200_000  # characters of the sample data and start variables fields
 @bp.route("/<key>/try", methods=["GET", "POST"])
 @login_required(Role.DESIGNER)
 def trial(key: str) -> ResponseReturnValue:
-    """The trial page: sample data per user task (form defaults to start from), then the run and its path."""
+    """The trial page: each user task's form (prefilled with the data the trial would make), or sample data
+    as JSON (advanced: ``use_json``, or a post without the forms), then the run and its path."""
     form = request.form if request.method == "POST" else request.args
     base = definition_service().get(key, _int(form.get("base_version") or form.get("version")))
     xml = form.get("xml") or ""
     draft = xml if xml.strip() and len(xml) <= current_app.config["MAX_UPLOAD_BYTES"] else base.bpmn_xml
     context: dict[str, Any] = {"definition": base, "xml": xml if draft == xml else "", "draft_xml": draft,
                                "samples_text": form.get("samples") or _defaults(base),
-                               "start_text": form.get("start_variables") or "{}", "run": None, "problems": [],
-                               "show_json": _show_json}
+                               "start_text": form.get("start_variables") or "{}", "run": None, "run_message": None, "problems": [],
+                               "show_json": _show_json, "use_json": bool(form.get("use_json"))}
+    from_forms = request.method == "POST" and form.get("source") == "forms" and not context["use_json"]
+    context["sections"] = trial_forms.sections(base, request.form if from_forms else None)
     if request.method == "GET":
         return render_template("designer/try.html", **context)
     try:
-        samples = _json(context["samples_text"], "样例数据")
+        if from_forms:
+            samples = trial_forms.samples_from(base, request.form)
+        else:
+            samples = _json(context["samples_text"], "样例数据")
         start = _json(context["start_text"], "启动变量")
         files = {name: text.encode() for name, text in base.files.items()}
         files[base.bpmn_file] = group_codes(draft).encode()  # the modeler names lanes in Chinese
         context["run"] = TrialRunner(definition_service(), get_engine()).run(files, key, samples, start)
+        context["run_message"] = trial_forms.show_refusal(context["sections"], context["run"], from_forms)
     except TrialInvalid as exc:
         context["problems"] = [{"file": "样例数据", "element_id": None, "line": None, "message_zh": exc.message}]
         return render_template("designer/try.html", **context), 422

@@ -1,5 +1,6 @@
-// 决策表编辑: the table in dmn-js (the decision table view), its row tests as JSON; "运行行测试" checks the
-// table and the tests on the server without deploying, "部署为新版本" deploys the process's next version.
+// 决策表编辑: the table in dmn-js (the decision table view), its row tests in a table (dmn-row-tests.js;
+// the JSON text is the advanced fallback, kept in step); "运行行测试" checks the table and the tests on the
+// server without deploying and marks each row 通过/未通过, "部署为新版本" deploys the process's next version.
 (function () {
   "use strict";
   var container = document.getElementById("dmn-canvas");
@@ -11,6 +12,44 @@
                             drd: { additionalModules: zh }, decisionTable: { additionalModules: zh },
                             literalExpression: { additionalModules: zh }, boxedExpression: { additionalModules: zh } });
   var dirty = false;
+  var rowTests = window.socorgRowTests;
+  var editor = new rowTests.Editor(document.getElementById("row-tests-table"), function () {
+    var read = editor.read();
+    testsBox.value = JSON.stringify(read.tests, null, 2);
+    showCellErrors(read.errors);
+    editor.mark(null);
+    changed();
+  });
+  var xmlText = JSON.parse(document.getElementById("dmn-xml").textContent);
+  editor.setColumns(rowTests.columns(xmlText));
+  editor.render(JSON.parse(testsBox.value || "[]"));
+
+  function showCellErrors(errors) {
+    var box = document.getElementById("row-tests-errors");
+    box.innerHTML = "";
+    errors.forEach(function (text) { var li = document.createElement("li"); li.textContent = text; box.appendChild(li); });
+    box.hidden = errors.length === 0;
+  }
+
+  function changed() { dirty = true; say("有未部署的修改"); }
+
+  // The table's columns follow the decision table as it is edited in dmn-js.
+  var refreshTimer = null;
+  function refreshColumns() {
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(function () {
+      modeler.saveXML().then(function (result) {
+        var tests = editor.read().tests;
+        editor.setColumns(rowTests.columns(result.xml));
+        editor.render(tests);
+      });
+    }, 400);
+  }
+  document.getElementById("add-row-test").addEventListener("click", function () {
+    var tr = editor.addRow();
+    tr.querySelector("input").focus();
+    changed();
+  });
   window.socorgDmn = modeler; // for tests and the browser console
 
   function say(text) { status.textContent = text; }
@@ -45,21 +84,23 @@
     var viewer = modeler.getActiveViewer();
     if (viewer && !viewer.socorgWatched) {
       viewer.socorgWatched = true;
-      viewer.on("elements.changed", function () { dirty = true; say("有未部署的修改"); });
+      viewer.on("elements.changed", function () { changed(); refreshColumns(); });
     }
   }
-  testsBox.addEventListener("input", function () { dirty = true; say("有未部署的修改"); });
+  testsBox.addEventListener("input", function () {
+    changed();
+    try { editor.render(JSON.parse(testsBox.value || "[]")); } catch (err) { /* shown when sent */ }
+  });
   window.addEventListener("beforeunload", function (event) {
     if (dirty) { event.preventDefault(); event.returnValue = ""; }
   });
 
   function send(checkOnly) {
-    var tests;
-    try {
-      tests = JSON.parse(testsBox.value || "[]");
-    } catch (err) {
-      showProblems([{ file: "行测试", message_zh: "行测试不是有效的 JSON：" + err.message }]);
-      say("请先修正行测试");
+    var read = editor.read();
+    var tests = read.tests;
+    if (read.errors.length) {
+      showCellErrors(read.errors);
+      say("请先修正行测试表格中标红的格子");
       return;
     }
     say(checkOnly ? "正在运行行测试…" : "正在校验并部署…");
@@ -76,10 +117,12 @@
     }).then(function (answer) {
       if (!answer.ok) {
         showProblems(answer.body.problems || [{ file: "", message_zh: "操作失败" }]);
+        markRows(answer.body.problems || []);
         say(checkOnly ? "行测试未通过（修改已保留）" : "未部署：请修正问题后重试（修改已保留）");
         return;
       }
       showProblems([]);
+      editor.mark({ failed: {} });
       if (checkOnly) {
         say("决策表校验通过，" + answer.body.tests + " 条行测试全部通过");
       } else {
@@ -88,6 +131,19 @@
         container.dataset.version = String(answer.body.version);
       }
     }).catch(function (err) { say("请求失败：" + err.message + "（修改已保留）"); });
+  }
+
+  // Each row 通过/未通过 from the server's problems ("row test N (…) failed: …" names the row).
+  function markRows(problems) {
+    var failed = {}, any = false;
+    problems.forEach(function (p) {
+      var match = /^row test (\d+) /.exec(p.message || "");
+      if (match) {
+        any = true;
+        failed[match[1]] = (p.message_zh || p.message).replace(/^第 \d+ 条行测试（[^）]*）(未通过：)?/, "");
+      }
+    });
+    editor.mark(any ? { failed: failed } : null);
   }
 
   document.getElementById("check").addEventListener("click", function () { send(true); });
