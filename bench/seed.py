@@ -24,7 +24,7 @@ APPLICATION: dict[str, Any] = {
     "founders": [{"name": "李明", "founder_kind": "individual"}, {"name": "吉林大学", "founder_kind": "unit"}],
     "party_members": 3, "party_org_formed": False, "registered_funds": 50000, "charter_party_clause": True,
     "materials": ["application_form", "charter_draft", "capital_verification", "residence_proof", "officers_info",
-                  "founders_list"],
+                  "founders_list", "party_building_commitment"],
     "contact_phone": "0431-88886666",
 }
 REVIEW_PASS = {"decision": "approve", "opinion": "经审查，符合规定。", "materials_verified": True,

@@ -61,6 +61,28 @@ def test_the_starter_hears_their_case_move_on_but_an_organization_reads_no_staff
     assert user("window_cc").display_name not in moved.body + moved.title
 
 
+def test_the_starters_message_reads_their_username_and_role_only(flow, session):
+    """One statement for the reader, not an ORM user with its groups: a completion's cost (issue 16 §3)."""
+    from sqlalchemy import event
+
+    from workflow_app import db
+
+    case = flow.start()
+    flow.complete(case, "apply", APPLY, "applicant")
+    seen: list[str] = []
+
+    def capture(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine(), "before_cursor_execute", capture)
+    try:
+        flow.complete(case, "accept", {"received": True}, "window_cc")
+    finally:
+        event.remove(db.engine(), "before_cursor_execute", capture)
+    assert [m.kind for m in inbox_of(session, "applicant")] == [MessageKind.CASE_MOVED]
+    assert [s for s in seen if "FROM users" in s] and not [s for s in seen if "user_groups" in s]
+
+
 def test_a_message_commits_or_rolls_back_with_the_event_that_causes_it(flow, session):
     case, review = flow.to("review")
 
