@@ -15,7 +15,11 @@ from workflow_app import create_app
 from workflow_app.calendar.workdays import WorkCalendar
 from workflow_app.engine import workers
 from workflow_app.engine.helpers import build_helpers
-from workflow_app.engine.isolation import IsolatedEnvironment, is_statically_bounded
+from workflow_app.engine.isolation import (
+    IsolatedEnvironment,
+    is_statically_bounded,
+    is_statically_bounded_script,
+)
 from workflow_app.engine.limits import CaseDataRefused, FormatRefused
 from workflow_app.engine.sandbox import SandboxedEnvironment, SandboxError
 from workflow_app.engine.workers import ScriptKilled, WorkerSettings
@@ -69,6 +73,43 @@ def test_anything_else_goes_to_a_worker(expression):
 def test_bounded_expression_does_not_use_a_worker(env, monkeypatch):
     monkeypatch.setattr(workers, "call", lambda *a: pytest.fail("a bounded expression went to a worker"))
     assert env.evaluate('decision == "approve"', {"decision": "approve"}) is True
+
+
+@pytest.mark.parametrize("script", [
+    "six_sync = party_members >= 3", "a = x + 1\nb = y - 2", "x = x + 1", "flag = 'a' if ok else 'b'\nlevel = 2",
+    "names = [a, b]",
+])
+def test_bounded_scripts_run_in_process(script, env, monkeypatch):
+    assert is_statically_bounded_script(script)
+    monkeypatch.setattr(workers, "call", lambda *a: pytest.fail("a bounded script went to a worker"))
+    context = {"party_members": 3, "x": 1, "y": 5, "ok": True, "a": 1, "b": 2}
+    env.execute(script, context)
+
+
+@pytest.mark.parametrize("script", [
+    # a line reading what an earlier line built could double a value at every line
+    "a = x + x\nb = a + a", "a = x\nb = [a, a]",
+    "y = x * 2", "y = len(x)", "for i in x:\n    y = i", "a, b = x", "a.b = 1", "a[0] = 1", "a = b = 1",
+    "y += 1", "def f():\n    return 1", "import os", "y = [i for i in x]", "x", "",
+    "\n".join(f"v{n} = 1" for n in range(17)), "\n".join(f"v{n} = x + 1" for n in range(17)),
+    "  y = 1", "y = (",
+])
+def test_other_scripts_go_to_a_worker(script):
+    assert not is_statically_bounded_script(script)
+
+
+def test_a_bounded_script_in_process_still_checks_the_case_data_size(env):
+    context = {"x": "x" * 40_000}
+    with pytest.raises(CaseDataRefused):
+        env.execute("y = x + x", context)
+
+
+def test_a_bounded_script_in_process_fails_as_in_a_worker(env):
+    context = {"x": 1}
+    with pytest.raises(TypeError) as info:
+        env.execute("y = 1\nz = x + 'a'", context)
+    assert info.value.script_line == 2
+    assert context == {"x": 1}  # nothing of the failed script stays in the task data
 
 
 # -- same results as the inline sandbox -----------------------------------------------------------

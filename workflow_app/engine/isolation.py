@@ -11,7 +11,14 @@ y``, tuple/list/set displays and at most ``MAX_FAST_OPERATORS`` binary ``+``, ``
 calls, comprehensions, lambdas, f-strings, ``%``, ``*``, ``**``, ``//``, ``<<``, ``>>``, walrus or dict
 displays. Such an expression runs a fixed number of operations, each linear in its operands (task
 data, itself bounded), so it can neither loop nor build anything much larger than its inputs.
-``decision == "approve"`` and most DMN cells are of this kind; scripts never are.
+``decision == "approve"`` and most DMN cells are of this kind.
+
+A script is statically bounded when it is a few assignments of such expressions to plain names
+(``six_sync = party_members >= 3``), the binary operators of all of them counted together, and no
+expression reads a name an earlier line of the script assigned: each line is then a bounded
+expression over the task data as the script found it, so chaining lines cannot compound sizes
+(``a = x + x`` then ``b = a + a`` would double at every line). The in-process sandbox checks the
+task data's size after the script as the worker does.
 """
 
 from __future__ import annotations
@@ -39,9 +46,10 @@ from workflow_app.engine.sandbox import (
 )
 from workflow_app.engine.workers import ScriptKilled, WorkerSettings
 
-__all__ = ["MAX_FAST_OPERATORS", "IsolatedEnvironment", "is_statically_bounded"]
+__all__ = ["MAX_FAST_OPERATORS", "IsolatedEnvironment", "is_statically_bounded", "is_statically_bounded_script"]
 
 MAX_FAST_OPERATORS = 16
+MAX_FAST_ASSIGNMENTS = 16
 
 _FAST_NODES = (
     ast.Expression, ast.Name, ast.Load, ast.Constant, ast.Attribute, ast.Subscript, ast.Slice,
@@ -62,13 +70,41 @@ def is_statically_bounded(expression: str) -> bool:
         tree = ast.parse(expression.lstrip(" \t"), mode="eval")
     except (SyntaxError, ValueError, RecursionError):
         return False  # the worker (or the compiler) reports the error
+    operators = _bounded_operators(tree)
+    return operators is not None and operators <= MAX_FAST_OPERATORS
+
+
+@functools.lru_cache(maxsize=4096)
+def is_statically_bounded_script(script: str) -> bool:
+    """True when ``script`` may run in-process: see the module docstring for the exact rule."""
+    try:
+        tree = ast.parse(script, mode="exec")
+    except (SyntaxError, ValueError, RecursionError):
+        return False
+    if not 0 < len(tree.body) <= MAX_FAST_ASSIGNMENTS:
+        return False
+    assigned: set[str] = set()
+    operators = 0
+    for line in tree.body:
+        if not (isinstance(line, ast.Assign) and len(line.targets) == 1 and isinstance(line.targets[0], ast.Name)):
+            return False
+        found = _bounded_operators(line.value)
+        if found is None or any(isinstance(node, ast.Name) and node.id in assigned for node in ast.walk(line.value)):
+            return False
+        operators += found
+        assigned.add(line.targets[0].id)
+    return operators <= MAX_FAST_OPERATORS
+
+
+def _bounded_operators(tree: ast.AST) -> int | None:
+    """The number of binary operators in ``tree``, or None when it holds a node outside the bounded set."""
     operators = 0
     for node in ast.walk(tree):
         if not isinstance(node, _FAST_NODES):
-            return False
+            return None
         if isinstance(node, ast.BinOp):
             operators += 1
-    return operators <= MAX_FAST_OPERATORS
+    return operators
 
 
 @functools.lru_cache(maxsize=4096)
@@ -109,6 +145,16 @@ def _rebuild(name: str, args: tuple[Any, ...], line: int | None) -> Exception:
     return exc
 
 
+def _script_line(exc: BaseException) -> int | None:
+    """The line of the sandboxed script ``exc`` was raised on (the innermost frame of the script)."""
+    line, trace = None, exc.__traceback__
+    while trace is not None:
+        if trace.tb_frame.f_code.co_filename == SCRIPT_FILENAME:
+            line = trace.tb_lineno
+        trace = trace.tb_next
+    return line
+
+
 class IsolatedEnvironment(SandboxedEnvironment):
     """Spiff script environment that runs designer code in worker processes under OS limits."""
 
@@ -129,13 +175,28 @@ class IsolatedEnvironment(SandboxedEnvironment):
         return self._remote("eval", expression, code, context, external_context)
 
     def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
-        """Run ``script`` in a worker; its task data replaces ``context``'s content (same dict)."""
+        """Run ``script`` here when statically bounded, else in a worker; either way ``context`` (the
+        same dict) ends as the task data the script left."""
+        if is_statically_bounded_script(script):
+            return self._execute_here(script, context, external_context)
         external = external_context or {}
         self.check_for_overwrite(context, external)
         code = compile_script(script, SCRIPT_FILENAME)
         data = self._remote("exec", script, code, context, external)
         context.clear()
         context.update(data)
+        return True
+
+    def _execute_here(self, script: str, context: dict, external_context: dict | None) -> bool:
+        # As from a worker: a failed script leaves the task data as it was, and its error names its line.
+        scope = dict(context)
+        try:
+            super().execute(script, scope, external_context)
+        except Exception as exc:
+            exc.script_line = _script_line(exc)  # type: ignore[attr-defined] - read like a worker's error
+            raise
+        context.clear()
+        context.update(scope)
         return True
 
     def _remote(self, kind: str, source: str, code: types.CodeType, context: Mapping[str, Any],
