@@ -40,7 +40,11 @@ def deadlines(session: Session) -> DueFor:
     def due_for(limit: str | None, start: datetime) -> tuple[datetime | None, str | None]:
         if not limit:
             return None, None
-        due = due_at(start, limit, CalendarService(session).calendar())
+        # The calendar tables are all it reads: pending task changes need not be flushed for it (they
+        # go with the caller's next flush, one fewer per new task).
+        with session.no_autoflush:
+            calendar = CalendarService(session).calendar()
+        due = due_at(start, limit, calendar)
         if not due.uncovered_years:
             return due.at, None
         log.warning("due date %s for limit %s counted over uncovered years %s", due.at, limit,

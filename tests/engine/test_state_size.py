@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
@@ -91,3 +92,13 @@ def test_the_sync_after_a_step_reads_only_the_cases_open_rows(app, session):
     instance_service().complete_task(task_id, {"again": True}, actor="window")
     # The task completed and nothing else of the case's six closed rounds.
     assert {row.id for row in loaded} == {task_id}
+
+
+@pytest.mark.parametrize("text, long", [
+    ('{"n": 1234567890123456789}', True), ('{"account": "6222021234567890123"}', True),
+    ('{"n": 123456789012345678}', False), ('{"id": "2b1c9a0e-1f2d", "t": 1733512345.123456}', False),
+    ('{"s": "１２３４５６７８９０１２３４５６７８９０"}', False),  # full-width digits are never a JSON number
+])
+def test_a_state_that_may_hold_an_integer_past_64_bits_is_read_by_json(text, long):
+    assert runtime._may_hold_long_number(text.encode()) is long
+    assert runtime._loads(text) == json.loads(text)
