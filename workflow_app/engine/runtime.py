@@ -25,11 +25,13 @@ from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG  # the Spiff config (SPIFF_CONFIG), not bpmn's
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from workflow_app import clock
 from workflow_app.engine.parsing import human_task_meta
 from workflow_app.engine.sandbox import SandboxedEnvironment
+from workflow_app.engine.task_codec import FastTaskConverter, task_mapping, uuid_of
 from workflow_app.engine.tree import (
     PRUNED_STEPS,
     ancestors,
@@ -121,8 +123,8 @@ class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
         if spec is None:  # a full serialization (with its spec), e.g. from another tool
             return super().from_dict(dct)
         workflow = self.target_class(spec, subprocess_specs, deserializing=True)
-        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
-        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        workflow.tasks = task_mapping(self.registry, dct["tasks"], workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(uuid_of(dct["root"]))
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
@@ -133,6 +135,7 @@ class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
 def _build_serializer() -> BpmnWorkflowSerializer:
     config = dict(DEFAULT_CONFIG)
     config[BpmnWorkflow] = _SpeclessWorkflowConverter
+    config[Task] = FastTaskConverter
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
 
 
