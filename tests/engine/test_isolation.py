@@ -98,6 +98,15 @@ def test_other_scripts_go_to_a_worker(script):
     assert not is_statically_bounded_script(script)
 
 
+def test_a_bounded_script_in_process_is_still_sandboxed(env, monkeypatch):
+    monkeypatch.setattr(workers, "call", lambda *a: pytest.fail("a bounded script went to a worker"))
+    with pytest.raises(SandboxError):
+        env.execute("y = x.__class__", {"x": 1})  # refused when compiled, as anywhere
+    context = {"x": "a"}
+    env.execute("y = x.upper\nz = now", context)  # a method or a helper is never left in the task data
+    assert context == {"x": "a"}
+
+
 def test_a_bounded_script_in_process_still_checks_the_case_data_size(env):
     context = {"x": "x" * 40_000}
     with pytest.raises(CaseDataRefused):
