@@ -148,14 +148,19 @@ class TaskSchema(Schema):
 
 
 class TaskPageSchema(PageSchema):
-    """A page of tasks."""
+    """A page of tasks. ``total`` is exact up to the inbox's count cap (config ``INBOX_COUNT_CAP``,
+    1000) or the end of the page asked for, whichever is further; past it ``total_capped`` is true and
+    ``total`` is that bound (there are more tasks than it says: a full page has a next one)."""
 
     items = fields.List(fields.Nested(TaskSchema), required=True)
+    total_capped = fields.Boolean(required=True, metadata={
+        "description": "true: total is a lower bound (more tasks than that); false: total is exact"})
 
 
 class CountsSchema(Schema):
     """Open tasks per inbox tab; ``cc`` counts every task copied to the caller, ``done`` the tasks they
-    completed (已办)."""
+    completed (已办). Each count is exact up to the inbox's count cap (config ``INBOX_COUNT_CAP``, 1000);
+    a count past it is the cap, and its name is in ``capped`` (shown as "1000+")."""
 
     mine = fields.Integer(required=True)
     group = fields.Integer(required=True)
@@ -163,6 +168,8 @@ class CountsSchema(Schema):
     overdue = fields.Integer(required=True)
     cc = fields.Integer(required=True)
     done = fields.Integer(required=True)
+    capped = fields.List(fields.String(), required=True, metadata={
+        "description": "the counts above that reached the cap: there are more tasks than they say"})
 
 
 class InstanceSummarySchema(Schema):
