@@ -176,7 +176,9 @@ def branch_part(branch: ColumnElement[bool], *filters: ColumnElement[bool], colu
     if isinstance(branch, CopiedTo):
         return (select(column).select_from(TaskCopy).join(HumanTask, HumanTask.id == TaskCopy.task_id)
                 .where(TaskCopy.username == branch.username, *filters))
-    return select(column).where(branch, *filters)
+    # FROM named: a supervisor's regions-below condition alone names no table (InSubquery), so without a
+    # status filter (?status=any) the part would have no FROM.
+    return select(column).select_from(HumanTask).where(branch, *filters)
 
 
 def any_branch(branches: Sequence[ColumnElement[bool]] | None, *filters: ColumnElement[bool]) -> ColumnElement[bool]:
