@@ -233,5 +233,7 @@ def counts_statement(user: Viewer) -> Select[Any]:
         count(task_visible_branches(user), is_open).label("all"),
         count([*mine, group], is_open, HumanTask.due_at < NOW).label("overdue"),
         count([task_copied(user)]).label("cc"),
-        count(mine, HumanTask.status == TaskStatus.COMPLETED).label("done"),
+        # 已办 from the completer's index first: those rows are counted from (completed_by, status, …) alone;
+        # the other order reads every completed row to exclude the assignee's (PostgreSQL: ~1.5 ms at the cap).
+        count(mine[::-1], HumanTask.status == TaskStatus.COMPLETED).label("done"),
     )
