@@ -135,8 +135,10 @@ def million_tasks(session: Session, total: int, open_count: int, seed: int = 7) 
             conn.execute(insert(TaskCopy.__table__), chunk)
     # Bring the database to rest, as it would be some minutes after such a load: on SQLite the rows
     # leave the write-ahead log for the main file (where reads need no WAL lookups; our own read
-    # snapshot would hold the checkpoint back, so it ends first); PostgreSQL's autovacuum would have
-    # analyzed the tables.
+    # snapshot would hold the checkpoint back, so it ends first); on PostgreSQL autovacuum would have
+    # vacuumed and analyzed the tables of a live system — VACUUM sets the visibility map, without which
+    # an index-only scan (the inbox's counts) fetches every heap row it counts, and sets the hint bits
+    # the first readers would otherwise write.
     session.rollback()
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         if engine.dialect.name == "sqlite":
@@ -144,5 +146,5 @@ def million_tasks(session: Session, total: int, open_count: int, seed: int = 7) 
             if busy:
                 raise RuntimeError("the WAL checkpoint after the bulk load was blocked by a reader")
         else:
-            conn.exec_driver_sql("ANALYZE human_tasks, task_copies, process_instances")
+            conn.exec_driver_sql("VACUUM ANALYZE human_tasks, task_copies, process_instances")
     return {"instances": instances, "tasks": total, "open": open_count, "copies": len(copies)}

@@ -41,6 +41,9 @@ DEFAULTS: dict[str, Any] = {
     # ("220100:20,220102:15"); unlisted cities and counties decide within the regulations' 60 days
     # (handlers/registration.py, docs/processes/registration.md).
     "REGISTRATION_PROMISES": "",
+    # The inbox's tab counts and list totals count at most this many tasks; past it they show "N+"
+    # (an exact count of a province's open tasks reads every one of them; docs/performance.md).
+    "INBOX_COUNT_CAP": 1000,
 }
 
 # Values read from SOCORG_<NAME>; the type of the default decides the conversion.
@@ -60,6 +63,7 @@ _TYPES: dict[str, type] = {
     "TRUSTED_PROXIES": int,
     "MAX_ATTACHMENT_BYTES": int,
     "ALLOW_SQLITE": bool,
+    "INBOX_COUNT_CAP": int,
 }
 
 

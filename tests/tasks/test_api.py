@@ -107,15 +107,74 @@ def test_counts_per_tab_follow_the_lists(flow, get, post):
     _, accept = flow.to("accept")
     flow.to("accept")
     counts = get("window_cc", "/counts").get_json()
-    assert counts == {"mine": 0, "group": 2, "all": 2, "overdue": 0, "cc": 0, "done": 0}
+    assert counts == {"mine": 0, "group": 2, "all": 2, "overdue": 0, "cc": 0, "done": 0, "capped": []}
     post("window_cc", f"{accept.id}/claim")
-    assert get("window_cc", "/counts").get_json() == {"mine": 1, "group": 1, "all": 2, "overdue": 0, "cc": 0, "done": 0}
+    assert get("window_cc", "/counts").get_json() == {"mine": 1, "group": 1, "all": 2, "overdue": 0, "cc": 0, "done": 0,
+                                                      "capped": []}
     with clock.frozen(clock.now() + timedelta(days=30)):
         assert get("window_cc", "/counts").get_json()["overdue"] == 2
     assert get("supervisor_cc", "/counts").get_json() == {"mine": 0, "group": 0, "all": 2, "overdue": 0, "cc": 0,
-                                                          "done": 0}
+                                                          "done": 0, "capped": []}
     for tab in ("mine", "group", "all"):
-        assert get("window_cc", scope=tab).get_json()["total"] == get("window_cc", "/counts").get_json()[tab]
+        page = get("window_cc", scope=tab).get_json()
+        assert page["total"] == get("window_cc", "/counts").get_json()[tab] and page["total_capped"] is False
+
+
+def test_a_page_dumps_each_task_as_the_task_schema_does(flow, session):
+    """The list's items are built directly (schemas.task_body), not field by field: the same dict, in order."""
+    from workflow_app.directory.models import User
+    from workflow_app.tasks.forms import Form
+    from workflow_app.tasks.inbox import InboxQuery
+    from workflow_app.tasks.schemas import TaskSchema, task_body
+    from workflow_app.tasks.service import task_service
+    from workflow_app.tasks.views import TaskView
+
+    flow.to("review")
+    _, accept = flow.to("accept")
+    accept.due_warning = "2027 年节假日安排未录入"
+    accept.organization_id = None
+    session.commit()
+    views = []
+    for username in ("window_cc", "applicant", "supervisor_prov"):
+        person = session.scalars(select(User).where(User.username == username)).one()
+        views += task_service().inbox(person, InboxQuery(scope="all", status="any")).items
+    assert {view.task.status for view in views} >= {TaskStatus.READY, TaskStatus.COMPLETED}
+    views.append(TaskView(views[0].task, Form({"type": "object"}, ui={"order": ["decision"]})))  # UI hints too
+    for view in views:
+        expected = TaskSchema().dump(view)
+        assert task_body(view) == expected and list(task_body(view)) == list(expected)
+
+
+def test_counts_and_totals_past_the_cap_say_so(app, flow, get):
+    """Counts read at most cap + 1 rows: exact up to the cap, then the cap, named in ``capped``; a list's
+    total is capped likewise (or at the end of the page asked for) and flagged, and a full page still
+    has a next one."""
+    for _ in range(4):
+        flow.to("accept")
+    app.config["INBOX_COUNT_CAP"] = 4  # exactly at the cap: exact, not capped
+    assert get("window_cc", "/counts").get_json() == {"mine": 0, "group": 4, "all": 4, "overdue": 0, "cc": 0,
+                                                      "done": 0, "capped": []}
+    assert get("window_cc", scope="all").get_json()["total_capped"] is False
+    app.config["INBOX_COUNT_CAP"] = 3
+    counts = get("window_cc", "/counts").get_json()
+    assert counts == {"mine": 0, "group": 3, "all": 3, "overdue": 0, "cc": 0, "done": 0, "capped": ["group", "all"]}
+    with clock.frozen(clock.now() + timedelta(days=30)):
+        assert get("window_cc", "/counts").get_json()["capped"] == ["group", "all", "overdue"]
+    first = get("window_cc", scope="all", per_page=2).get_json()
+    assert (first["total"], first["total_capped"], len(first["items"])) == (3, True, 2)
+    # Page 2 of 2 per page reaches 4 rows, past the cap of 3: counted to the page's end + 1, exactly.
+    second = get("window_cc", scope="all", per_page=2, page=2).get_json()
+    assert (second["total"], second["total_capped"], len(second["items"])) == (4, False, 2)
+    assert get("window_cc", scope="all", per_page=2, page=3).get_json()["items"] == []
+    app.config["INBOX_COUNT_CAP"] = 1
+    whole = get("window_cc", scope="all", per_page=4).get_json()  # the page asked for holds every row
+    assert (whole["total"], whole["total_capped"], len(whole["items"])) == (4, False, 4)
+    # Every status of a supervisor's regions: the regions-below part alone names no table (it once had no FROM).
+    every = get("supervisor_cc", scope="all", status="any").get_json()["total"]
+    assert every == 4 + get("supervisor_cc", scope="all", status="completed").get_json()["total"] > 4
+    # The page bounds are unchanged: the cap is not a page size.
+    assert get("window_cc", scope="all", per_page=201).status_code == 422
+    assert get("window_cc", scope="all", page=0).status_code == 422
 
 
 # -- detail --------------------------------------------------------------------------------------

@@ -97,7 +97,7 @@ def test_a_changchun_caseworker_never_sees_a_jilin_city_task(flow, get, post, ro
         counts = get(role, "/counts").get_json()
         # 已办 may hold the Jilin steps the test drove as this user; no open tab counts a Jilin task.
         assert {tab: n for tab, n in counts.items() if tab != "done"} == \
-            {"mine": 0, "group": 0, "all": 0, "overdue": 0, "cc": 0}
+            {"mine": 0, "group": 0, "all": 0, "overdue": 0, "cc": 0, "capped": []}
         assert get(role, f"/{task.id}").status_code == 404
         assert post(role, f"{task.id}/claim").status_code == 404
         assert post(role, f"{task.id}/complete", {"data": {}}).status_code == 404

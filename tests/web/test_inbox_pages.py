@@ -92,6 +92,22 @@ def test_inbox_pages_through_long_lists(web, registration):
     assert second.count("填写成立登记申请</a>") == 1 and 'rel="prev"' in second
 
 
+def test_capped_counts_show_a_plus_and_the_pager_goes_on(web, registration):
+    """Past the inbox's count cap a tab shows "N+", and the pager still offers the next page of a full one."""
+    applicant = Pages(web, "applicant")
+    for _ in range(22):
+        applicant.post("/cases/new", {"process_key": "registration"})
+    web.application.config["INBOX_COUNT_CAP"] = 5
+    first = text(applicant.get("/tasks"))
+    assert "待办 <span class=\"count\">5+</span>" in first and first.count("填写成立登记申请</a>") == 20
+    # Page 1 of 20 rows counts to 21: more than a page, so a next page, its count a lower bound.
+    assert "第 1 / 2+ 页，共 20+ 条" in first and 'rel="next"' in first
+    second = text(applicant.get("/tasks?page=2"))  # the end of page 2 (40) covers every row: exact again
+    assert second.count("填写成立登记申请</a>") == 2 and "第 2 / 2 页，共 22 条" in second
+    home = text(applicant.get("/"))
+    assert re.search(r'id="fig-todo"[^>]*><strong>5\+</strong>', home), home
+
+
 def test_done_and_copied_tabs(web, registration):
     _case, task_id = registration_at_accept()
     window = Pages(web, "window_cc")

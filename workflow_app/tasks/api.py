@@ -78,8 +78,9 @@ def list_tasks(args: dict[str, Any]) -> Page[TaskView]:
 @auth_required()
 @blp.response(200, CountsSchema)
 @documents_errors(blp, 401)
-def task_counts() -> dict[str, int]:
-    """Open tasks per inbox tab {mine, group, all, overdue} and copies to the caller {cc}."""
+def task_counts() -> dict[str, Any]:
+    """Open tasks per inbox tab {mine, group, all, overdue}, copies to the caller {cc} and their 已办 {done};
+    each exact up to the count cap (1000), else the cap, named in ``capped``."""
     return task_service().counts(current_user())
 
 

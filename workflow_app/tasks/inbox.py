@@ -2,7 +2,13 @@
 
 Everything here builds conditions over ``human_tasks`` (and the small ``task_copies`` table)
 from :mod:`workflow_app.tasks.visibility`; nothing loads rows to filter them in Python, so a
-count is exact and a page is full.
+count is right and a page is full.
+
+Counts are capped: a count reads at most ``cap + 1`` rows (:data:`COUNT_CAP`, config
+``INBOX_COUNT_CAP``), so a broad tab — a province supervisor's 'all', 100,000 open tasks — costs
+what a narrow one does. Below the cap a count is exact; above it the count is the cap, flagged as
+capped ("1000+"). A list's ``total`` is counted to the cap or to the end of the page asked for,
+whichever is further, so a capped total still says a next page exists.
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ SCOPES = ("mine", "group", "all", "cc")
 STATUS_FILTERS = ("open", "ready", "claimed", "completed", "cancelled", "any")
 SORTS = ("due_at", "-due_at", "created_at", "-created_at")
 MAX_PER_PAGE = 200
+# Counts read at most this many rows and one more (to know there are more); INBOX_COUNT_CAP in config.
+COUNT_CAP = 1000
 
 T = TypeVar("T")
 
@@ -46,6 +54,8 @@ class Page(Generic[T]):
     total: int
     page: int
     per_page: int
+    # True when ``total`` is a lower bound: there are more rows than it says (see :func:`capped`).
+    total_capped: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,6 +99,20 @@ def status_condition(status: str | None, scope: str | None) -> ColumnElement[boo
 # The query's values travel as bound parameters, so a statement depends only on the viewer and the
 # query's shape and is built once per pair (see :func:`statements`); :func:`parameters` gives the values.
 NOW = bindparam("now", type_=HumanTask.due_at.type)
+# How many rows a count reads at most: the cap (or the end of the page asked for) and one more.
+COUNT_LIMIT = bindparam("count_limit", type_=Integer)
+
+
+def total_limit(query: InboxQuery, cap: int = COUNT_CAP) -> int:
+    """The LIMIT of a list's count: past the cap, or past the end of the page when that is further
+    (a deep page costs its OFFSET anyway), and one row more, to know whether there are more."""
+    return max(cap, query.page * query.per_page) + 1
+
+
+def capped(value: int, limit: int) -> tuple[int, bool]:
+    """A count read with LIMIT ``limit``: (the count, whether it is capped). A capped count is
+    ``limit - 1``: there are more rows than that."""
+    return (limit - 1, True) if value >= limit else (value, False)
 
 
 @dataclass(frozen=True)
@@ -107,10 +131,10 @@ class Shape:
         return cls(query.scope, query.status, query.overdue, bool(query.process_key), bool(query.q), query.sort)
 
 
-def parameters(query: InboxQuery, now: datetime) -> dict[str, Any]:
+def parameters(query: InboxQuery, now: datetime, cap: int = COUNT_CAP) -> dict[str, Any]:
     """The bound values of the query's statements."""
     values: dict[str, Any] = {"now": now, "depth": query.page * query.per_page, "per_page": query.per_page,
-                              "skip": (query.page - 1) * query.per_page}
+                              "skip": (query.page - 1) * query.per_page, "count_limit": total_limit(query, cap)}
     if query.process_key:
         values["process_key"] = query.process_key
     if query.q:
@@ -142,10 +166,10 @@ def filters(shape: Shape) -> list[ColumnElement[bool]]:
 
 @functools.lru_cache(maxsize=2048)
 def statements(viewer: Viewer, shape: Shape) -> tuple[Select[Any], Select[Any]]:
-    """(the count of the tab's rows that the filters keep, one page of them with their definition ids)."""
+    """(the capped count of the tab's rows that the filters keep, one page of them with their definition ids)."""
     branches = scope_branches(viewer, shape.scope)
     where = filters(shape)
-    total = count_of(branches, *where)
+    total = count_of(branches, *where, limit=COUNT_LIMIT)
     page = (select(HumanTask, ProcessInstance.definition_id)
             .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
             .where(page_condition(branches, where, shape.sort, statuses_of(shape))).order_by(*order_by(shape.sort))
@@ -195,13 +219,13 @@ def order_by(sort: str) -> list[Any]:
 @functools.lru_cache(maxsize=1024)
 def counts_statement(user: Viewer) -> Select[Any]:
     """One query for the tab counts {mine, group, all, overdue, cc, done} (the same rules as the lists),
-    each an index-served count of its own; ``done`` is 已办, the mine tab's completed tasks. Bound
-    parameter: ``now``."""
+    each an index-served count of its own, capped; ``done`` is 已办, the mine tab's completed tasks.
+    Bound parameters: ``now``, and ``count_limit`` (the cap + 1)."""
     is_open = HumanTask.status.in_(OPEN_STATUSES)
     mine, group = task_mine_branches(user), task_group_inbox(user)
 
     def count(branches: list[ColumnElement[bool]] | None, *where: ColumnElement[bool]) -> Any:
-        return count_of(branches, *where).scalar_subquery()
+        return count_of(branches, *where, limit=COUNT_LIMIT).scalar_subquery()
 
     return select(
         count(mine, is_open).label("mine"),
@@ -209,5 +233,7 @@ def counts_statement(user: Viewer) -> Select[Any]:
         count(task_visible_branches(user), is_open).label("all"),
         count([*mine, group], is_open, HumanTask.due_at < NOW).label("overdue"),
         count([task_copied(user)]).label("cc"),
-        count(mine, HumanTask.status == TaskStatus.COMPLETED).label("done"),
+        # 已办 from the completer's index first: those rows are counted from (completed_by, status, …) alone;
+        # the other order reads every completed row to exclude the assignee's (PostgreSQL: ~1.5 ms at the cap).
+        count(mine[::-1], HumanTask.status == TaskStatus.COMPLETED).label("done"),
     )

@@ -147,15 +147,54 @@ class TaskSchema(Schema):
     form = fields.Nested(TaskFormSchema, required=True)
 
 
-class TaskPageSchema(PageSchema):
-    """A page of tasks."""
+def _iso(value: Any) -> str | None:
+    return None if value is None else value.isoformat()
 
-    items = fields.List(fields.Nested(TaskSchema), required=True)
+
+def task_body(view: Any) -> dict[str, Any]:
+    """:class:`TaskSchema`'s dump of a task view, built directly. A page of 50 tasks through marshmallow's
+    field-by-field dump cost ~2.7 ms CPU, the largest part of an inbox page's time; this is the same
+    dict (``tests/tasks/test_api.py`` compares the two field for field) at a fraction of it."""
+    task, form = view.task, view.form
+    shown_form: dict[str, Any] = {"schema": dict(form.schema)}
+    if form.ui is not None:
+        shown_form["ui"] = dict(form.ui)
+    return {
+        "id": task.id, "instance_id": task.instance_id, "process_key": task.process_key,
+        "business_key": task.business_key, "name": task.name, "title": task.title,
+        "candidate_group": task.candidate_group, "region": task.region_code,
+        "organization_id": task.organization_id, "assignee": task.assignee, "delegated_from": task.delegated_from,
+        "status": task.status.value, "created_at": _iso(task.created_at), "due_at": _iso(task.due_at),
+        "due_warning": task.due_warning, "completed_at": _iso(task.completed_at), "completed_by": task.completed_by,
+        "escalation_level": task.escalation_level, "form": shown_form,
+    }
+
+
+class TaskItems(fields.List):
+    """``List(Nested(TaskSchema))`` as documented (the OpenAPI document reads the inner schema); each
+    item dumped by :func:`task_body`."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(fields.Nested(TaskSchema), **kwargs)
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> list[Any] | None:
+        return None if value is None else [task_body(view) for view in value]
+
+
+class TaskPageSchema(PageSchema):
+    """A page of tasks. ``total`` is exact up to the inbox's count cap (config ``INBOX_COUNT_CAP``,
+    1000) or the end of the page asked for, whichever is further; past it ``total_capped`` is true and
+    ``total`` is that bound (there are more tasks than it says: a full page has a next one)."""
+
+    items = TaskItems(required=True)
+    total_capped = fields.Boolean(required=True, metadata={
+        "description": "true: total is a lower bound (more tasks than that); false: total is exact"})
 
 
 class CountsSchema(Schema):
     """Open tasks per inbox tab; ``cc`` counts every task copied to the caller, ``done`` the tasks they
-    completed (已办)."""
+    completed (已办). Each count is exact up to the inbox's count cap (config ``INBOX_COUNT_CAP``, 1000);
+    a count past it is the cap, and its name is in ``capped`` (shown as "1000+")."""
 
     mine = fields.Integer(required=True)
     group = fields.Integer(required=True)
@@ -163,6 +202,8 @@ class CountsSchema(Schema):
     overdue = fields.Integer(required=True)
     cc = fields.Integer(required=True)
     done = fields.Integer(required=True)
+    capped = fields.List(fields.String(), required=True, metadata={
+        "description": "the counts above that reached the cap: there are more tasks than they say"})
 
 
 class InstanceSummarySchema(Schema):

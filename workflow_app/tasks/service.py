@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -55,27 +56,37 @@ from workflow_app.tasks.visibility import APPLICANT_GROUP, Viewer, instance_in_o
 class TaskService(TaskRules):
     """Inbox queries and task operations for the users of one session."""
 
-    def __init__(self, session: Session, instances: InstanceService, forms: FormCatalog) -> None:
+    def __init__(self, session: Session, instances: InstanceService, forms: FormCatalog,
+                 count_cap: int = inbox.COUNT_CAP) -> None:
         self.session = session
         self.instances = instances
         self.forms = forms
+        self.count_cap = max(count_cap, 1)  # the inbox's counts read at most this many rows (+1)
 
     # -- queries -------------------------------------------------------------------------------
 
     def inbox(self, user: User, query: inbox.InboxQuery) -> inbox.Page[TaskView]:
         """One page of the caller's inbox tab, filtered and sorted in SQL."""
         total_statement, page_statement = inbox.statements(Viewer.of(user), inbox.Shape.of(query))
-        values = inbox.parameters(query, clock.now())
-        total = self.session.scalar(total_statement, values) or 0
+        values = inbox.parameters(query, clock.now(), self.count_cap)
+        total, total_capped = inbox.capped(self.session.scalar(total_statement, values) or 0, values["count_limit"])
         rows = self.session.execute(page_statement, values).all()
         items = [TaskView(row, self._form(row, definition_id)) for row, definition_id in rows]
-        return inbox.Page(items, total, query.page, query.per_page)
+        return inbox.Page(items, total, query.page, query.per_page, total_capped)
 
-    def counts(self, user: User) -> dict[str, int]:
+    def counts(self, user: User) -> dict[str, Any]:
         """Open tasks per inbox tab {mine, group, all, overdue}, every copy to the caller (cc), and the
-        tasks they completed (done, 已办)."""
-        row = self.session.execute(inbox.counts_statement(Viewer.of(user)), {"now": clock.now()}).one()
-        return {name: int(value or 0) for name, value in row._mapping.items()}
+        tasks they completed (done, 已办); each exact up to the cap, else the cap and named in ``capped``."""
+        limit = self.count_cap + 1
+        row = self.session.execute(inbox.counts_statement(Viewer.of(user)), {"now": clock.now(), "count_limit": limit}).one()
+        found: dict[str, Any] = {}
+        names = []
+        for name, value in row._mapping.items():
+            found[name], is_capped = inbox.capped(int(value or 0), limit)
+            if is_capped:
+                names.append(name)
+        found["capped"] = names
+        return found
 
     def detail(self, user: User, task_id: str) -> TaskDetail:
         """The task with its case summary, form data, copies and the operations open to the caller."""
@@ -401,5 +412,6 @@ def task_service(session: Session | None = None) -> TaskService:
     from workflow_app.services import instance_service
 
     session = session or db.session()
-    return TaskService(session, instance_service(session), app_catalog())
+    return TaskService(session, instance_service(session), app_catalog(),
+                       current_app.config.get("INBOX_COUNT_CAP", inbox.COUNT_CAP))
 

@@ -176,7 +176,9 @@ def branch_part(branch: ColumnElement[bool], *filters: ColumnElement[bool], colu
     if isinstance(branch, CopiedTo):
         return (select(column).select_from(TaskCopy).join(HumanTask, HumanTask.id == TaskCopy.task_id)
                 .where(TaskCopy.username == branch.username, *filters))
-    return select(column).where(branch, *filters)
+    # FROM named: a supervisor's regions-below condition alone names no table (InSubquery), so without a
+    # status filter (?status=any) the part would have no FROM.
+    return select(column).select_from(HumanTask).where(branch, *filters)
 
 
 def any_branch(branches: Sequence[ColumnElement[bool]] | None, *filters: ColumnElement[bool]) -> ColumnElement[bool]:
@@ -191,12 +193,17 @@ def any_branch(branches: Sequence[ColumnElement[bool]] | None, *filters: ColumnE
     return HumanTask.id.in_(branch_union(branches, *filters))
 
 
-def count_of(branches: Sequence[ColumnElement[bool]] | None, *filters: ColumnElement[bool]) -> Select[Any]:
+def count_of(branches: Sequence[ColumnElement[bool]] | None, *filters: ColumnElement[bool],
+             limit: Any = None) -> Select[Any]:
     """``SELECT count(*)`` of the rows :func:`any_branch` gives, without gathering their ids: the parts
     are made disjoint — each leaves out the rows of the parts before it — so a plain UNION ALL counts
-    each row once (no hashing, no lookup of every id)."""
+    each row once (no hashing, no lookup of every id). With ``limit`` (a number or a bound parameter)
+    it counts at most that many rows: a capped count stops reading there (see :mod:`inbox`)."""
     if branches is None or len(branches) <= 1:
-        return select(func.count()).select_from(HumanTask).where(any_branch(branches, *filters))
+        if limit is None:
+            return select(func.count()).select_from(HumanTask).where(any_branch(branches, *filters))
+        rows = select(literal_column("1")).select_from(HumanTask).where(any_branch(branches, *filters))
+        return select(func.count()).select_from(rows.limit(limit).subquery())
     # The broad branch first: it then needs no exclusions and is counted from its index alone, and the
     # narrow ones after it exclude its rows at the cost of their own few.
     branches = sorted(branches, key=lambda branch: not isinstance(branch, InRegionsBelow))
@@ -205,7 +212,8 @@ def count_of(branches: Sequence[ColumnElement[bool]] | None, *filters: ColumnEle
     parts = [branch_part(branch, *filters, *(not_(func.coalesce(earlier, false())) for earlier in branches[:n]),
                          column=literal_column("1"))
              for n, branch in enumerate(branches)]
-    return select(func.count()).select_from(union_all(*parts).subquery())
+    union = union_all(*parts)
+    return select(func.count()).select_from((union if limit is None else union.limit(limit)).subquery())
 
 
 def task_copied(user: User | Viewer) -> ColumnElement[bool]:

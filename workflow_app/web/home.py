@@ -12,7 +12,7 @@ from workflow_app.tasks import workday
 from workflow_app.tasks.service import task_service
 from workflow_app.web.case_context import INSTANCE_STATUS
 from workflow_app.web.cases import startable
-from workflow_app.web.inbox import WORKERS
+from workflow_app.web.inbox import WORKERS, tab_figures
 from workflow_app.web.nav_counts import open_alerts
 from workflow_app.web.session import current_web_user, login_required
 
@@ -27,10 +27,7 @@ def index() -> ResponseReturnValue:
     session = db.session()
     works = user.role in WORKERS or user.role is Role.ADMIN
     counts = task_service().counts(user) if works else None
-    figures = {
-        "todo": counts["mine"] + counts["group"], "done": counts["done"], "cc": counts["cc"],
-        "overdue": counts["overdue"], "due_today": workday.due_today(session, user),
-    } if counts is not None else None
+    figures = {**tab_figures(counts), "due_today": workday.due_today(session, user)} if counts is not None else None
     recent = [{"instance": i, "at": at, "status": INSTANCE_STATUS.get(i.status, i.status.value)}
               for i, at in workday.recent_cases(session, user)] if works else []
     return render_template("index.html", figures=figures, recent=recent, startable=startable(user) if works else [],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
@@ -31,6 +32,30 @@ TABS = {
     "cc": ("cc", None, "-created_at"),
 }
 TAB_LABELS = {"todo": "待办", "done": "已办", "cc": "抄送我的"}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A count as a page shows it: "1000+" when it reached the inbox's count cap (there are more)."""
+
+    value: int
+    capped: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.value}+" if self.capped else str(self.value)
+
+    def __bool__(self) -> bool:
+        return self.value > 0
+
+
+def tab_figures(counts: dict[str, Any]) -> dict[str, Figure]:
+    """The inbox figures pages show from the service's counts: 待办 (mine + group), 已办, 抄送, 超期."""
+    capped = set(counts["capped"])
+
+    def figure(*names: str) -> Figure:
+        return Figure(sum(counts[name] for name in names), bool(capped.intersection(names)))
+
+    return {"todo": figure("mine", "group"), "done": figure("done"), "cc": figure("cc"), "overdue": figure("overdue")}
 
 
 def page_number() -> int:
@@ -63,18 +88,19 @@ def index() -> ResponseReturnValue:
     scope, status, sort = TABS[tab]
     result = service.inbox(user, InboxQuery(scope=scope, status=status, sort=sort, page=page, per_page=PER_PAGE,
                                             **filters))
-    counts = service.counts(user)
-    tab_counts = {"todo": counts["mine"] + counts["group"], "done": counts["done"], "cc": counts["cc"]}
+    tab_counts = tab_figures(service.counts(user))
     tasks = [view.task for view in disclosure.task_views(db.session(), user, result.items)]
     work_calendar = calendar()
     sent_back = returns.reopened_by(db.session(), tasks)
     rows = [{"task": t, "left": time_left(t.due_at, work_calendar) if t.status.is_open else None,
              "status": TASK_STATUS.get(t.status, t.status.value), "sent_back": returns.LABELS.get(sent_back.get(t.id, ""))}
             for t in tasks]
-    last_page = max((result.total + PER_PAGE - 1) // PER_PAGE, 1)
+    # A capped total is a lower bound: the pages go on past it while pages are full.
+    last_page = max((result.total + PER_PAGE - 1) // PER_PAGE, page + 1 if result.total_capped else 1)
     return render_template(
-        "inbox/index.html", tab=tab, tabs=TAB_LABELS, tab_counts=tab_counts, overdue_count=counts["overdue"],
-        rows=rows, total=result.total, page=page, last_page=last_page, filters=filters,
+        "inbox/index.html", tab=tab, tabs=TAB_LABELS, tab_counts=tab_counts, overdue_count=tab_counts["overdue"],
+        rows=rows, total=Figure(result.total, result.total_capped), page=page, last_page=last_page,
+        total_capped=result.total_capped, filters=filters,
         processes={d.key: d.name for d in definition_service().list()},
         regions=region_names(db.session(), [t.region_code for t in tasks]),
         names=people(db.session(), [t.assignee for t in tasks] + [t.completed_by for t in tasks]),
