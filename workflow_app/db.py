@@ -10,13 +10,14 @@ import contextlib
 import enum
 from collections.abc import Iterator
 from datetime import datetime
+from time import monotonic
 from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import JSON, DateTime, Engine, MetaData, String, TypeDecorator, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InvalidatePoolError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -74,10 +75,37 @@ def build_engine(url: str, echo: bool = False, busy_timeout: float = 30) -> Engi
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     # A bounded connect: an unreachable server (a dropped packet, not a refusal) fails in seconds, not minutes.
-    return create_engine(url, echo=echo, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT})
+    engine = create_engine(url, echo=echo, connect_args={"connect_timeout": CONNECT_TIMEOUT})
+    event.listen(engine.pool, "checkin", _mark_checkin)
+    event.listen(engine.pool, "checkout", _ping_if_idle)
+    return engine
 
 
 CONNECT_TIMEOUT = 5  # seconds
+# A pooled PostgreSQL connection is checked (one round trip) before use only when it sat idle this
+# long: a server restart or an idle timeout leaves such connections dead, and the check replaces them
+# unnoticed. A connection in steady use is not checked (SQLAlchemy's pre-ping cost every request a
+# round trip); if the server dropped it meanwhile, its one request fails as an outage (503) and the
+# pool then discards every connection made before, so the next requests reconnect.
+IDLE_CHECK_SECONDS = 5.0
+_CHECKED_IN = "socorg_checked_in"
+
+
+def _mark_checkin(dbapi_connection: Any, record: Any) -> None:
+    record.info[_CHECKED_IN] = monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    checked_in = record.info.get(_CHECKED_IN)
+    if checked_in is None or monotonic() - checked_in < IDLE_CHECK_SECONDS:
+        return  # just connected, or in steady use
+    dialect = proxy._pool._dialect
+    try:
+        dialect.do_ping(dbapi_connection)
+    except dialect.loaded_dbapi.Error as exc:
+        if dialect.is_disconnect(exc, dbapi_connection, None):
+            raise InvalidatePoolError("the pooled connection was closed by the server") from exc
+        raise
 # PostgreSQL SQLSTATEs of a server that is going away or not there: connection exceptions (class 08),
 # admin/crash shutdown, cannot connect now (starting up or shutting down).
 _GONE_SQLSTATES = ("08", "57P01", "57P02", "57P03")

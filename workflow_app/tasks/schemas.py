@@ -181,6 +181,16 @@ class TaskItems(fields.List):
         return None if value is None else [task_body(view) for view in value]
 
 
+class TaskBody(fields.Nested):
+    """``Nested(TaskSchema)`` as documented, dumped by :func:`task_body`."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(TaskSchema, **kwargs)
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> dict[str, Any] | None:
+        return None if value is None else task_body(value)
+
+
 class TaskPageSchema(PageSchema):
     """A page of tasks. ``total`` is exact up to the inbox's count cap (config ``INBOX_COUNT_CAP``,
     1000) or the end of the page asked for, whichever is further; past it ``total_capped`` is true and
@@ -238,8 +248,8 @@ class TaskDetailSchema(TaskSchema):
 class CompletionSchema(Schema):
     """The task acted on, and the tasks that are ready now because of it (those the caller may see)."""
 
-    task = fields.Nested(TaskSchema, required=True)
-    next_tasks = fields.List(fields.Nested(TaskSchema), required=True)
+    task = TaskBody(required=True)
+    next_tasks = TaskItems(required=True)
 
 
 class CopyResultSchema(Schema):
