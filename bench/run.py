@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
@@ -354,7 +355,9 @@ def main() -> int:
     backends: list[tuple[str, str, Callable[[], None]]] = []
     if not args.skip_sqlite:
         folder = tempfile.mkdtemp(prefix="socorg-bench-")
-        backends.append(("sqlite", f"sqlite:///{folder}/bench.sqlite3", lambda: None))
+        # The million-row database is ~1 GB: gone with the run.
+        backends.append(("sqlite", f"sqlite:///{folder}/bench.sqlite3",
+                         lambda: shutil.rmtree(folder, ignore_errors=True)))
     if os.environ.get("SOCORG_BENCH_POSTGRES_URL"):
         url, drop = throwaway_database(os.environ["SOCORG_BENCH_POSTGRES_URL"], "socorg_bench")
         backends.append(("postgres", url, drop))
