@@ -170,19 +170,9 @@ def task_body(view: Any) -> dict[str, Any]:
     }
 
 
-class TaskItems(fields.List):
-    """``List(Nested(TaskSchema))`` as documented (the OpenAPI document reads the inner schema); each
-    item dumped by :func:`task_body`."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(fields.Nested(TaskSchema), **kwargs)
-
-    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> list[Any] | None:
-        return None if value is None else [task_body(view) for view in value]
-
-
 class TaskBody(fields.Nested):
-    """``Nested(TaskSchema)`` as documented, dumped by :func:`task_body`."""
+    """``Nested(TaskSchema)`` as documented (the OpenAPI document reads the schema), dumped by
+    :func:`task_body`."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(TaskSchema, **kwargs)
@@ -196,7 +186,7 @@ class TaskPageSchema(PageSchema):
     1000) or the end of the page asked for, whichever is further; past it ``total_capped`` is true and
     ``total`` is that bound (there are more tasks than it says: a full page has a next one)."""
 
-    items = TaskItems(required=True)
+    items = fields.List(TaskBody(), required=True)
     total_capped = fields.Boolean(required=True, metadata={
         "description": "true: total is a lower bound (more tasks than that); false: total is exact"})
 
@@ -249,7 +239,7 @@ class CompletionSchema(Schema):
     """The task acted on, and the tasks that are ready now because of it (those the caller may see)."""
 
     task = TaskBody(required=True)
-    next_tasks = TaskItems(required=True)
+    next_tasks = fields.List(TaskBody(), required=True)
 
 
 class CopyResultSchema(Schema):
