@@ -76,8 +76,7 @@ def build_engine(url: str, echo: bool = False, busy_timeout: float = 30) -> Engi
         return engine
     # A bounded connect: an unreachable server (a dropped packet, not a refusal) fails in seconds, not minutes.
     engine = create_engine(url, echo=echo, connect_args={"connect_timeout": CONNECT_TIMEOUT})
-    event.listen(engine.pool, "checkin", _mark_checkin)
-    event.listen(engine.pool, "checkout", _ping_if_idle)
+    _check_idle_connections(engine)
     return engine
 
 
@@ -91,21 +90,29 @@ IDLE_CHECK_SECONDS = 5.0
 _CHECKED_IN = "socorg_checked_in"
 
 
-def _mark_checkin(dbapi_connection: Any, record: Any) -> None:
-    record.info[_CHECKED_IN] = monotonic()
+def _check_idle_connections(engine: Engine) -> None:
+    """Ping a pooled connection at checkout when it sat idle for ``IDLE_CHECK_SECONDS``; a dead one
+    invalidates the pool, which then connects anew (SQLAlchemy retries the checkout)."""
+    dialect = engine.dialect
+
+    def mark_checkin(dbapi_connection: Any, record: Any) -> None:
+        record.info[_CHECKED_IN] = monotonic()
+
+    def ping_if_idle(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        checked_in = record.info.get(_CHECKED_IN)
+        if checked_in is None or monotonic() - checked_in < IDLE_CHECK_SECONDS:
+            return  # just connected, or in steady use
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:
+            if dialect.is_disconnect(exc, dbapi_connection, None):
+                raise InvalidatePoolError("the pooled connection was closed by the server") from exc
+            raise
+
+    event.listen(engine.pool, "checkin", mark_checkin)
+    event.listen(engine.pool, "checkout", ping_if_idle)
 
 
-def _ping_if_idle(dbapi_connection: Any, record: Any, proxy: Any) -> None:
-    checked_in = record.info.get(_CHECKED_IN)
-    if checked_in is None or monotonic() - checked_in < IDLE_CHECK_SECONDS:
-        return  # just connected, or in steady use
-    dialect = proxy._pool._dialect
-    try:
-        dialect.do_ping(dbapi_connection)
-    except dialect.loaded_dbapi.Error as exc:
-        if dialect.is_disconnect(exc, dbapi_connection, None):
-            raise InvalidatePoolError("the pooled connection was closed by the server") from exc
-        raise
 # PostgreSQL SQLSTATEs of a server that is going away or not there: connection exceptions (class 08),
 # admin/crash shutdown, cannot connect now (starting up or shutting down).
 _GONE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
