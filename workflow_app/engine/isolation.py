@@ -29,7 +29,7 @@ import functools
 import itertools
 import types
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -88,19 +88,20 @@ def is_statically_bounded_script(script: str) -> bool:
     for line in tree.body:
         if not (isinstance(line, ast.Assign) and len(line.targets) == 1 and isinstance(line.targets[0], ast.Name)):
             return False
-        found = _bounded_operators(line.value)
-        if found is None or any(isinstance(node, ast.Name) and node.id in assigned for node in ast.walk(line.value)):
+        found = _bounded_operators(line.value, unreadable=assigned)
+        if found is None:
             return False
         operators += found
         assigned.add(line.targets[0].id)
     return operators <= MAX_FAST_OPERATORS
 
 
-def _bounded_operators(tree: ast.AST) -> int | None:
-    """The number of binary operators in ``tree``, or None when it holds a node outside the bounded set."""
+def _bounded_operators(tree: ast.AST, unreadable: Collection[str] = ()) -> int | None:
+    """The number of binary operators in ``tree``, or None when it holds a node outside the bounded set
+    or reads one of the names ``unreadable``."""
     operators = 0
     for node in ast.walk(tree):
-        if not isinstance(node, _FAST_NODES):
+        if not isinstance(node, _FAST_NODES) or (isinstance(node, ast.Name) and node.id in unreadable):
             return None
         if isinstance(node, ast.BinOp):
             operators += 1
