@@ -126,6 +126,12 @@ class Bench:
             one()
         return p50([timed(one) for _ in range(self.sizes["engine_runs"])])
 
+    def review(self, task_id: str, headers: dict[str, str]) -> None:
+        """POST /tasks/{id}/complete for a registration's 审查 step, passing it."""
+        answer = self.client.post(f"/api/v1/tasks/{task_id}/complete", headers=headers,
+                                  json={"data": seed.REVIEW_PASS, "opinion": seed.REVIEW_PASS["opinion"]})
+        assert answer.status_code == 200, answer.get_json()
+
     def complete_through_api(self, tasks: list[tuple[str, str]]) -> tuple[float, float]:
         """POST /tasks/{id}/complete as the reviewer: (median ms, completions per second)."""
         headers = self.auth("reviewer_cc")
@@ -133,11 +139,7 @@ class Bench:
         with self.as_production():
             started = time.perf_counter()
             for _instance_id, task_id in tasks:
-                def one(task_id: str = task_id) -> None:
-                    answer = self.client.post(f"/api/v1/tasks/{task_id}/complete", headers=headers,
-                                              json={"data": seed.REVIEW_PASS, "opinion": seed.REVIEW_PASS["opinion"]})
-                    assert answer.status_code == 200, answer.get_json()
-                samples.append(timed(one))
+                samples.append(timed(lambda task_id=task_id: self.review(task_id, headers)))
             elapsed = time.perf_counter() - started
         return p50(samples), len(tasks) / elapsed
 
@@ -165,9 +167,7 @@ class Bench:
             with self.as_production():
                 for _instance_id, task_id in tasks:
                     spent[0], counted[0] = 0.0, 0
-                    answer = self.client.post(f"/api/v1/tasks/{task_id}/complete", headers=headers,
-                                              json={"data": seed.REVIEW_PASS, "opinion": seed.REVIEW_PASS["opinion"]})
-                    assert answer.status_code == 200, answer.get_json()
+                    self.review(task_id, headers)
                     waits.append(spent[0] * 1000)
                     statements.append(counted[0])
         finally:
@@ -193,12 +193,7 @@ class Bench:
                 for n, (_instance_id, task_id) in enumerate(tasks):
                     mode = "inline" if n % 2 else "process"
                     engine._environment = inline if mode == "inline" else isolated
-
-                    def one(task_id: str = task_id) -> None:
-                        answer = self.client.post(f"/api/v1/tasks/{task_id}/complete", headers=headers,
-                                                  json={"data": seed.REVIEW_PASS, "opinion": seed.REVIEW_PASS["opinion"]})
-                        assert answer.status_code == 200, answer.get_json()
-                    samples[mode].append(timed(one))
+                    samples[mode].append(timed(lambda task_id=task_id: self.review(task_id, headers)))
         finally:
             engine._environment = isolated
         context = {"x": 1}
