@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from workflow_app import clock
 from workflow_app.casefile.models import Submission
+from workflow_app.db import append_row
 from workflow_app.instances.models import ProcessInstance
 from workflow_app.tasks.models import HumanTask
 
@@ -19,14 +20,14 @@ START_TITLE = "发起"
 def record_step(session: Session, instance: ProcessInstance, row: HumanTask, data: Mapping[str, Any], *,
                 opinion: str | None, actor: str | None) -> Submission:
     """Keep what ``actor`` submitted to the human task ``row`` (called in the completion's transaction)."""
-    submission = Submission(
-        instance_id=instance.id, task_id=row.id, task_name=row.name, title=row.title,
-        candidate_group=row.candidate_group, form=row.form, definition_id=instance.definition_id,
-        form_version=instance.definition.version, data=dict(data), opinion=opinion, submitted_by=actor,
-        submitted_at=clock.now(),
-    )
-    session.add(submission)
-    return submission
+    values = {
+        "instance_id": instance.id, "task_id": row.id, "task_name": row.name, "title": row.title,
+        "candidate_group": row.candidate_group, "form": row.form, "definition_id": instance.definition_id,
+        "form_version": instance.definition.version, "data": dict(data), "opinion": opinion,
+        "submitted_by": actor, "submitted_at": clock.now(),
+    }
+    append_row(session, Submission.__table__, values)  # inserted now: a submission is never changed
+    return Submission(**values)
 
 
 def record_start(session: Session, instance: ProcessInstance, variables: Mapping[str, Any], *,

@@ -7,6 +7,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflow_app import clock
+from workflow_app.db import append_row
 from workflow_app.instances.models import AuditEvent
 from workflow_app.messages import events
 
@@ -37,10 +39,15 @@ def actor_label(actor: str | None, names: dict[str, str]) -> str:
 def record(session: Session, instance_id: str, *, action: str, actor: str | None,
            task_id: str | None = None, task_name: str | None = None, opinion: str | None = None,
            details: dict[str, Any] | None = None) -> AuditEvent:
-    """Add one event to the current transaction (it commits or rolls back with the change it describes)."""
+    """Add one event to the current transaction (it commits or rolls back with the change it describes).
+
+    The row is inserted at once (:func:`~workflow_app.db.append_row`); the event returned is not in the
+    session (events are never changed)."""
     event = AuditEvent(instance_id=instance_id, action=action, actor=actor, task_id=task_id,
-                       task_name=task_name, opinion=opinion, details=details or {})
-    session.add(event)
+                       task_name=task_name, opinion=opinion, details=details or {}, at=clock.now())
+    append_row(session, AuditEvent.__table__, {
+        "instance_id": instance_id, "action": action, "actor": actor, "task_id": task_id,
+        "task_name": task_name, "opinion": opinion, "details": event.details, "at": event.at})
     events.from_audit(session, event)  # the in-app 消息 it causes, in the same transaction
     return event
 

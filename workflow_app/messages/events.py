@@ -15,10 +15,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, insert, select
+from sqlalchemy import Row, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from workflow_app import clock
+from workflow_app.db import append_row
 from workflow_app.directory.models import Role, User
 from workflow_app.documents.context import authority_name
 from workflow_app.instances.models import AuditEvent, ProcessInstance
@@ -39,7 +40,8 @@ Message = tuple[str, MessageKind, str, str, str | None]  # (username, kind, titl
 
 
 def from_audit(session: Session, event: AuditEvent) -> None:
-    """Add the messages ``event`` causes to the session (no flush: they go with the event)."""
+    """Insert the messages ``event`` causes, in the event's transaction (rows appended at once, as the
+    event's own)."""
     if event.action not in _HANDOVERS and event.action not in ("return", "complete", "end"):
         return
     with session.no_autoflush:
@@ -47,8 +49,9 @@ def from_audit(session: Session, event: AuditEvent) -> None:
         if instance is None:
             return
         for username, kind, title, body, task_id in _compose(session, event, instance):
-            session.add(UserMessage(username=username, kind=kind, title=title[:255], body=body,
-                                    instance_id=instance.id, task_id=task_id, created_at=event.at or clock.now()))
+            append_row(session, UserMessage.__table__, {
+                "username": username, "kind": kind, "title": title[:255], "body": body, "read_at": None,
+                "instance_id": instance.id, "task_id": task_id, "created_at": event.at or clock.now()})
 
 
 def _compose(session: Session, event: AuditEvent, instance: ProcessInstance) -> Iterator[Message]:
@@ -82,14 +85,18 @@ def _compose(session: Session, event: AuditEvent, instance: ProcessInstance) -> 
             yield user.username, MessageKind.CASE_MOVED, title, body, None
 
 
+# Built once: a statement reused skips SQLAlchemy's per-call construction and cache-key walk.
+_PEOPLE = select(User.username, User.role).where(User.username.in_(bindparam("names", expanding=True)),
+                                                 User.active.is_(True))
+
+
 def _people(session: Session, usernames: Iterable[str], actor: str | None) -> list[Row[tuple[str, Role]]]:
     """The active users named, but not whoever caused the event: their username and role only (no ORM
     users, whose groups would load with them — a statement more in every completion)."""
     names = [n for n in dict.fromkeys(usernames) if n and n != actor]
     if not names:
         return []
-    return list(session.execute(select(User.username, User.role).where(User.username.in_(names),
-                                                                      User.active.is_(True))))
+    return list(session.execute(_PEOPLE, {"names": names}))
 
 
 class _Actor:
