@@ -133,7 +133,7 @@ class CalendarService:
     def _change_key(self) -> tuple[Any, ...]:
         # Row counts catch deletions; max(updated_at) catches edits made outside this service; the
         # revision sum moves on every change made through it, even under a frozen clock.
-        return tuple(self.session.execute(_CHANGE_KEY).one())
+        return tuple(self.session.connection().execute(_CHANGE_KEY).one())  # Core: no ORM layer to pass
 
     def _build(self) -> WorkCalendar:
         overrides = {day: kind for day, kind in self.session.execute(select(CalendarDay.day, CalendarDay.kind))}

@@ -8,15 +8,16 @@ condition or service task) is saved as the case's ``error`` state with a readabl
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -43,6 +44,7 @@ from workflow_app.instances.errors import (
     VersionIncompatible,
 )
 from workflow_app.instances.models import AuditEvent, InstanceStatus, ProcessInstance
+from workflow_app.instances.state_write import StaleCase, write_step
 from workflow_app.tasks.errors import InvalidReturnTarget, NoEarlierStep, NotWithdrawable
 from workflow_app.tasks.models import HumanTask, TaskStatus
 from workflow_app.tasks.sync import DueFor, close_all, sync_tasks
@@ -224,9 +226,8 @@ class InstanceService:
         # on PostgreSQL a concurrent change waits here and then reads what the first one committed.
         # SQLite's BEGIN IMMEDIATE has already serialized writers.
         # The definition row comes joined (its large columns are deferred): the engine needs its key and hash.
-        instance = self.session.get(ProcessInstance, instance_id, with_for_update={"of": ProcessInstance},
-                                    populate_existing=True)
-        row = self.session.get(HumanTask, task_id, populate_existing=True)
+        instance = self.session.scalars(_LOCK_CASE, {"id": instance_id}).first()
+        row = self.session.scalars(_TASK_NOW, {"id": task_id}).first()
         if instance is None or row is None or row.instance_id != instance.id:
             raise TaskNotFound(f"no task {task_id}")
         return row, instance
@@ -426,19 +427,17 @@ class InstanceService:
     def _save(self, instance: ProcessInstance, workflow: Any, *, actor: str | None,
               error: EngineError | None, removed: Collection[str] = ()) -> Advance:
         saved = self.engine.save(workflow)  # one walk: ready tasks, completion, finished branches dropped
-        instance.state_json = saved.state_json
-        instance.next_timer_at = saved.next_timer_at
+        step = {"state_json": saved.state_json, "next_timer_at": saved.next_timer_at,
+                "status": InstanceStatus.RUNNING, "error": None, "ended_at": instance.ended_at}
         if error is not None:
-            instance.status, instance.error = InstanceStatus.ERROR, error.to_dict()
+            step.update(status=InstanceStatus.ERROR, error=error.to_dict())
+        elif saved.completed:
+            step.update(status=InstanceStatus.COMPLETED, ended_at=clock.now(), next_timer_at=None)
+        # Write the instance first: its version check fails fast, before any task row is touched.
+        self._write_step(instance, step)
+        if error is not None:
             audit.record(self.session, instance.id, action="error", actor=actor, task_name=error.task_name,
                          details=error.to_dict())
-        elif saved.completed:
-            instance.status, instance.ended_at, instance.next_timer_at = InstanceStatus.COMPLETED, clock.now(), None
-            instance.error = None
-        else:
-            instance.status, instance.error = InstanceStatus.RUNNING, None
-        # Write the instance first: its version check fails fast, before any task row is touched.
-        self._flush()
         # Tasks a reset dropped no longer exist in the engine: their rows close as cancelled; tasks the
         # save pruned (finished branches) close as what they were.
         gone = dict(saved.pruned)
@@ -453,15 +452,32 @@ class InstanceService:
         self._flush()
         return Advance(instance, new_tasks=new, closed_tasks=closed)
 
+    def _write_step(self, instance: ProcessInstance, step: dict[str, Any]) -> None:
+        with _as_version_conflict():
+            write_step(self.session, instance, **step)
+
     def _flush(self) -> None:
-        try:
+        with _as_version_conflict():
             self.session.flush()
-        except StaleDataError as exc:
-            raise VersionConflict("the case was changed by someone else; reload and try again") from exc
-        except OperationalError as exc:
-            if _is_lock_conflict(exc):
-                raise VersionConflict("the case is being changed by someone else; try again") from exc
-            raise
+
+
+@contextlib.contextmanager
+def _as_version_conflict() -> Iterator[None]:
+    """A write that found the case's version moved, or another writer's lock, fails as VersionConflict."""
+    try:
+        yield
+    except (StaleCase, StaleDataError) as exc:
+        raise VersionConflict("the case was changed by someone else; reload and try again") from exc
+    except OperationalError as exc:
+        if _is_lock_conflict(exc):
+            raise VersionConflict("the case is being changed by someone else; try again") from exc
+        raise
+
+
+# lock_task's two reads, built once (a statement reused skips SQLAlchemy's per-call construction).
+_LOCK_CASE = (select(ProcessInstance).where(ProcessInstance.id == bindparam("id"))
+              .with_for_update(of=ProcessInstance).execution_options(populate_existing=True))
+_TASK_NOW = select(HumanTask).where(HumanTask.id == bindparam("id")).execution_options(populate_existing=True)
 
 
 def _is_lock_conflict(exc: OperationalError) -> bool:
