@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
@@ -241,6 +241,31 @@ def test_variables_must_be_json_with_identifier_names(deployed_sample):
         instance_service().start("sample_review", {"__class__": 1}, started_by="applicant")
     with pytest.raises(InvalidVariables):
         instance_service().start("sample_review", {"x": object()}, started_by="applicant")
+
+
+def test_datetimes_a_handler_passes_as_variables_are_kept_and_dates_refused(deployed_sample, session):
+    """The engine keeps datetimes, durations and UUIDs natively; the submission row stores them as text.
+    A date or a Decimal, which the engine cannot store, is refused before anything is written."""
+    import uuid
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    from workflow_app.casefile.models import Submission
+    from workflow_app.instances.errors import InvalidVariables
+
+    when = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
+    ref = uuid.UUID("12345678-1234-5678-1234-567812345678")
+    variables = {"received_at": when, "allowed": timedelta(days=20), "ref": ref}
+    instance_id = instance_service().start("sample_review", variables, started_by="cli").instance.id
+    session.expire_all()
+    [start] = session.scalars(select(Submission).where(Submission.instance_id == instance_id)).all()
+    assert start.data == {"received_at": when.isoformat(), "allowed": "20 days, 0:00:00", "ref": str(ref)}
+    assert session.get(ProcessInstance, instance_id).status is InstanceStatus.RUNNING
+    cases = session.scalar(select(func.count()).select_from(ProcessInstance))
+    for value in (date(2026, 12, 7), Decimal("12.50")):
+        with pytest.raises(InvalidVariables):
+            instance_service().start("sample_review", {"v": value}, started_by="cli")
+    assert session.scalar(select(func.count()).select_from(ProcessInstance)) == cases
 
 
 def test_script_error_with_a_non_string_argument_keeps_its_real_message(deploy_scripted):

@@ -13,8 +13,7 @@ import json
 import uuid
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, func, select
@@ -486,8 +485,9 @@ def _is_lock_conflict(exc: OperationalError) -> bool:
 
 
 def _storable(value: Any) -> str:
-    # The engine's serializer round-trips these; anything else would fail at save time, too late.
-    if isinstance(value, (datetime, date, timedelta, Decimal, uuid.UUID)):
+    # The engine's serializer round-trips these (Spiff's registry: datetime, timedelta, UUID; a date or a
+    # Decimal it cannot write); anything else would fail at save time, too late.
+    if isinstance(value, (datetime, timedelta, uuid.UUID)):
         return str(value)
     raise TypeError(f"{type(value).__name__} is not a storable value")
 
