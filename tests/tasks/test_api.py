@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from tests.tasks.conftest import APPLY
 from workflow_app import clock
+from workflow_app.directory.models import User
 from workflow_app.instances.models import AuditEvent, ProcessInstance
 from workflow_app.tasks.models import HumanTask, TaskStatus
 
@@ -351,3 +352,17 @@ def test_completed_tasks_stay_readable_by_whoever_completed_them(flow, get, sess
     body = get("window_cc", f"/{accept.id}").get_json()
     assert body["status"] == "completed" and "withdraw" in body["actions"]
     assert session.get(HumanTask, accept.id).status is TaskStatus.COMPLETED
+
+
+def test_a_users_changed_groups_apply_at_once_to_the_reads_built_per_viewer(flow, post, session):
+    """A task operation's reads are built once per viewer (tasks/rules.py): a user whose groups changed
+    is another viewer, so what they may see and work on changes with the next request."""
+    instance_id, accept = flow.to("accept")
+    assert post("window_cc", f"{accept.id}/claim").status_code == 200  # builds and caches window_cc's reads
+    assert post("window_cc", f"{accept.id}/unclaim").status_code == 200
+    clerk = session.scalar(select(User).where(User.username == "window_cc"))
+    clerk.groups = []
+    session.commit()
+    response = post("window_cc", f"{accept.id}/complete", {"data": {"received": True}})
+    assert response.status_code == 404
+    assert flow.open(instance_id, "accept").status is TaskStatus.READY

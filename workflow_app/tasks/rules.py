@@ -3,11 +3,14 @@ the users a body names and may they receive it. A mixin of :class:`~workflow_app
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy import Select, bindparam, func, select, true
 from sqlalchemy.orm import Session
 
 from workflow_app.directory.models import Role, User, user_groups
@@ -24,9 +27,30 @@ from workflow_app.tasks.errors import (
     UserNotEligible,
 )
 from workflow_app.tasks.models import HumanTask, TaskUrge
-from workflow_app.tasks.visibility import APPLICANT_GROUP, task_pool, task_visible
+from workflow_app.tasks.visibility import APPLICANT_GROUP, Viewer, task_pool, task_visible
 
 Guard = Callable[[HumanTask], None]
+
+
+@dataclass(frozen=True)
+class ViewerReads:
+    """The reads a task operation makes for one viewer, built once (building them — the visibility rule
+    embeds the viewer — cost more than running them)."""
+
+    work: Select[Any]  # :task_id → (task, its case's definition id, whether the viewer is in its pool)
+    seen: Select[Any]  # :ids → those of the tasks the viewer may see
+
+
+@functools.lru_cache(maxsize=1024)
+def viewer_reads(viewer: Viewer) -> ViewerReads:
+    """:class:`ViewerReads` of ``viewer`` (a changed user is another viewer: a new entry)."""
+    visible = task_visible(viewer)
+    pool = true() if viewer.role is Role.ADMIN else task_pool(viewer)
+    work = (select(HumanTask, ProcessInstance.definition_id, pool.label("eligible"))
+            .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+            .where(HumanTask.id == bindparam("task_id"), visible))
+    seen = select(HumanTask.id).where(HumanTask.id.in_(bindparam("ids", expanding=True)), visible)
+    return ViewerReads(work, seen)
 URGE_INTERVAL = timedelta(hours=1)
 MAX_ID_LENGTH = 64
 
@@ -53,16 +77,12 @@ class TaskRules:
         return row
 
     def visible_to_work(self, user: User, task_id: str,
-                        visible: ColumnElement[bool] | None = None) -> tuple[HumanTask, int | None, bool]:
+                        viewer: Viewer | None = None) -> tuple[HumanTask, int | None, bool]:
         """The task if ``user`` may see it (else 404), its case's definition id, and whether ``user`` is
-        in its pool — one statement, for the operations that check all three (``visible``: the caller's
-        :func:`task_visible`, when built already)."""
-        pool = true() if user.role is Role.ADMIN else task_pool(user)
-        found = self.session.execute(
-            select(HumanTask, ProcessInstance.definition_id, pool.label("eligible"))
-            .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-            .where(HumanTask.id == self.checked_id(task_id), task_visible(user) if visible is None else visible)
-        ).first()
+        in its pool — one statement, for the operations that check all three (``viewer``: the caller's
+        :class:`Viewer`, when taken already)."""
+        found = self.session.execute(viewer_reads(viewer or Viewer.of(user)).work,
+                                     {"task_id": self.checked_id(task_id)}).first()
         if found is None:
             raise TaskNotFound(f"no task {task_id}")
         return found[0], found[1], bool(found[2])
@@ -76,10 +96,10 @@ class TaskRules:
         ) is not None
 
     def working(self, user: User, task_id: str, *, no_delegate: bool = False,
-                visible: ColumnElement[bool] | None = None) -> tuple[HumanTask, int | None, Guard]:
+                viewer: Viewer | None = None) -> tuple[HumanTask, int | None, Guard]:
         """For an operation on a task: the task if ``user`` may see it (else 404), its case's definition
         id, and the guard of ``user``'s right to work on it, from one read (:meth:`visible_to_work`)."""
-        row, definition_id, eligible = self.visible_to_work(user, task_id, visible)
+        row, definition_id, eligible = self.visible_to_work(user, task_id, viewer)
         return row, definition_id, self.guard(user, eligible, no_delegate=no_delegate)
 
     def guard(self, user: User, eligible: bool, *, no_delegate: bool = False) -> Guard:

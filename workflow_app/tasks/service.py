@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from workflow_app import clock, db
@@ -48,7 +48,7 @@ from workflow_app.tasks.errors import (
 )
 from workflow_app.tasks.forms import OPINION_FIELD, Form, FormCatalog, app_catalog
 from workflow_app.tasks.models import HumanTask, TaskComment, TaskCopy, TaskStatus, TaskUrge
-from workflow_app.tasks.rules import URGE_INTERVAL, TaskRules
+from workflow_app.tasks.rules import URGE_INTERVAL, TaskRules, viewer_reads
 from workflow_app.tasks.views import Completion, CopyResult, TaskDetail, TaskView, UrgeResult
 from workflow_app.tasks.visibility import APPLICANT_GROUP, Viewer, instance_in_office, task_visible
 
@@ -148,10 +148,10 @@ class TaskService(TaskRules):
 
     def complete(self, user: User, task_id: str, data: Mapping[str, Any], opinion: str | None) -> Completion:
         """办理: validate the form data and complete the task (a delegate's completion returns it instead)."""
-        # Built once, now: it serves the check below and, after the commit has expired the user object,
+        # Taken once, now: it serves the check below and, after the commit has expired the user object,
         # the choice of new tasks to show.
-        visible = task_visible(user)
-        row, definition_id, guard = self.working(user, task_id, visible=visible)
+        viewer = Viewer.of(user)
+        row, definition_id, guard = self.working(user, task_id, viewer=viewer)
         guard(row)
         data, opinion = self.validated(self._form(row, definition_id), data, opinion, task=row)
         if row.delegated_from and row.assignee == user.username:
@@ -159,8 +159,8 @@ class TaskService(TaskRules):
         seen: set[str] = set()
         advance = self.instances.complete_task(
             task_id, data, actor=user.username, opinion=opinion, guard=guard, instance_id=row.instance_id,
-            then=lambda done: seen.update(self.visible_ids(done.new_tasks, visible)))
-        return self.completion(user, task_id, advance.new_tasks, advance.instance.definition_id, visible, seen)
+            then=lambda done: seen.update(self.visible_ids(done.new_tasks, viewer)))
+        return self.completion(user, task_id, advance.new_tasks, advance.instance.definition_id, viewer, seen)
 
     def _complete_delegated(self, user: User, task_id: str, data: dict[str, Any], opinion: str | None) -> Completion:
         with unit_of_work(self.session):
@@ -341,23 +341,23 @@ class TaskService(TaskRules):
         return TaskView(row, self._form(row, definition_id))
 
     def completion(self, user: User, task_id: str, new_tasks: Iterable[HumanTask],
-                   definition_id: int | None = None, visible: ColumnElement[bool] | None = None,
+                   definition_id: int | None = None, viewer: Viewer | None = None,
                    seen: set[str] | None = None) -> Completion:
         """The acted-on task and the new tasks the caller may see (all of one case: ``definition_id``;
-        ``visible``: :func:`task_visible` of the caller, when built already; ``seen``: the visible new
-        tasks, when read already inside the change's transaction)."""
+        ``viewer``: the caller's :class:`Viewer`, when taken already; ``seen``: the visible new tasks,
+        when read already inside the change's transaction)."""
         new_tasks = list(new_tasks)
         if seen is None:
-            seen = self.visible_ids(new_tasks, task_visible(user) if visible is None else visible)
+            seen = self.visible_ids(new_tasks, viewer or Viewer.of(user))
         task = self.session.get(HumanTask, task_id)
         return Completion(self.view(task, definition_id),
                           [self.view(t, definition_id) for t in new_tasks if t.id in seen])
 
-    def visible_ids(self, tasks: list[HumanTask], visible: ColumnElement[bool]) -> set[str]:
-        """The ids of ``tasks`` that meet the caller's visibility condition ``visible``."""
+    def visible_ids(self, tasks: list[HumanTask], viewer: Viewer) -> set[str]:
+        """The ids of ``tasks`` that ``viewer`` may see."""
         if not tasks:
             return set()
-        return set(self.session.scalars(select(HumanTask.id).where(HumanTask.id.in_([t.id for t in tasks]), visible)))
+        return set(self.session.scalars(viewer_reads(viewer).seen, {"ids": [t.id for t in tasks]}))
 
     def sender(self, user: User, row: HumanTask) -> str:
         """Who a message about ``row`` says it is from: the office when staff write to the organization (an
