@@ -175,6 +175,26 @@ class Bench:
             event.remove(engine, "after_cursor_execute", after)
         return {"complete_db_ms_p50": p50(waits), "complete_statements": statistics.median(statements)}
 
+    def python_calls(self, tasks: list[tuple[str, str]]) -> float:
+        """Python function calls (and C calls made from Python) per completion, counted by a profile hook:
+        unlike the timings, this does not move with the machine's speed, so a change shows in it at once."""
+        headers = self.auth("reviewer_cc")
+        counted = [0]
+
+        def count(frame: Any, event: str, arg: Any) -> None:
+            if event == "call" or event == "c_call":
+                counted[0] += 1
+
+        with self.as_production():
+            self.review(tasks[0][1], headers)  # warm: first-use imports and caches are not the step's cost
+            sys.setprofile(count)
+            try:
+                for _instance_id, task_id in tasks[1:]:
+                    self.review(task_id, headers)
+            finally:
+                sys.setprofile(None)
+        return counted[0] / (len(tasks) - 1)
+
     def isolation_cost(self, tasks: list[tuple[str, str]]) -> dict[str, float]:
         """Completions alternating worker-process and inline script environments, and a bare script round trip."""
         from workflow_app import clock
@@ -311,13 +331,15 @@ class Bench:
         session = db.session()
         if "completion" in parts:
             size = self.sizes["cases"]
-            cases = seed.cases_at_review(session, 2 * size + 1 + size // 5)
+            cases = seed.cases_at_review(session, 2 * size + 1 + size // 5 + 21)
             figures["engine_only_ms_p50"] = self.engine_only(cases[0][0])
-            regular, compared, listened = cases[1:size + 1], cases[size + 1:2 * size + 1], cases[2 * size + 1:]
+            regular, compared = cases[1:size + 1], cases[size + 1:2 * size + 1]
+            listened, counted = cases[2 * size + 1:-21], cases[-21:]
             figures["complete_task_ms_p50"], figures["complete_per_s"] = self.complete_through_api(regular)
             figures["overhead_ratio"] = figures["complete_task_ms_p50"] / figures["engine_only_ms_p50"]
             figures.update(self.isolation_cost(compared))
             figures.update(self.database_share(listened))
+            figures["complete_python_calls"] = self.python_calls(counted)
             figures["start_per_s"] = self.starts_through_api()
         if "history" in parts:
             figures.update(self.history_growth())
