@@ -178,6 +178,27 @@ def session() -> Session:
     return g.socorg_session
 
 
+def read_only(sess: Session) -> None:
+    """Run the session's coming reads outside a transaction, until its next rollback or commit (a
+    ``unit_of_work`` starts with one): on PostgreSQL that spares each read-only request two round trips,
+    BEGIN and ROLLBACK. Under READ COMMITTED, PostgreSQL's default and ours, each statement reads its own
+    snapshot in a transaction too, so the reads see what they would have seen. A flush in that time
+    fails: writes belong in a unit of work. SQLite is left as it is (its BEGIN is no round trip)."""
+    if sess.in_transaction() or sess.get_bind().dialect.name != "postgresql":
+        return
+    sess.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    sess.info[_READ_ONLY] = True
+
+
+_READ_ONLY = "socorg_read_only"
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_read_only_flush(sess: Session, _context: Any, _instances: Any) -> None:
+    if sess.info.get(_READ_ONLY) and (sess.new or sess.dirty or sess.deleted):
+        raise RuntimeError("a read-only session cannot write: use a unit of work")
+
+
 @event.listens_for(Session, "after_flush")
 def _mark_flushed(sess: Session, _context: Any) -> None:
     sess.info["flushed"] = True
@@ -187,6 +208,7 @@ def _mark_flushed(sess: Session, _context: Any) -> None:
 def _clear_flushed(sess: Session, transaction: Any) -> None:
     if transaction.parent is None:  # the outermost transaction ended: its writes are committed or gone
         sess.info.pop("flushed", None)
+        sess.info.pop(_READ_ONLY, None)  # the connection went back to the pool, its isolation level reset
 
 
 def _close_session(_exc: BaseException | None) -> None:
