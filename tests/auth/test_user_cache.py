@@ -124,3 +124,15 @@ def test_the_cache_can_be_turned_off(app, api):
     token, headers = login(api, "window_cc")
     assert api.get("/api/v1/auth/me", headers=headers).status_code == 200
     assert not cached(app, token)
+
+
+def test_a_user_read_before_an_emptying_is_not_kept(app):
+    """A request that read the user, then saw a commit change them before it could keep the snapshot,
+    keeps nothing: the snapshot may be what the commit changed."""
+    from workflow_app.auth.cache import UserCache
+
+    cache = UserCache(2.0)
+    generation = cache.generation
+    cache.clear()  # a commit wrote a user meanwhile
+    cache.put("token", object(), generation)  # type: ignore[arg-type]  # never snapshotted
+    assert cache.get("token") is None

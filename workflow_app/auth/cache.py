@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from time import monotonic
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
@@ -74,6 +74,8 @@ class UserCache:
         self.ttl = ttl
         self._entries: dict[str, Snapshot] = {}
         self._lock = threading.Lock()
+        # Bumped by every emptying: a user read before it is not kept (it may be what the commit changed).
+        self.generation = 0
 
     def get(self, token: str) -> Snapshot | None:
         found = self._entries.get(token)
@@ -81,25 +83,31 @@ class UserCache:
             return None
         return found
 
-    def put(self, token: str, user: User) -> None:
-        if self.ttl <= 0:
+    def put(self, token: str, user: User, generation: int) -> None:
+        """Keep the user of ``token``, read after ``generation`` was current (unless the cache was emptied since)."""
+        if self.ttl <= 0 or generation != self.generation:
             return
         snapshot = Snapshot.of(user)
         with self._lock:
+            if generation != self.generation:
+                return
             if len(self._entries) >= MAX_ENTRIES:
                 self._entries.clear()
             self._entries[token] = snapshot
 
     def clear(self) -> None:
         with self._lock:
+            self.generation += 1
             self._entries.clear()
 
 
 def init_app(app: Flask) -> None:
+    """Give ``app`` its cache, of ``AUTH_USER_CACHE_SECONDS`` (0: none is kept)."""
     app.extensions[_EXTENSION] = UserCache(float(app.config.get("AUTH_USER_CACHE_SECONDS", 0)))
 
 
 def user_cache() -> UserCache | None:
+    """The current app's cache."""
     return current_app.extensions.get(_EXTENSION)
 
 
@@ -124,12 +132,6 @@ def _touches_users(statement: Any) -> bool:
 @event.listens_for(Session, "after_commit")
 def _forget_changed_users(session: Session) -> None:
     if session.info.pop(_CHANGED, False):
-        cache = current_app.extensions.get(_EXTENSION) if _in_app() else None
+        cache = current_app.extensions.get(_EXTENSION) if has_app_context() else None
         if cache is not None:
             cache.clear()
-
-
-def _in_app() -> bool:
-    from flask import has_app_context
-
-    return has_app_context()
