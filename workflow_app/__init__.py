@@ -20,6 +20,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the Flask app: load configuration and wire each subsystem. Starts nothing."""
     from workflow_app import api, db, engine, input_guard, security_headers, web
     from workflow_app import config as configuration
+    from workflow_app.auth import cache as user_cache
 
     app = Flask(__name__, instance_relative_config=True)
     # Before any route exists: ids past a 32-bit integer cannot exist in our tables, and the
@@ -27,6 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.url_map.converters["int"] = BoundedIntConverter
     app.config.from_mapping(configuration.load(app.instance_path, config))
     db.init_app(app)
+    user_cache.init_app(app)
     engine.init_app(app)
     api.init_app(app)
     web.init_app(app)

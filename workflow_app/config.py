@@ -11,6 +11,9 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,
     "SECRET_KEY": None,
     "TOKEN_TTL_SECONDS": 8 * 3600,
+    # A token's user is rebuilt from memory for this long after a check (no round trip); a change to a
+    # user takes effect at once in the process that made it, within this bound in the others. 0: off.
+    "AUTH_USER_CACHE_SECONDS": 2.0,
     "MAX_UPLOAD_BYTES": 5 * 1024 * 1024,
     "SCRIPT_TIME_LIMIT": 2.0,
     # Designer code runs in worker processes ("process"); "inline" (in this process) is for tests only.
@@ -49,6 +52,7 @@ DEFAULTS: dict[str, Any] = {
 # Values read from SOCORG_<NAME>; the type of the default decides the conversion.
 _TYPES: dict[str, type] = {
     "TOKEN_TTL_SECONDS": int,
+    "AUTH_USER_CACHE_SECONDS": float,
     "MAX_UPLOAD_BYTES": int,
     "SCRIPT_TIME_LIMIT": float,
     "SCRIPT_WORKERS": int,

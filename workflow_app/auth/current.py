@@ -33,8 +33,10 @@ def current_user() -> User:
     return user
 
 
-def auth_required(*roles: Role) -> Callable[[F], F]:
-    """Require a valid bearer token, and one of ``roles`` when given (admin passes every role check)."""
+def auth_required(*roles: Role, read_only: bool = False) -> Callable[[F], F]:
+    """Require a valid bearer token, and one of ``roles`` when given (admin passes every role check).
+    ``read_only``: the view only reads, outside a transaction from the token's check on (see
+    :func:`db.read_only`; a unit of work in it still gets its own transaction)."""
 
     def decorate(view: F) -> F:
         @functools.wraps(view)
@@ -42,6 +44,8 @@ def auth_required(*roles: Role) -> Callable[[F], F]:
             token = bearer_token()
             if token is None:
                 raise NotAuthenticated("authentication required: send Authorization: Bearer <token>")
+            if read_only:
+                db.read_only(db.session())
             user = AuthService(db.session()).authenticate(token)
             if roles and user.role not in roles and user.role is not Role.ADMIN:
                 allowed = ", ".join(r.value for r in roles)

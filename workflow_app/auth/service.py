@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.util import identity_key
 
 from workflow_app.auth import tokens
+from workflow_app.auth.cache import user_cache
 from workflow_app.auth.throttle import LoginThrottle
 from workflow_app.db import unit_of_work
 from workflow_app.directory.models import User
@@ -54,10 +56,21 @@ class AuthService:
             claims = tokens.read(current_app.config["SECRET_KEY"], token, current_app.config["TOKEN_TTL_SECONDS"])
         except tokens.InvalidToken as exc:
             raise NotAuthenticated(str(exc)) from exc
+        cache = user_cache()
+        known = None if cache is None else cache.get(token)
+        # Checked within the last AUTH_USER_CACHE_SECONDS (auth/cache.py): rebuilt, not read.
+        user = None if known is None else known.attach(self.session)
+        if user is not None:
+            return user
+        generation = 0 if cache is None else cache.generation  # before the read: see UserCache.put
+        # Kept only when read now: a user the session held already may be older than the generation.
+        read_now = self.session.identity_map.get(identity_key(User, claims.user_id)) is None
         # The groups come joined: every request reads them (visibility), so one statement, not two.
         user = self.session.get(User, claims.user_id, options=[joinedload(User.groups)])
         if user is None or not user.active or user.token_version != claims.token_version:
             raise NotAuthenticated("the token has been revoked")
+        if cache is not None and read_now:
+            cache.put(token, user, generation)
         return user
 
     def change_password(self, user: User, current: str, new: str) -> str:

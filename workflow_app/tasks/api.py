@@ -62,7 +62,7 @@ def urge_too_soon(exc: UrgeTooSoon) -> tuple[Response, int]:
 
 
 @blp.route("", methods=["GET"])
-@auth_required()
+@auth_required(read_only=True)
 @blp.arguments(inbox_args_schema, location="query")
 @blp.response(200, TaskPageSchema)
 @documents_errors(blp, 401)
@@ -75,7 +75,7 @@ def list_tasks(args: dict[str, Any]) -> Page[TaskView]:
 
 
 @blp.route("/counts", methods=["GET"])
-@auth_required()
+@auth_required(read_only=True)
 @blp.response(200, CountsSchema)
 @documents_errors(blp, 401)
 def task_counts() -> dict[str, Any]:

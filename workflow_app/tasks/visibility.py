@@ -117,7 +117,7 @@ class CopiedTo(InSubquery):
 class InRegionsBelow(InSubquery):
     """Tasks of the regions at or below a supervisor's: the broadest branch of visibility (a province
     supervisor's is every open task of the province). Counts take it first, so it is counted from its
-    index alone; pages read it in sort order along the status index (:func:`inbox.page_condition`)."""
+    index alone; pages read it in sort order along the status index (:func:`inbox.page_statement`)."""
 
     inherit_cache = True
 
