@@ -363,10 +363,10 @@ def main() -> int:
     parser.add_argument("--only", action="append", choices=PARTS,
                         help="run only this part (repeatable); default: every part")
     args = parser.parse_args()
-    sizes = ({"cases": 30, "engine_runs": 50, "starts": 30, "inbox_runs": 30, "overview_runs": 5, "tasks": 20_000,
+    sizes = ({"cases": 30, "engine_runs": 50, "starts": 30, "inbox_runs": 30, "overview_runs": 30, "tasks": 20_000,
               "open": 2_000, "history_fresh": 5, "history_rounds": 100}
              if args.quick else
-             {"cases": 300, "engine_runs": 300, "starts": 300, "inbox_runs": 300, "overview_runs": 40,
+             {"cases": 300, "engine_runs": 300, "starts": 300, "inbox_runs": 300, "overview_runs": 300,
               "tasks": 1_000_000,
               "open": 100_000, "history_fresh": 11, "history_rounds": 500})
     backends: list[tuple[str, str, Callable[[], None]]] = []
