@@ -18,7 +18,7 @@ from typing import Any
 from flask import Flask, current_app, g
 from sqlalchemy import JSON, DateTime, Engine, MetaData, String, Table, TypeDecorator, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import CursorResult, Dialect
 from sqlalchemy.exc import DBAPIError, InvalidatePoolError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -55,8 +55,8 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
 def _json_default(value: Any) -> str:
-    # Values the engine's serializer keeps natively (a handler's or the command line's case variables:
-    # datetime, timedelta, UUID) are stored in JSON columns (submissions, audit details) as text.
+    # Values the engine's serializer keeps natively (Spiff's registry: datetime, timedelta, UUID — not a
+    # date or a Decimal) are stored in JSON columns as text; the variables check accepts only these.
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, (timedelta, uuid.UUID)):
@@ -246,8 +246,15 @@ def append_row(sess: Session, table: Table, values: dict[str, Any]) -> None:
     statement = _INSERTS.get(table)
     if statement is None:  # built once per table: a statement reused skips SQLAlchemy's cache-key walk
         statement = _INSERTS[table] = table.insert()
-    sess.connection().execute(statement, values)
-    sess.info["flushed"] = True  # a write, as a flush is: unit_of_work's guard sees it
+    execute_write(sess, statement, values)
+
+
+def execute_write(sess: Session, statement: Any, params: Any) -> CursorResult[Any]:
+    """Run a Core write on the session's connection (in its transaction, without the ORM's flush) and
+    mark the session written, as a flush does, so :func:`unit_of_work`'s guard sees it."""
+    result = sess.connection().execute(statement, params)
+    sess.info["flushed"] = True
+    return result
 
 
 def _close_session(_exc: BaseException | None) -> None:

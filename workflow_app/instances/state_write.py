@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow_app import clock
+from workflow_app.db import execute_write
 from workflow_app.instances.models import ProcessInstance
 
 _table = ProcessInstance.__table__
@@ -37,9 +38,8 @@ def write_step(session: Session, instance: ProcessInstance, **values: Any) -> No
     # Other changes pending on the row stay pending: their flush checks the version written here.
     version = instance.version
     values.update(updated_at=clock.now(), version=version + 1)
-    result = session.connection().execute(_UPDATE, {"key_id": instance.id, "key_version": version, **values})
+    result = execute_write(session, _UPDATE, {"key_id": instance.id, "key_version": version, **values})
     if result.rowcount != 1:
         raise StaleCase(instance.id)
     for name, value in values.items():
         set_committed_value(instance, name, value)
-    session.info["flushed"] = True  # a write, as a flush is: unit_of_work's guard sees it

@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow_app import clock
 from workflow_app.alerts.service import close_for_tasks
+from workflow_app.db import execute_write
 from workflow_app.engine import ReadyTask
 from workflow_app.instances.models import ProcessInstance
 from workflow_app.tasks.models import OPEN_STATUSES, HumanTask, TaskStatus
@@ -78,17 +79,13 @@ _INSERT = _table.insert()
 
 
 def _write(session: Session, closed: list[tuple[HumanTask, dict[str, Any]]], created: list[dict[str, Any]]) -> None:
-    if not closed and not created:
-        return
-    connection = session.connection()
     if closed:
-        connection.execute(_CLOSE, [{"key_id": row.id, **values} for row, values in closed])
+        execute_write(session, _CLOSE, [{"key_id": row.id, **values} for row, values in closed])
         for row, values in closed:
             for name, value in values.items():
                 set_committed_value(row, name, value)
     if created:
-        connection.execute(_INSERT, created)
-    session.info["flushed"] = True  # a write, as a flush is: unit_of_work's guard sees it
+        execute_write(session, _INSERT, created)
 
 
 def _attached(session: Session, values: dict[str, Any]) -> HumanTask:
