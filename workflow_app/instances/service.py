@@ -9,11 +9,9 @@ condition or service task) is saved as the case's ``error`` state with a readabl
 from __future__ import annotations
 
 import contextlib
-import json
-import uuid
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, select
@@ -24,7 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from handlers import HandlerContext, HandlerRegistry
 from workflow_app import clock
 from workflow_app.casefile import submissions
-from workflow_app.db import unit_of_work
+from workflow_app.db import json_dumps, unit_of_work
 from workflow_app.definitions.models import ProcessDefinition
 from workflow_app.definitions.service import DefinitionService, compiled
 from workflow_app.documents.life import void_issued_by
@@ -484,17 +482,9 @@ def _is_lock_conflict(exc: OperationalError) -> bool:
     return "database is locked" in text or "could not serialize" in text
 
 
-def _storable(value: Any) -> str:
-    # The engine's serializer round-trips these (Spiff's registry: datetime, timedelta, UUID; a date or a
-    # Decimal it cannot write); anything else would fail at save time, too late.
-    if isinstance(value, (datetime, timedelta, uuid.UUID)):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} is not a storable value")
-
-
 def _check_variables(values: Mapping[str, Any]) -> None:
     try:
-        size = len(json.dumps(values, default=_storable))
+        size = len(json_dumps(values))  # what the engine stores besides JSON: datetime, timedelta, UUID
     except (TypeError, ValueError) as exc:
         raise InvalidVariables(f"variables must be JSON values: {exc}") from exc
     if size > MAX_VARIABLES_BYTES:
