@@ -1,17 +1,20 @@
-"""Translate errors into API.md's body ``{"error": {"code", "message", "details"}}``, once, at the edge."""
+"""Translate errors, once, at the edge: API.md's body ``{"error": {"code", "message", "details"}}`` under /api/,
+a Chinese page (workflow_app.web.errors) anywhere else."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, request
 from marshmallow import Schema, fields
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from workflow_app import db
+from workflow_app.error_body import error_response
 from workflow_app.errors import DomainError
+from workflow_app.web.errors import domain_error_page, http_error_page, retry_later_page
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +51,6 @@ def documents_errors(blp: Any, *statuses: int) -> Any:
         return view
 
     return decorate
-
-
-def error_response(status: int, code: str, message: str, details: dict | None = None) -> tuple[Response, int]:
-    """An API error body with its status."""
-    return jsonify({"error": {"code": code, "message": message, "details": details or {}}}), status
 
 
 def _validation_details(exc: HTTPException) -> dict[str, Any]:
@@ -95,8 +93,6 @@ def database_unavailable(exc: Exception) -> Any:
 def retry_later(seconds: int, code: str, message: str, page_title: str, page_message: str) -> Any:
     """A 503 with Retry-After: the API error body, or a page in Chinese."""
     if not request.path.startswith("/api/"):
-        from workflow_app.web.errors import retry_later_page
-
         response = retry_later_page(page_title, page_message)
     else:
         response = error_response(503, code, message, {"retry_after": seconds})
@@ -111,16 +107,12 @@ def init_app(app: Flask) -> None:
     def domain_error(exc: DomainError) -> Any:
         db.session().rollback()
         if not request.path.startswith("/api/"):
-            from workflow_app.web.errors import domain_error_page
-
             return domain_error_page(exc)
         return error_response(exc.status, exc.code, exc.message, exc.details)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
         if not request.path.startswith("/api/"):
-            from workflow_app.web.errors import http_error_page
-
             return http_error_page(exc)
         status = exc.code or 500
         details = _validation_details(exc)

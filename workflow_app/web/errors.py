@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from workflow_app import db
+from workflow_app.error_body import error_response
 from workflow_app.errors import DomainError
 from workflow_app.input_guard import UnstorableInput
 from workflow_app.web.page_messages import for_page
@@ -33,8 +34,6 @@ def init_app(app: Flask) -> None:
 def _page(status: int, title: str, message: str):
     def handler(exc: Exception) -> ResponseReturnValue:
         if request.path.startswith("/api/"):
-            from workflow_app.api.errors import error_response
-
             return error_response(status, {403: "forbidden", 404: "not_found", 413: "payload_too_large"}[status],
                                   getattr(exc, "description", None) or title)
         return render_template("errors/error.html", status=status, title=title, message=message), status
@@ -71,8 +70,6 @@ def domain_error_page(exc: DomainError) -> ResponseReturnValue:
     """A refused action on a page: 404/403 get their page, anything else is flashed on the page it came from."""
     if isinstance(exc, UnstorableInput):
         if request.is_json:  # a page's script posted JSON (the modeler): it reads a JSON answer
-            from workflow_app.api.errors import error_response
-
             return error_response(exc.status, exc.code, exc.message, exc.details)
         # A page, not a flash and a redirect back: the page it came from may be the very URL refused.
         return render_template("errors/error.html", status=422, title="输入无效",
