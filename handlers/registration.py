@@ -2,8 +2,9 @@
 
 - Jurisdiction: a 基金会 registers only with the province (基金会管理条例 art 6); the handler refuses
   one routed to a city or a county, so no such case proceeds even past a client that skipped the form.
-- The statutory clock (法定办理时限) that applies and the words documents print for it (``establishment``:
-  the second one of a 社团, its 成立登记 after the 筹备, 30 days by art 16):
+- The statutory clock (法定办理时限) that applies and the words documents print for it (``establishment``
+  serves only cases still on the registration version of 2026-12-06, which modelled the 1998 text's
+  筹备 stage and its 30-day 成立登记 review; the 条例 as amended in 2016 has one decision, art 12):
   the province decides within 15 working days (its own promise, 省级审批时限压缩至不超过15个工作日);
   a city or county within the regulations' 60 days (社会团体登记管理条例 art 12, 民办非企业单位登记管理暂行
   条例 art 11, 基金会管理条例 art 11) unless the region has promised less: ``REGISTRATION_PROMISES``
@@ -79,8 +80,9 @@ def time_limit(level: RegionLevel, code: str, org_type: str, promised: dict[str,
 
 
 def establishment_limit(level: RegionLevel, code: str, promised: dict[str, int]) -> dict[str, Any]:
-    """The limit of a 社团's 成立登记 after its 筹备: 30 days (社会团体登记管理条例 art 16), or the
-    province's or the region's promise where one is shorter."""
+    """The limit of a 社团's 成立登记 after its 筹备 on the registration version of 2026-12-06 (30 days, the
+    1998 text's art 16, or the province's or the region's promise): kept so those running cases finish.
+    The current process has no such stage (国务院令第666号 deleted it in 2016)."""
     if level is RegionLevel.PROVINCE or code in promised:
         return time_limit(level, code, "social_group", promised)
     return {"limit": f"{ESTABLISHMENT_DAYS}d", "workdays": None, "text": f"{chinese_number(ESTABLISHMENT_DAYS)}日",

@@ -47,17 +47,25 @@ def test_notices_print_the_limit_of_the_deciding_authority(session, demo, templa
     assert not_printed not in html
 
 
-def test_the_prior_notice_of_a_society_announces_both_stages(session, demo):
+def test_the_prior_notice_of_a_society_promises_one_decision_and_no_preparation_stage(session, demo):
+    """社会团体登记管理条例 as amended in 2016 (国务院令第666号): one 准予或者不予登记 decision (art 12)."""
     html = _render(session, "registration/prior_notice.html", "220102")
-    assert "六个月内召开会员大会" in html and "三十日内作出决定（《社会团体登记管理条例》第十六条）" in html
-    foundation = _render(session, "registration/prior_notice.html", "220000", org_type="foundation")
-    assert "准予筹备" not in foundation
+    assert "六十日内作出是否准予登记的决定（《社会团体登记管理条例》第十二条" in html
+    assert "准予筹备" not in html and "成立大会" not in html and "第十六条" not in html
 
 
-def test_the_preparation_approval_prints_thirty_days_below_the_province(session, demo):
+# Cases still running on the registration version of 2026-12-06 (the 1998 text's 筹备 stage) finish on it:
+# its 准予筹备决定书 and the 筹备 branch of the 终止办理通知书 still render from the shared templates.
+def test_the_preparation_approval_of_a_case_on_the_earlier_version_still_renders(session, demo):
     html = _render(session, "registration/preparation_approval.html", "220102",
                    founding_deadline="2027-04-16T23:59:59+08:00", received_at="2026-09-28T10:00:00+08:00")
     assert "二〇二七年四月十六日前" in html and "三十日内" in html and "第十六条" in html
+
+
+def test_the_termination_notice_of_a_case_on_the_earlier_version_names_the_missed_meeting(session, demo):
+    html = _render(session, "registration/termination_notice.html", "220102",
+                   founding_deadline="2027-04-16T23:59:59+08:00", preparation_approval={"number": "社登筹字〔2026〕1号"})
+    assert "社登筹字〔2026〕1号" in html and "二〇二七年四月十六日前召开会员大会" in html
 
 
 @pytest.mark.parametrize("template", ["registration/approval_decision.html", "registration/certificate.html"])

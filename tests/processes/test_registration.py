@@ -154,16 +154,6 @@ def approve(case: Case) -> Case:
     return submit(case, "approve", {"decision": "approve", "opinion": "同意登记。"}, "approver_cc")
 
 
-def found(case: Case) -> Case:
-    """A 社会团体 after 准予筹备: the 成立大会 is held and the 成立登记 granted, the same day."""
-    submit(case, "hold_founding_meeting", {
-        "meeting_on": clock.local_now().date().isoformat(), "individual_members": 0, "unit_members": 35,
-        "charter_adopted": True, "officers_elected": "会长李明，秘书长王芳；法定代表人李明。",
-        "meeting_minutes_files": [FILE]}, "applicant")
-    return submit(case, "review_establishment", {"decision": "approve", "opinion": "筹备工作符合要求，章程完备。"},
-                  "reviewer_cc" if case.instance.region_code != "220000" else "reviewer_prov")
-
-
 def open_tasks(case: Case) -> list[tuple[str, str | None]]:
     """(BPMN id, candidate group) of the case's open tasks."""
     return [(t.name, t.candidate_group) for t in case.open_tasks()]
@@ -237,8 +227,6 @@ def test_user_tasks_have_forms_lanes_and_the_time_limits_of_the_rules():
         "deliver_certificate": ("window", "registration_deliver.json", "10wd"),
         "serve_not_accepted": ("window", "registration_serve_document.json", "10wd"),
         "serve_refusal": ("window", "registration_serve_document.json", "10wd"),
-        "hold_founding_meeting": ("applicant", "registration_founding_meeting.json", None),
-        "review_establishment": ("reviewer", "registration_review_establishment.json", "8wd"),
     }
 
 
@@ -405,21 +393,10 @@ def test_direct_registration_is_approved_registered_announced_and_handed_to_part
 
     timeline.go(at(10, 16))
     approve(case)
-    # A 社会团体: the decision is 准予筹备 (社团条例 12); the founders have six months for the 会员大会 (art 14).
-    assert organization(session, APPLICATION["org_name"]) is None
-    preparation = documents(session, case)["准予筹备决定书"]
-    assert preparation.number == "社登筹字〔2026〕1号" and "二〇二七年四月十六日" in preparation.html
-    assert "三十日" in preparation.html and "第十六条" in preparation.html
-    meeting = case.task("hold_founding_meeting")
-    assert meeting.candidate_group == "applicant"
-    assert due(case.instance.next_timer_at) == datetime(2027, 4, 16, 23, 59, 59, tzinfo=LOCAL)
-    submit(case, "hold_founding_meeting", {
-        "meeting_on": "2026-10-16", "individual_members": 0, "unit_members": 35, "charter_adopted": True,
-        "officers_elected": "会长李明；法定代表人李明。", "meeting_minutes_files": [FILE]}, "applicant")
-    assert due(case.instance.due_at) == end_of(11, 16)  # 成立登记: 30 days (art 16), 11-15 a Sunday
-    submit(case, "review_establishment", {"decision": "approve", "opinion": "筹备工作符合要求。"}, "reviewer_cc")
+    # A 社会团体 gets one decision, 准予登记 (社团条例 12 as amended in 2016): no 筹备 stage, no second clock.
+    assert "准予筹备决定书" not in documents(session, case)
 
-    # The clock stopped at the decision: 10 working days used before the 筹备.
+    # The clock stopped at the decision: 10 of the 15 working days used.
     instance = case.instance
     assert instance.due_at is None and instance.clock_paused is False
     variables = case.variables()
@@ -477,8 +454,7 @@ def test_direct_registration_is_approved_registered_announced_and_handed_to_part
     assert case.status is InstanceStatus.COMPLETED and open_tasks(case) == []
     history = case.history()
     assert ("complete", "审批") in history and history[-1] == ("end", None)
-    # Two clocks: the 筹备 decision (from 受理) and the 成立登记 review (from the founding meeting).
-    assert [a for a, _ in history].count("clock_start") == 2 and [a for a, _ in history].count("clock_stop") == 2
+    assert [a for a, _ in history].count("clock_start") == 1 and ("clock_stop", None) in history
 
 
 # -- path 2: 异地商会, delegated to the city, already has a party organization -------------------
@@ -500,7 +476,6 @@ def test_remote_chamber_is_routed_to_the_city_and_its_existing_party_organizatio
     accept(case)
     submit(case, "review", REVIEW_PASS, "reviewer_cc")
     approve(case)
-    found(case)
 
     org = organization(session, "长春市温州商会")
     assert org is not None and org.region_code == "220100" and org.category == "行业协会商会"
@@ -754,7 +729,7 @@ def test_the_archive_of_a_finished_registration_holds_the_application_and_every_
         registration_with_party_building: Any, session: Session) -> None:
     case = accept(apply(registration_with_party_building))
     submit(case, "review", REVIEW_PASS, "reviewer_cc")
-    found(approve(case))
+    approve(case)
     submit(case, "deliver_certificate",
            {"delivery_method": "in_person", "delivered_on": clock.local_now().date().isoformat(), "recipient": "李明",
             "party_survey_files": [FILE]},
@@ -916,33 +891,3 @@ def test_the_province_promises_fifteen_working_days_and_a_configured_city_or_cou
     assert due(county.instance.due_at) == end_of(10, 30)  # 南关区's promise: 20 working days
     notice = documents(session, county)["受理通知书"].html
     assert "二十个工作日" in notice and "本机关承诺办理时限" in notice and "六十日" not in notice
-
-
-def test_a_society_that_does_not_hold_its_founding_meeting_within_six_months_is_ended_in_writing(
-        registration, session, timeline):
-    case = accept(apply(registration))
-    submit(case, "review", REVIEW_PASS, "reviewer_cc")
-    timeline.go(at(10, 16))
-    approve(case)
-    assert open_tasks(case) == [("hold_founding_meeting", "applicant")]
-    case.advance_to(datetime(2027, 4, 16, 23, 0, tzinfo=LOCAL))
-    assert open_tasks(case) == [("hold_founding_meeting", "applicant")]
-    case.advance_to(datetime(2027, 4, 17, 0, 1, tzinfo=LOCAL))
-    assert case.status is InstanceStatus.COMPLETED and open_tasks(case) == []
-    termination = documents(session, case)["终止办理通知书"]
-    assert "社登筹字〔2026〕1号" in termination.html and "二〇二七年四月十六日前召开会员大会" in termination.html
-    assert "第十四条" in termination.html and organization(session, APPLICATION["org_name"]) is None
-
-
-def test_a_society_whose_preparation_falls_short_is_refused_at_the_establishment_review(registration, session):
-    case = approve(submit(accept(apply(registration)), "review", REVIEW_PASS, "reviewer_cc"))
-    submit(case, "hold_founding_meeting", {
-        "meeting_on": clock.local_now().date().isoformat(), "individual_members": 20, "unit_members": 5,
-        "charter_adopted": True, "officers_elected": "会长李明。", "meeting_minutes_files": [FILE]}, "applicant")
-    reasons = "会员总数不足五十个，不符合《社会团体登记管理条例》第十条第一项的规定。"
-    submit(case, "review_establishment", {"decision": "reject", "opinion": "不予登记。", "refusal_reasons": reasons},
-           "reviewer_cc")
-    assert open_tasks(case) == [("serve_refusal", "window")]
-    refusal = documents(session, case)["不予登记决定书"]
-    assert reasons in refusal.html and "长春市南关区人民政府" in refusal.html
-    assert organization(session, APPLICATION["org_name"]) is None and case.instance.due_at is None

@@ -14,7 +14,7 @@ from tests.conftest import IsolatedClient
 from tests.processes.conftest import process_files
 from tests.processes.test_registration import APPLICATION, MATERIAL_FILES
 from tests.web.test_session import csrf_from, login
-from workflow_app import clock, db
+from workflow_app import db
 from workflow_app.attachments.service import attachment_service
 from workflow_app.directory.models import User
 from workflow_app.instances.queries import InstanceAccess
@@ -100,21 +100,6 @@ def with_files(uploader: User, task_id: str, data: dict[str, Any]) -> dict[str, 
                                                        io.BytesIO(samples.pdf(field))).id
                            for n in range(len(data[field]))]
     return data
-
-
-def found(case_id: str, members: int = 60) -> None:
-    """A 社会团体 after 准予筹备: the applicant reports the 成立大会 (with its minutes) and the reviewer grants
-    the 成立登记, through the services."""
-    applicant = user("applicant")
-    meeting = open_task(case_id, "hold_founding_meeting")
-    minutes = attachment_service().upload(applicant, meeting.id, "meeting_minutes_files", "成立大会纪要.pdf",
-                                          io.BytesIO(samples.pdf("minutes"))).id
-    task_service().complete(applicant, meeting.id, {
-        "meeting_on": clock.local_now().date().isoformat(), "individual_members": members, "unit_members": 0,
-        "charter_adopted": True, "officers_elected": "会长李明；法定代表人李明。",
-        "meeting_minutes_files": [minutes]}, None)
-    task_service().complete(user("reviewer_cc"), open_task(case_id, "review_establishment").id,
-                            {"decision": "approve", "opinion": "筹备工作符合要求，章程完备。"}, None)
 
 
 def accept(task_id: str, who: str = "window_cc") -> None:

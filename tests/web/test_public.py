@@ -10,15 +10,7 @@ from lxml import etree
 from sqlalchemy import select
 
 from tests.processes.test_registration import REVIEW_PASS
-from tests.web.support import (
-    accept,
-    deploy_registration,
-    found,
-    open_task,
-    registration_at_accept,
-    text,
-    user,
-)
+from tests.web.support import accept, deploy_registration, open_task, registration_at_accept, text, user
 from workflow_app import clock, db
 from workflow_app.announcements.models import Announcement
 from workflow_app.documents.api import PRINT_CSP
@@ -40,7 +32,6 @@ def approved(web) -> Announcement:
     tasks.complete(user("reviewer_cc"), open_task(case_id, "review").id, REVIEW_PASS, None)
     tasks.complete(user("approver_cc"), open_task(case_id, "approve").id,
                    {"decision": "approve", "opinion": "同意登记。"}, None)
-    found(case_id)  # a 社会团体: 准予筹备 first, then the 成立大会 and the 成立登记
     return db.session().scalars(select(Announcement).where(Announcement.instance_id == case_id)).one()
 
 
