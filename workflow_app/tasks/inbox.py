@@ -20,6 +20,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Integer, Select, String, bindparam, or_, select, union
 
+from workflow_app.config import DEFAULTS
 from workflow_app.directory.models import User
 from workflow_app.instances.models import ProcessInstance
 from workflow_app.organizations.models import Organization
@@ -40,8 +41,8 @@ SCOPES = ("mine", "group", "all", "cc")
 STATUS_FILTERS = ("open", "ready", "claimed", "completed", "cancelled", "any")
 SORTS = ("due_at", "-due_at", "created_at", "-created_at")
 MAX_PER_PAGE = 200
-# Counts read at most this many rows and one more (to know there are more); INBOX_COUNT_CAP in config.
-COUNT_CAP = 1000
+# Counts read at most this many rows and one more (to know there are more): config's INBOX_COUNT_CAP default.
+COUNT_CAP: int = DEFAULTS["INBOX_COUNT_CAP"]
 
 T = TypeVar("T")
 
