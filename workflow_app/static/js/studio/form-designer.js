@@ -15,19 +15,7 @@
   var rulesBox = document.getElementById("fd-rules");
   window.socorgFormModel = model; // for tests
 
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (name) {
-      var value = attrs[name];
-      if (value === undefined || value === null || value === false) { return; }
-      if (name === "text") { node.textContent = value; } else if (name === "className") { node.className = value; }
-      else if (name.slice(0, 2) === "on") { node.addEventListener(name.slice(2), value); }
-      else if (name === "value") { node.value = value; } else if (name === "checked") { node.checked = true; }
-      else { node.setAttribute(name, value === true ? "" : value); }
-    });
-    (children || []).forEach(function (child) { if (child) { node.appendChild(typeof child === "string" ? document.createTextNode(child) : child); } });
-    return node;
-  }
+  var el = window.socorgEl;
 
   function changed(redraw) {
     dirty = true;

@@ -7,19 +7,7 @@
                      ["timeCycle", "周期（timeCycle）"]];
   var PARAM_TYPES = ["str", "int", "bool", "dict", "list"];
 
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (name) {
-      var value = attrs[name];
-      if (value === undefined || value === null || value === false) { return; }
-      if (name === "text") { node.textContent = value; } else if (name === "className") { node.className = value; }
-      else if (name.slice(0, 2) === "on") { node.addEventListener(name.slice(2), value); }
-      else if (name === "value") { node.value = value; } else if (name === "checked") { node.checked = true; }
-      else { node.setAttribute(name, value === true ? "" : value); }
-    });
-    (children || []).forEach(function (child) { if (child) { node.appendChild(child); } });
-    return node;
-  }
+  var el = window.socorgEl;
 
   function is(bo, type) { return bo && bo.$instanceOf && bo.$instanceOf(type); }
 
