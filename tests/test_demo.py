@@ -164,6 +164,18 @@ def test_every_prefecture_has_demo_staff_in_every_lane(session: Session, loaded:
             == [f"{lane}_{key}"]
 
 
+def test_every_county_has_a_supervisor_to_fill_its_yearly_report(session: Session, loaded: DemoSummary) -> None:
+    # annual_report's fill_report lies in the reporting unit's supervisor lane; a county reports too.
+    counties = list(session.scalars(select(Region.code).where(Region.level == RegionLevel.COUNTY)))
+    supervisors = {u.region_code: u for u in session.scalars(select(User).where(User.role == Role.SUPERVISOR))}
+    assert len(counties) == 60
+    for code in counties:
+        user = supervisors.get(code)
+        assert user is not None and user.username == f"supervisor_{code}" and user.group_names == ["supervisor"]
+    people = [u.display_name.split("（")[0] for u in session.scalars(select(User).where(User.username.like("supervisor_2%")))]
+    assert len(people) == len(set(people)) == 60
+
+
 def test_region_tree_is_province_cities_counties_with_consistent_paths(
         session: Session, loaded: DemoSummary) -> None:
     regions = {r.code: r for r in session.scalars(select(Region))}

@@ -260,4 +260,22 @@ ZOMBIE_SITUATIONS = (
     "governance_deadlock",
 )
 
-ALL_STAFF = USERS + city_staff()
+def county_supervisors() -> tuple[tuple[str, str, str, tuple[str, ...], str], ...]:
+    """A supervisor of every county-level region, ``supervisor_<code>``: a county's 民政局 fills its yearly
+    community-organization report (annual_report's ``fill_report`` lies in the unit's supervisor lane) and is
+    the first rung of the escalation ladder for the tasks of its region."""
+    taken = {display.split("（")[0] for _u, display, *_rest in USERS + city_staff()}
+    rows = []
+    n = len(CITY_USER_KEYS) * len(STAFF_LANES)  # continue the generated names after the prefectures' staff
+    for _city, _city_name, counties in CITIES:
+        for code, name in counties:
+            person = ""
+            while not person or person in taken:
+                person = SURNAMES[(n * 7) % len(SURNAMES)] + GIVEN_NAMES[(n * 11 + 3) % len(GIVEN_NAMES)]
+                n += 1
+            taken.add(person)
+            rows.append((f"supervisor_{code}", f"{person}（{name}民政局监督）", "supervisor", ("supervisor",), code))
+    return tuple(rows)
+
+
+ALL_STAFF = USERS + city_staff() + county_supervisors()

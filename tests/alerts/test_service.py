@@ -23,6 +23,7 @@ from workflow_app import clock
 from workflow_app.alerts.ladder import LadderConfig
 from workflow_app.alerts.models import Alert, AlertStatus
 from workflow_app.alerts.service import EscalationService
+from workflow_app.directory.models import User
 from workflow_app.instances.models import AuditEvent
 from workflow_app.notifications.models import Channel, OutboxMessage
 from workflow_app.services import instance_service
@@ -103,9 +104,21 @@ def test_assigned_task_reminds_its_assignee_and_webhooks_are_queued(session, cas
     assert "到期提醒" in messages[0].subject and "受理材料" in messages[0].body
 
 
-def test_a_county_task_goes_to_the_city_then_the_province(session, demo):
+def test_a_county_task_goes_to_the_county_then_the_city(session, demo):
     deploy_escalation()
-    _, task_id = start_case(region_code="220102")  # 南关区 has no supervisor of its own
+    _, task_id = start_case(region_code="220102")  # 南关区 has a supervisor of its own
+    scan(session, ESCALATE)
+    assert recipients(session, 2) == ["supervisor_220102@demo.socorg.local"]
+    escalated = session.scalars(select(Alert).where(Alert.level == 3)).one()
+    assert escalated.region_code == "220100"
+    assert recipients(session, 3) == ["supervisor_cc@demo.socorg.local"]
+
+
+def test_a_region_without_an_active_supervisor_is_skipped_up_the_ladder(session, demo):
+    session.scalars(select(User).where(User.username == "supervisor_220102")).one().active = False
+    session.commit()
+    deploy_escalation()
+    _, task_id = start_case(region_code="220102")
     scan(session, ESCALATE)
     assert recipients(session, 2) == ["supervisor_cc@demo.socorg.local"]
     escalated = session.scalars(select(Alert).where(Alert.level == 3)).one()
