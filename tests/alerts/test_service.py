@@ -104,23 +104,17 @@ def test_assigned_task_reminds_its_assignee_and_webhooks_are_queued(session, cas
     assert "到期提醒" in messages[0].subject and "受理材料" in messages[0].body
 
 
-def test_a_county_task_goes_to_the_county_then_the_city(session, demo):
-    deploy_escalation()
-    _, task_id = start_case(region_code="220102")  # 南关区 has a supervisor of its own
-    scan(session, ESCALATE)
-    assert recipients(session, 2) == ["supervisor_220102@demo.socorg.local"]
-    escalated = session.scalars(select(Alert).where(Alert.level == 3)).one()
-    assert escalated.region_code == "220100"
-    assert recipients(session, 3) == ["supervisor_cc@demo.socorg.local"]
-
-
-def test_a_region_without_an_active_supervisor_is_skipped_up_the_ladder(session, demo):
-    session.scalars(select(User).where(User.username == "supervisor_220102")).one().active = False
+@pytest.mark.parametrize(("county_supervisor_active", "first_rung"), [
+    (True, "supervisor_220102"),  # 南关区 has a supervisor of its own
+    (False, "supervisor_cc"),  # a region without an active supervisor is skipped up the ladder
+])
+def test_a_county_task_goes_to_the_county_then_the_city(session, demo, county_supervisor_active, first_rung):
+    session.scalars(select(User).where(User.username == "supervisor_220102")).one().active = county_supervisor_active
     session.commit()
     deploy_escalation()
     _, task_id = start_case(region_code="220102")
     scan(session, ESCALATE)
-    assert recipients(session, 2) == ["supervisor_cc@demo.socorg.local"]
+    assert recipients(session, 2) == [f"{first_rung}@demo.socorg.local"]
     escalated = session.scalars(select(Alert).where(Alert.level == 3)).one()
     assert escalated.region_code == "220100"
     assert recipients(session, 3) == ["supervisor_cc@demo.socorg.local"]
