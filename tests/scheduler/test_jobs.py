@@ -51,7 +51,7 @@ def test_tick_runs_every_job_in_order(app, demo):
     output = tick(app, datetime(2026, 10, 12, 9, tzinfo=LOCAL_TZ))
     names = [line.split(":")[0] for line in output.strip().splitlines()]
     assert names == ["fire_due_timers", "create_annual_reports", "snapshot_party_coverage", "escalate",
-                     "warn_case_deadlines", "report_abnormal_list", "deliver_outbox"]
+                     "warn_case_deadlines", "report_abnormal_list", "deliver_outbox", "prune_retained"]
     assert "raised 0 reminder, 1 overdue, 1 escalated" in output
     assert "deliver_outbox: 0 sent, 0 to retry, 0 dead, 2 e-mails held (SMTP is not configured" in output
 
