@@ -14,6 +14,7 @@ from sqlalchemy import event, func, insert, select, update
 
 from scheduler import jobs
 from tests.notifications.support import free_port
+from tests.threads import at_once
 from workflow_app import clock, config, create_app, db
 from workflow_app.messages.models import MessageKind, UserMessage
 from workflow_app.models import Base
@@ -160,22 +161,13 @@ def test_two_runs_at_once_delete_each_row_once(app, session):
     add_messages(session, *[(f"m{n}", 800, 400) for n in range(120)])
     add_outbox(session, *[(f"o{n}", OutboxStatus.SENT, 100, 100) for n in range(80)])
     counted: list[int] = []
-    errors: list[BaseException] = []
 
     def run() -> None:
-        try:
-            with app.app_context():  # its own session and connection, as a second scheduler process has
-                result = Retention(db.session(), replace(QUICK, batch=7)).prune()
-            counted.append(sum(r.deleted for r in result.rules))
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+        with app.app_context():  # its own session and connection, as a second scheduler process has
+            result = Retention(db.session(), replace(QUICK, batch=7)).prune()
+        counted.append(sum(r.deleted for r in result.rules))
 
-    threads = [threading.Thread(target=run) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert at_once(run) == []
     assert sum(counted) == 200
     assert titles(session) == set()
 
