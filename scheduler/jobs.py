@@ -14,6 +14,8 @@
 - ``report_abnormal_list``: 活动异常名录 entries two years old reported to the supervisors
   (:mod:`workflow_app.organizations.credit`).
 - ``deliver_outbox``: e-mail and webhooks (:mod:`workflow_app.notifications.delivery`).
+- ``prune_retained``: read 消息 and delivered outbox messages past their retention, in bounded batches
+  (:mod:`workflow_app.retention`); never a case record.
 
 When the database cannot be reached a job gives up its pass (the error propagates, see
 ``db.is_unreachable``); ``run_all`` then stops and raises :class:`DatabaseUnreachable`, and the
@@ -126,6 +128,14 @@ def deliver_outbox(app: Flask) -> str:
         return str(OutboxDelivery(db.session(), DeliverySettings.from_config(app.config)).deliver_due())
 
 
+def prune_retained(app: Flask) -> str:
+    """Delete read 消息 and sent or dead outbox messages past their retention, a bounded amount per run."""
+    from workflow_app.retention import Retention, RetentionSettings
+
+    with app.app_context():
+        return str(Retention(db.session(), RetentionSettings.from_config(app.config)).prune())
+
+
 @dataclass(frozen=True)
 class Job:
     """A job and how often the scheduler process triggers it."""
@@ -134,8 +144,8 @@ class Job:
     interval_seconds: int
 
 
-# In the order `tick` runs them: timers first (they may open tasks), the outbox last (it sends
-# what the others queued in the same tick).
+# In the order `tick` runs them: timers first (they may open tasks), then the outbox (it sends what
+# the others queued in the same tick), and pruning after everything that writes.
 JOBS: dict[str, Job] = {
     "fire_due_timers": Job(fire_due_timers, 30),
     "create_annual_reports": Job(create_annual_reports, 3600),
@@ -144,6 +154,7 @@ JOBS: dict[str, Job] = {
     "warn_case_deadlines": Job(warn_case_deadlines, 300),
     "report_abnormal_list": Job(report_abnormal_list, 3600),
     "deliver_outbox": Job(deliver_outbox, 30),
+    "prune_retained": Job(prune_retained, 3600),
 }
 
 

@@ -47,6 +47,14 @@ DEFAULTS: dict[str, Any] = {
     # The inbox's tab counts and list totals count at most this many tasks; past it they show "N+"
     # (an exact count of a province's open tasks reads every one of them; docs/performance.md).
     "INBOX_COUNT_CAP": 1000,
+    # Retention (workflow_app/retention.py, the prune_retained job), in days; 0 keeps those rows for ever.
+    # A read 消息 goes this long after it was read; an unread one this long after it was written; a sent
+    # e-mail or webhook this long after it was sent; a dead one this long after its last attempt. Case
+    # history, documents, submissions and attachments are never deleted (docs/scheduler-and-alerts.md).
+    "MESSAGE_RETENTION_DAYS": 365,
+    "MESSAGE_UNREAD_RETENTION_DAYS": 3 * 365,
+    "OUTBOX_RETENTION_DAYS": 90,
+    "OUTBOX_DEAD_RETENTION_DAYS": 365,
 }
 
 # Values read from SOCORG_<NAME>; the type of the default decides the conversion.
@@ -68,6 +76,10 @@ _TYPES: dict[str, type] = {
     "MAX_ATTACHMENT_BYTES": int,
     "ALLOW_SQLITE": bool,
     "INBOX_COUNT_CAP": int,
+    "MESSAGE_RETENTION_DAYS": int,
+    "MESSAGE_UNREAD_RETENTION_DAYS": int,
+    "OUTBOX_RETENTION_DAYS": int,
+    "OUTBOX_DEAD_RETENTION_DAYS": int,
 }
 
 

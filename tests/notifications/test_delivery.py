@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from tests.alerts.support import DUE, REMIND, deploy_escalation, start_case
 from tests.notifications.support import SmtpServer, Timeline, WebhookReceiver, free_port
+from tests.threads import at_once
 from workflow_app import clock
 from workflow_app.alerts.service import EscalationService
 from workflow_app.notifications.delivery import (
@@ -185,11 +186,7 @@ def test_two_deliverers_at_once_send_each_message_once(session, new_session, app
         with app.app_context(), clock.frozen(now):
             OutboxDelivery(new_session(), config, smtp_factory=_CountingSmtp).deliver_due()
 
-    threads = [threading.Thread(target=run) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    assert at_once(run) == []
     assert sorted(_CountingSmtp.sent, key=int) == [str(i) for i in range(1, 61)]
     assert statuses(session) == [(OutboxStatus.SENT, 1)] * 60
 

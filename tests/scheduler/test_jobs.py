@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import datetime, timedelta
 
 import pytest
@@ -15,6 +14,7 @@ from scheduler import jobs, runner
 from scheduler.annual_report import create_annual_reports
 from tests.alerts.support import TIMER_DUE, alert_levels, count, deploy_escalation, start_case
 from tests.processes.conftest import process_files
+from tests.threads import at_once
 from workflow_app import clock
 from workflow_app.clock import LOCAL_TZ
 from workflow_app.instances.models import AuditEvent, InstanceStatus, ProcessInstance
@@ -51,7 +51,7 @@ def test_tick_runs_every_job_in_order(app, demo):
     output = tick(app, datetime(2026, 10, 12, 9, tzinfo=LOCAL_TZ))
     names = [line.split(":")[0] for line in output.strip().splitlines()]
     assert names == ["fire_due_timers", "create_annual_reports", "snapshot_party_coverage", "escalate",
-                     "warn_case_deadlines", "report_abnormal_list", "deliver_outbox"]
+                     "warn_case_deadlines", "report_abnormal_list", "deliver_outbox", "prune_retained"]
     assert "raised 0 reminder, 1 overdue, 1 escalated" in output
     assert "deliver_outbox: 0 sent, 0 to retry, 0 dead, 2 e-mails held (SMTP is not configured" in output
 
@@ -59,21 +59,12 @@ def test_tick_runs_every_job_in_order(app, demo):
 def test_threads_firing_timers_at_once_fire_each_case_once(app, demo, session):
     deploy_escalation()
     ids = [start_case("timer_case", business_key=f"BB-{n}")[0] for n in range(8)]
-    errors: list[BaseException] = []
 
     def run() -> None:
-        try:
-            with clock.frozen(TIMER_DUE + timedelta(hours=1)):
-                jobs.fire_due_timers(app)
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+        with clock.frozen(TIMER_DUE + timedelta(hours=1)):
+            jobs.fire_due_timers(app)
 
-    threads = [threading.Thread(target=run) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert at_once(run) == []
     assert count(session, AuditEvent, AuditEvent.action == "timer") == 8
     assert count(session, AuditEvent, AuditEvent.action == "note") == 8
     session.expire_all()

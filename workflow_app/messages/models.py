@@ -33,6 +33,8 @@ class UserMessage(Base):
         # The bell: a user's unread count; the 消息 page: a user's messages, newest first.
         Index("ix_user_messages_unread", "username", "read_at"),
         Index("ix_user_messages_username_id", "username", "id"),
+        # Retention (workflow_app/retention.py): read ones by read_at, unread ones (read_at NULL) by created_at.
+        Index("ix_user_messages_retention", "read_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
