@@ -127,7 +127,7 @@ def test_the_bytes_stay_in_the_store_shared_or_not(app, session, client, auth, s
     kept = client.get(f"/api/v1/attachments/{second}", headers=auth("applicant"))
     assert kept.status_code == 200 and kept.data == PDF
     assert withdraw(second).status_code == 204
-    # Never deleted in the request: an upload of the same bytes may be on its way.
+    # Never deleted in the request: an upload of the same bytes may be on its way (the sweep reclaims them).
     assert [p.name for p in stored_files(app)] == [digest] and attachment_count(session) == 0
 
 

@@ -15,7 +15,7 @@ Who may do what:
 An upload is checked in full — name, count, size, type from the bytes, virus scan — before anything
 is stored; a refusal leaves neither a row nor a file behind. A withdrawal deletes the row and records
 it on the case in one transaction; the bytes stay in the store: another row, or an upload in flight
-in another case, may share them.
+in another case, may share them; ``socorg attachments sweep`` reclaims them safely later.
 """
 
 from __future__ import annotations
