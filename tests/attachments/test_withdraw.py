@@ -214,3 +214,42 @@ def test_a_completion_that_names_a_file_withdrawn_meanwhile_is_refused(
     assert list(refused.value.details["fields"]) == ["charter_files"]
     session.rollback()
     assert open_task(case, "apply").id == task  # still open, nothing recorded
+
+
+def test_a_receipt_being_recorded_holds_off_the_withdrawal_of_its_file(
+        app, database_url, new_session, start_registration, upload):
+    """PostgreSQL: the 送达回证 record share-locks the file; a withdrawal waits, then sees the record."""
+    import threading
+
+    from workflow_app.attachments.service import AttachmentLocked
+    from workflow_app.documents.life import mark_served
+    from workflow_app.documents.models import ServiceMethod
+
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite runs one writer at a time: nothing to interleave")
+    case, task = start_registration()
+    ident = upload(task, PDF, "送达回证.pdf").get_json()["id"]
+    recorder = new_session()
+    with unit_of_work(recorder):
+        document = Document(instance_id=case, template="t.html", kind="t", title="受理通知书", html="<p></p>")
+        recorder.add(document)
+    outcome: dict[str, object] = {}
+
+    def withdraw_meanwhile() -> None:
+        with app.app_context():
+            other = new_session()
+            try:
+                outcome["done"] = attachment_service(other).withdraw(other.get(User, user("applicant").id), ident)
+            except Exception as exc:  # the test reads it
+                outcome["error"] = exc
+
+    with unit_of_work(recorder):
+        mark_served(recorder, recorder.get(Document, document.id), method=ServiceMethod.DIRECT,
+                    served_on=clock.local_now().date(), receipt=ident, note=None, consent=False, actor="window_cc")
+        waiting = threading.Thread(target=withdraw_meanwhile)
+        waiting.start()
+        waiting.join(timeout=1.5)
+        assert waiting.is_alive()  # held off by the share lock until the record commits
+    waiting.join(timeout=30)
+    assert isinstance(outcome.get("error"), AttachmentLocked), outcome
+    assert attachment_count(new_session()) == 1
