@@ -222,7 +222,7 @@ class AttachmentService:
             raise AttachmentLocked(f"「{name}」所在环节已办理或已取消，附件已归档，不能撤回",
                                    details={"task_status": task.status.value})
         if attachment.uploaded_by != user.username:
-            raise NotUploader(f"「{name}」不是您上传的，只有上传人可以撤回", details={"uploaded_by": attachment.uploaded_by})
+            raise NotUploader(f"「{name}」不是您上传的，只有上传人可以撤回")  # who did is not said: maybe staff
         if self._recorded(attachment.instance_id, {attachment.id}):
             raise AttachmentLocked(f"「{name}」已在提交的表单或送达记录中引用，不能撤回",
                                    details={"reason": "a submission or a service record names the file"})
