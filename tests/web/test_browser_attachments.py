@@ -3,6 +3,7 @@ downloads it from the review task page, and a 长春 caseworker gets 404 for a �
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from tests.attachments import samples
@@ -100,3 +101,36 @@ def test_a_changchun_caseworker_gets_404_for_a_jilin_city_file(page, live_server
     log_in(page, live_server, "admin")
     shown = page.goto(f"{live_server}/files/{ids[0]}?inline=1")
     assert shown.status == 200 and shown.headers["content-disposition"].startswith("inline;")
+
+
+def test_the_applicant_withdraws_a_wrong_file_in_the_browser_and_enter_still_submits(page, live_server, app):
+    deploy_registration()
+    applicant = user("applicant")
+    started = InstanceAccess(db.session(), applicant, instance_service()).start("registration")
+    apply_id = started["active_tasks"][0]["id"]
+    wrong = attachment_service().upload(applicant, apply_id, "charter_files", "错误的章程.pdf",
+                                        io.BytesIO(samples.pdf("wrong")))
+
+    log_in(page, live_server, "applicant")
+    page.goto(f"{live_server}/tasks/{apply_id}")
+    # Enter in a text field submits the form (the hidden 提交 first in it), never a 撤回.
+    page.fill("#f-org_name", "长春市人工智能产业促进会")
+    page.press("#f-org_name", "Enter")
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith(f"/tasks/{apply_id}") and page.locator(".form-errors").count() == 1
+    assert [a.id for a in attachment_service().of_task(apply_id)] == [wrong.id]
+
+    # 撤回 asks first (a details to open), then keeps what was typed.
+    item = page.locator(f"details[data-withdraw='{wrong.id}']")
+    page.fill("#f-legal_representative", "李明")
+    item.locator("summary").click()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator("[data-field=charter_files]").screenshot(path=str(SCREENSHOTS / "attachments_withdraw_confirm.png"))
+    item.locator("button:has-text('确认撤回')").click()
+    page.wait_for_load_state("networkidle")
+    assert "已撤回附件「错误的章程.pdf」" in page.locator(".flash.success").inner_text()
+    assert page.input_value("#f-org_name") == "长春市人工智能产业促进会"
+    assert page.input_value("#f-legal_representative") == "李明"
+    assert page.locator("details.withdraw-file").count() == 0
+    db.session().rollback()
+    assert attachment_service().of_task(apply_id) == []

@@ -1,4 +1,4 @@
-"""Attachments over HTTP: upload to a task's attachment field, download by id."""
+"""Attachments over HTTP: upload to a task's attachment field, download by id, withdraw (撤回) one's own."""
 
 from __future__ import annotations
 
@@ -92,6 +92,20 @@ def download(args: dict[str, Any], attachment_id: str) -> Response:
     """The file (``Content-Disposition: attachment``; ``?inline=1`` shows PDF and images); 404 when the case
     is not visible to the caller."""
     return file_response(attachment_service().download(current_user(), attachment_id), args["inline"])
+
+
+@blp.route("/attachments/<attachment_id>", methods=["DELETE"])
+@auth_required()
+@blp.response(204)
+@documents_errors(blp, 401, 403, 404, 409)
+def withdraw(attachment_id: str) -> None:
+    """Withdraw (撤回) a file one uploaded by mistake, while its step is open and one may work it.
+
+    The row goes, so the field's count frees up, and the case's history records the withdrawal. 404 for
+    a file one may not see; 403 for another person's file; 409 once the step is completed or cancelled,
+    or a submission or a 送达回证 record names the file.
+    """
+    attachment_service().withdraw(current_user(), attachment_id)
 
 
 def file_response(found: Any, inline: bool) -> Response:

@@ -109,8 +109,9 @@ def mark_served(session: Session, document: Document, *, method: ServiceMethod, 
         problems["served_on"] = ["送达日期不能晚于今天（the service date is in the future）"]
     if served_on < clock.as_utc(document.created_at).astimezone(clock.LOCAL_TZ).date():
         problems["served_on"] = ["送达日期不能早于文书出具日期（served before it was issued）"]
+    # A share lock on the file: its uploader's 撤回 (attachments/service.py) waits, then sees this record.
     if receipt is not None and session.scalar(select(Attachment.id).where(
-            Attachment.id == receipt, Attachment.instance_id == document.instance_id)) is None:
+            Attachment.id == receipt, Attachment.instance_id == document.instance_id).with_for_update(read=True)) is None:
         problems["receipt"] = ["送达回证须为本案件已上传的附件（the receipt is no attachment of this case）"]
     if problems:
         raise InvalidInput("送达记录不完整（the service record is not valid）", details={"fields": problems})

@@ -23,6 +23,7 @@ ACTION_LABELS = {
     "set_region": "确定登记管理机关", "start_process": "启动关联案件", "note": "记录",
     "document_served": "文书送达", "document_void": "文书作废", "migrate": "迁移到新版本流程",
     "alert": "系统预警", "withdrawn": "视为撤回", "deemed_accepted": "视为受理", "deadline_warning": "办案期限提醒",
+    "attachment_withdraw": "撤回附件",
 }
 
 # Actors that are not people: the scheduler's alerts, the command line's imports and retries.

@@ -153,22 +153,30 @@ class TaskService(TaskRules):
         viewer = Viewer.of(user)
         row, definition_id, guard = self.working(user, task_id, viewer=viewer)
         guard(row)
-        data, opinion = self.validated(self._form(row, definition_id), data, opinion, task=row)
+        form = self._form(row, definition_id)
+        data, opinion = self.validated(form, data, opinion, task=row)
         if row.delegated_from and row.assignee == user.username:
-            return self._complete_delegated(user, task_id, data, opinion)
+            return self._complete_delegated(user, task_id, form, data, opinion)
+
+        def guard_and_files(locked: HumanTask) -> None:
+            guard(locked)
+            self.files_still_there(form, data, locked)
+
         seen: set[str] = set()
         advance = self.instances.complete_task(
-            task_id, data, actor=user.username, opinion=opinion, guard=guard, instance_id=row.instance_id,
+            task_id, data, actor=user.username, opinion=opinion, guard=guard_and_files, instance_id=row.instance_id,
             then=lambda done: seen.update(self.visible_ids(done.new_tasks, viewer)))
         return self.completion(user, task_id, advance.new_tasks, advance.instance.definition_id, viewer, seen)
 
-    def _complete_delegated(self, user: User, task_id: str, data: dict[str, Any], opinion: str | None) -> Completion:
+    def _complete_delegated(self, user: User, task_id: str, form: Form, data: dict[str, Any],
+                            opinion: str | None) -> Completion:
         with unit_of_work(self.session):
             row, instance = self.instances.lock_task(task_id)
             if not row.status.is_open:
                 raise TaskNotReady(f"task {task_id} is already {row.status.value}")
             if row.assignee != user.username or not row.delegated_from:
                 raise TaskClaimed("the delegation changed meanwhile; reload the task")
+            self.files_still_there(form, data, row)
             delegator = row.delegated_from
             row.assignee, row.delegated_from, row.status = delegator, None, TaskStatus.CLAIMED
             audit.record(self.session, instance.id, action="delegate_complete", actor=user.username, task_id=row.id,
@@ -197,6 +205,13 @@ class TaskService(TaskRules):
         if errors:
             raise FormInvalid("the form data is not valid", details={"fields": errors})
         return data, opinion
+
+    def files_still_there(self, form: Form, data: Mapping[str, Any], task: HumanTask) -> None:
+        """Under the case lock, before the data is recorded: the files it names are still attached (their
+        uploader may have withdrawn one — 撤回, which takes the same lock — since :meth:`validated`)."""
+        errors = reference_errors(self.session, form.schema, data, task)
+        if errors:
+            raise FormInvalid("the form data is not valid", details={"fields": errors})
 
     # -- handing over ----------------------------------------------------------------------------
 

@@ -54,6 +54,7 @@ class Field:
     rows: list[list[Field]] = field(default_factory=list)  # a table's rows (one Field per column)
     files: list[Any] = field(default_factory=list)  # an attachment field's files (Attachment rows), to list
     accept: str = ""  # an attachment field's accepted extensions, for the file input's accept attribute
+    withdrawable: set[str] = field(default_factory=set)  # ids of its files the viewer may withdraw (撤回)
 
 
 def _type(prop: Mapping[str, Any]) -> str | None:

@@ -95,7 +95,7 @@ def refused(exc: DomainError) -> ResponseReturnValue:
 def _room_for_files(endpoint: str | None, _values: dict[str, Any] | None) -> None:
     """A completion may carry files: raise the body limit before anything reads the body (this runs before
     every before_request, and the CSRF check there reads it)."""
-    if endpoint == "web_task.complete":
+    if endpoint in ("web_task.complete", "web_task.withdraw_file"):  # 撤回 posts the same form
         request.max_content_length = FILES_PER_POST * int(current_app.config["MAX_ATTACHMENT_BYTES"]) + 1024 * 1024
 
 
@@ -120,14 +120,14 @@ def reopened(task_id: str, operation: str) -> ResponseReturnValue:
 
 def _refused(detail: TaskDetail, **kept: Any) -> ResponseReturnValue:
     """Back to the task page (303) with the input and messages kept for its next GET; in place (422) when
-    they would not fit in the session cookie."""
+    they would not fit in the session cookie (a 撤回 of a file keeps the input this way too)."""
     task_id = detail.task.id
     kept = {k: v for k, v in kept.items() if v}
     serializer = current_app.session_interface.get_signing_serializer(current_app)  # type: ignore[attr-defined]
     if serializer is not None and len(serializer.dumps({**session, KEPT: kept})) <= MAX_SESSION_COOKIE:
         session[KEPT] = {"task_id": task_id, **kept}
         return redirect(url_for("web_task.show", task_id=task_id), 303)
-    return _page(detail, status=422, **kept)
+    return _page(detail, status=200 if kept.get("dirty") else 422, **kept)  # dirty: a 撤回, which was done
 
 
 @bp.post("/<task_id>/complete")
@@ -167,6 +167,25 @@ def complete(task_id: str) -> ResponseReturnValue:
     if mine:
         return redirect(url_for("web_task.show", task_id=mine[0].id))
     return redirect(url_for("web_inbox.index"))
+
+
+@bp.post("/<task_id>/files/<attachment_id>/withdraw")
+@login_required(*WORKERS)
+def withdraw_file(task_id: str, attachment_id: str) -> ResponseReturnValue:
+    """撤回 a file one uploaded by mistake: its place in the field's count is free again. The task form's
+    撤回 button posts the whole form here, so what was typed comes back, without the file."""
+    user = current_web_user()
+    withdrawn = attachment_service().withdraw(user, attachment_id, task_id=task_id)
+    chosen = any(f.filename for _name, f in request.files.items(multi=True))  # a 撤回 uploads nothing
+    flash(f"已撤回附件「{withdrawn.filename}」，可以重新上传" + ("；刚才选择的文件尚未上传，请重新选择" if chosen else ""),
+          "success")
+    if request.form.get("withdraw") != attachment_id:  # not the task form's button: nothing typed to keep
+        return redirect(url_for("web_task.show", task_id=task_id), 303)
+    detail = task_service().detail(user, task_id)
+    _data, shown = schema_form.parse(schema_form.build(detail.form.schema), request.form)
+    if isinstance(shown.get(withdrawn.field), list):
+        shown[withdrawn.field] = [i for i in shown[withdrawn.field] if i != attachment_id]
+    return _refused(detail, shown=shown, opinion=request.form.get("opinion"), dirty=True)
 
 
 @bp.post("/<task_id>/claim")
@@ -280,18 +299,22 @@ def _store_files(user: User, task_id: str, fields: list[schema_form.Field], data
     return refused
 
 
-def _attach_files(user: User, task: HumanTask, fields: list[schema_form.Field], shown: dict[str, Any]) -> None:
-    """Give each attachment field its files: those uploaded to this task, and those its value names."""
+def _attach_files(user: User, task: HumanTask, fields: list[schema_form.Field], shown: dict[str, Any],
+                  editable: bool) -> None:
+    """Give each attachment field its files: those uploaded to this task, and those its value names; and,
+    when the caller may work the task, which of them they may withdraw (撤回)."""
     items = [f for f in fields if f.kind == "attachments"]
     if not items:
         return
     service = attachment_service()
     own = service.of_task(task.id)
     named = service.named(user, [i for f in items for i in shown.get(f.key) or [] if isinstance(i, str)])
+    withdrawable = service.withdrawable(user, task, own) if editable else set()
     for item in items:
         files = {a.id: a for a in own if a.field == item.key}
         files.update({i: named[i] for i in shown.get(item.key) or [] if i in named})
         item.files = list(files.values())
+        item.withdrawable = {i for i in files if i in withdrawable}
 
 
 def _where_now(instance_id: str) -> str:
@@ -350,8 +373,9 @@ def _colleagues(task: HumanTask, me: str) -> list[User]:
 def _page(detail: TaskDetail, *, shown: dict[str, Any] | None = None, opinion: str | None = None,
           form_errors: dict[str, list[str]] | None = None, general: list[str] | None = None, op: str | None = None,
           op_values: dict[str, str] | None = None, op_errors: dict[str, list[str]] | None = None,
-          status: int = 200) -> ResponseReturnValue:
-    """Render the task page (after a refused post: with what was typed and the messages)."""
+          dirty: bool = False, status: int = 200) -> ResponseReturnValue:
+    """Render the task page (after a refused post: with what was typed and the messages; ``dirty``: what
+    was typed is shown, not submitted, so leaving the page asks first)."""
     user = current_web_user()
     detail = disclosure.task_detail(db.session(), user, detail)  # an organization reads only its part
     task = detail.task
@@ -372,7 +396,7 @@ def _page(detail: TaskDetail, *, shown: dict[str, Any] | None = None, opinion: s
             if item.kind == "readonly":
                 shown[item.key] = schema_form.display(item, detail.variables.get(item.key))
     schema_form.fill(fields, shown, form_errors)
-    _attach_files(user, task, fields, shown)
+    _attach_files(user, task, fields, shown, "complete" in detail.actions)
     known = {f.name for f in fields} | {c.name for f in fields for row in f.rows for c in row} | {"opinion"}
     general = (general or []) + [f"{k}：{schema_form.chinese(m)}" if k != "data" else schema_form.chinese(m)
                                  for k, ms in form_errors.items() if k not in known for m in ms]
@@ -380,7 +404,7 @@ def _page(detail: TaskDetail, *, shown: dict[str, Any] | None = None, opinion: s
     reopening = returns.last_reopening(case.events, task)
     return render_template(
         "inbox/task.html", detail=detail, task=task, case=case, fields=fields, general=general,
-        actions=set(detail.actions), editable="complete" in detail.actions,
+        actions=set(detail.actions), editable="complete" in detail.actions, dirty=dirty,
         opinion_box=detail.form.is_decision and not detail.form.has_opinion_field, opinion=opinion or "",
         opinion_errors=schema_form.messages(form_errors.get("opinion", [])),
         left=time_left(task.due_at, calendar()) if task.status.is_open else None,
