@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflow_app.attachments.fields import attachment_fields
 from workflow_app.attachments.models import Attachment
 from workflow_app.tasks.models import HumanTask
 
 NOT_HERE = "附件无效：只能引用在本环节此项上传的文件（{ids}）"
 
 
-def reference_errors(session: Session, schema: Mapping[str, Any], data: Mapping[str, Any],
+def reference_errors(session: Session, fields: Iterable[str], data: Mapping[str, Any],
                      task: HumanTask) -> dict[str, list[str]]:
-    """Messages per attachment field whose ids are not files uploaded to ``task``'s step of its case and to
-    that field (an earlier round of the same step, before a 退回, counts: the form reopens with its files)."""
+    """Messages per attachment field (``fields``: the form's, by name) whose ids are not files uploaded to
+    ``task``'s step of its case and to that field (an earlier round of the same step, before a 退回, counts:
+    the form reopens with its files)."""
     errors: dict[str, list[str]] = {}
-    for name in attachment_fields(schema):
+    for name in fields:
         ids = data.get(name)
         if not isinstance(ids, list) or not ids:
             continue  # absent or malformed: the schema says so

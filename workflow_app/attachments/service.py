@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from workflow_app import clock, db
 from workflow_app.attachments.checks import AttachmentRefused, check_filename, check_type, receive
-from workflow_app.attachments.fields import INLINE_TYPES, AttachmentField, attachment_fields
+from workflow_app.attachments.fields import INLINE_TYPES, AttachmentField
 from workflow_app.attachments.models import Attachment
 from workflow_app.attachments.scanner import ClamdScanner
 from workflow_app.attachments.store import FileStore, LocalFileStore
@@ -99,7 +99,7 @@ class AttachmentService:
     def fields(self, row: HumanTask, definition_id: int | None) -> dict[str, AttachmentField]:
         """The attachment fields of the task's form."""
         form = self.tasks.forms.form(self.session, definition_id or 0, row.name, row.form)
-        return attachment_fields(form.schema)
+        return form.attachment_fields
 
     def upload(self, user: User, task_id: str, field: str | None, filename: str | None,
                source: BinaryIO) -> Attachment:

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
@@ -23,6 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow_app.definitions.models import ProcessDefinition
+
+if TYPE_CHECKING:
+    from workflow_app.attachments.fields import AttachmentField
 
 DECISION_FIELD = "decision"
 OPINION_FIELD = "opinion"
@@ -64,6 +67,14 @@ class Form:
         if self.ui is not None:
             body["ui"] = self.ui
         return body
+
+    @cached_property
+    def attachment_fields(self) -> dict[str, AttachmentField]:
+        """The form's attachment fields by name (:func:`workflow_app.attachments.fields.attachment_fields`),
+        worked out once per form: a completion checks its files twice (validation, then under the lock)."""
+        from workflow_app.attachments.fields import attachment_fields  # attachments.fields reads this module
+
+        return attachment_fields(self.schema)
 
     @cached_property
     def fields(self) -> frozenset[str]:

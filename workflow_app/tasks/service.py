@@ -200,7 +200,7 @@ class TaskService(TaskRules):
         if form.is_decision and opinion is None:
             errors.setdefault(OPINION_FIELD, []).append("审批意见必填：a decision needs an opinion")
         if task is not None:
-            for name, found in reference_errors(self.session, form.schema, data, task).items():
+            for name, found in reference_errors(self.session, form.attachment_fields, data, task).items():
                 errors.setdefault(name, []).extend(found)
         if errors:
             raise FormInvalid("the form data is not valid", details={"fields": errors})
@@ -209,7 +209,7 @@ class TaskService(TaskRules):
     def files_still_there(self, form: Form, data: Mapping[str, Any], task: HumanTask) -> None:
         """Under the case lock, before the data is recorded: the files it names are still attached (their
         uploader may have withdrawn one — 撤回, which takes the same lock — since :meth:`validated`)."""
-        errors = reference_errors(self.session, form.schema, data, task)
+        errors = reference_errors(self.session, form.attachment_fields, data, task)
         if errors:
             raise FormInvalid("the form data is not valid", details={"fields": errors})
 
