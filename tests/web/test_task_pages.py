@@ -7,7 +7,9 @@ import re
 import secrets
 
 import pytest
+from sqlalchemy import select
 
+from tests.processes.conftest import process_files
 from tests.web.support import (
     Pages,
     accept,
@@ -22,7 +24,8 @@ from tests.web.support import (
 from workflow_app import db
 from workflow_app.instances.models import ProcessInstance
 from workflow_app.instances.queries import InstanceAccess
-from workflow_app.services import instance_service
+from workflow_app.organizations.models import Organization
+from workflow_app.services import definition_service, instance_service
 from workflow_app.tasks.models import HumanTask, TaskStatus
 
 OPINION = "材料齐全，符合法定形式，予以受理。"
@@ -292,3 +295,16 @@ def test_a_refused_post_too_large_for_the_session_cookie_is_answered_in_place(we
     response = window.post(f"/tasks/{task_id}/transfer", {"to": "nobody", "opinion": long})
     assert response.status_code == 422 and "说明过长" in text(response) and long in text(response)
     assert window.get(f"/tasks/{task_id}").status_code == 200  # the session (login) survived
+
+
+def test_read_only_fields_keep_the_cases_value_after_a_refused_post(web):
+    # party_building's 摸排 form shows 案件来源 read-only; a refused post must not blank it.
+    definition_service().deploy(process_files("party_building"), deployed_by="test")
+    organization = db.session().scalars(select(Organization).where(Organization.region_code == "220100")).first()
+    started = InstanceAccess(db.session(), user("party_officer"), instance_service()).start(
+        "party_building", organization_id=organization.id)
+    task_id = open_task(started["id"], "survey").id
+    officer = Pages(web, "party_officer_cc")  # the pool: the lane in the case's region
+    assert "党建工作人员发起" in text(officer.get(f"/tasks/{task_id}"))
+    page = text(refused(officer, officer.post(f"/tasks/{task_id}/complete", {"party_members": "abc"})))
+    assert errors_of(page, "party_members") and "党建工作人员发起" in page

@@ -392,9 +392,11 @@ def _page(detail: TaskDetail, *, shown: dict[str, Any] | None = None, opinion: s
             shown = {f.key: schema_form.display(f, source[f.key]) for f in fields if f.key in source}
         else:
             shown = schema_form.initial_values(fields, detail.variables)
-        for item in fields:  # read-only fields always show the case's value
-            if item.kind == "readonly":
-                shown[item.key] = schema_form.display(item, detail.variables.get(item.key))
+    else:
+        shown = dict(shown)  # what was typed, kept over a refused post; never sent back for read-only fields
+    for item in fields:  # read-only fields always show the case's value
+        if item.kind == "readonly":
+            shown[item.key] = schema_form.display(item, detail.variables.get(item.key))
     schema_form.fill(fields, shown, form_errors)
     _attach_files(user, task, fields, shown, "complete" in detail.actions)
     known = {f.name for f in fields} | {c.name for f in fields for row in f.rows for c in row} | {"opinion"}
