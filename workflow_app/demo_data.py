@@ -118,6 +118,7 @@ STAFF_LANES = (
 def city_staff() -> tuple[tuple[str, str, str, tuple[str, ...], str], ...]:
     """The generated staff users of every prefecture and lane that :data:`USERS` does not already name."""
     named = {row[0] for row in USERS}
+    taken = {display.split("（")[0] for _u, display, *_rest in USERS}
     cities = {code: name for code, name, _ in CITIES}
     rows = []
     for index, (code, key) in enumerate(CITY_USER_KEYS.items()):
@@ -128,6 +129,11 @@ def city_staff() -> tuple[tuple[str, str, str, tuple[str, ...], str], ...]:
                 continue
             n = index * len(STAFF_LANES) + lane_index
             person = SURNAMES[(n * 7) % len(SURNAMES)] + GIVEN_NAMES[(n * 11 + 3) % len(GIVEN_NAMES)]
+            shift = 0
+            while person in taken:  # never two people of one name (刘建国 was both approver_prov and supervisor_cbs)
+                shift += 1
+                person = SURNAMES[(n * 7 + shift) % len(SURNAMES)] + GIVEN_NAMES[(n * 11 + 3) % len(GIVEN_NAMES)]
+            taken.add(person)
             where = f"{cities[code]}{duty}" if lane == "party_committee" else f"{office}{duty}"
             rows.append((username, f"{person}（{where}）", role, (lane,), code))
     return tuple(rows)
