@@ -115,10 +115,22 @@ STAFF_LANES = (
 )
 
 
-def city_staff() -> tuple[tuple[str, str, str, tuple[str, ...], str], ...]:
-    """The generated staff users of every prefecture and lane that :data:`USERS` does not already name."""
+def _person(n: int, taken: set[str]) -> str:
+    """The ``n``-th generated person's name, its surname moved on while the name is ``taken`` (never two
+    people of one name: 刘建国 was once both approver_prov and supervisor_cbs); the name is then taken."""
+    shift = 0
+    while True:
+        person = SURNAMES[(n * 7 + shift) % len(SURNAMES)] + GIVEN_NAMES[(n * 11 + 3) % len(GIVEN_NAMES)]
+        if person not in taken:
+            taken.add(person)
+            return person
+        shift += 1
+
+
+def city_staff(taken: set[str]) -> tuple[tuple[str, str, str, tuple[str, ...], str], ...]:
+    """The generated staff users of every prefecture and lane that :data:`USERS` does not already name
+    (``taken``: the people's names in use, added to)."""
     named = {row[0] for row in USERS}
-    taken = {display.split("（")[0] for _u, display, *_rest in USERS}
     cities = {code: name for code, name, _ in CITIES}
     rows = []
     for index, (code, key) in enumerate(CITY_USER_KEYS.items()):
@@ -128,12 +140,7 @@ def city_staff() -> tuple[tuple[str, str, str, tuple[str, ...], str], ...]:
             if username in named:
                 continue
             n = index * len(STAFF_LANES) + lane_index
-            person = SURNAMES[(n * 7) % len(SURNAMES)] + GIVEN_NAMES[(n * 11 + 3) % len(GIVEN_NAMES)]
-            shift = 0
-            while person in taken:  # never two people of one name (刘建国 was both approver_prov and supervisor_cbs)
-                shift += 1
-                person = SURNAMES[(n * 7 + shift) % len(SURNAMES)] + GIVEN_NAMES[(n * 11 + 3) % len(GIVEN_NAMES)]
-            taken.add(person)
+            person = _person(n, taken)
             where = f"{cities[code]}{duty}" if lane == "party_committee" else f"{office}{duty}"
             rows.append((username, f"{person}（{where}）", role, (lane,), code))
     return tuple(rows)
@@ -266,22 +273,19 @@ ZOMBIE_SITUATIONS = (
     "governance_deadlock",
 )
 
-def county_supervisors() -> tuple[tuple[str, str, str, tuple[str, ...], str], ...]:
+def county_supervisors(taken: set[str]) -> tuple[tuple[str, str, str, tuple[str, ...], str], ...]:
     """A supervisor of every county-level region, ``supervisor_<code>``: a county's 民政局 fills its yearly
     community-organization report (annual_report's ``fill_report`` lies in the unit's supervisor lane) and is
-    the first rung of the escalation ladder for the tasks of its region."""
-    taken = {display.split("（")[0] for _u, display, *_rest in USERS + city_staff()}
-    rows = []
-    n = len(CITY_USER_KEYS) * len(STAFF_LANES)  # continue the generated names after the prefectures' staff
-    for _city, _city_name, counties in CITIES:
-        for code, name in counties:
-            person = ""
-            while not person or person in taken:
-                person = SURNAMES[(n * 7) % len(SURNAMES)] + GIVEN_NAMES[(n * 11 + 3) % len(GIVEN_NAMES)]
-                n += 1
-            taken.add(person)
-            rows.append((f"supervisor_{code}", f"{person}（{name}民政局监督）", "supervisor", ("supervisor",), code))
-    return tuple(rows)
+    the first rung of the escalation ladder for the tasks of its region (``taken``: as for :func:`city_staff`)."""
+    first = len(CITY_USER_KEYS) * len(STAFF_LANES)  # the generated names go on after the prefectures' staff
+    counties = [county for _city, _city_name, in_city in CITIES for county in in_city]
+    return tuple((f"supervisor_{code}", f"{_person(first + index, taken)}（{name}民政局监督）", "supervisor",
+                  ("supervisor",), code) for index, (code, name) in enumerate(counties))
 
 
-ALL_STAFF = USERS + city_staff() + county_supervisors()
+def _all_staff() -> tuple[tuple[str, str, str, tuple[str, ...], str], ...]:
+    taken = {display.split("（")[0] for _user, display, *_rest in USERS}
+    return USERS + city_staff(taken) + county_supervisors(taken)
+
+
+ALL_STAFF = _all_staff()
