@@ -167,12 +167,10 @@ class AttachmentService:
         if task_id is not None and found.task_id != task_id:
             raise AttachmentNotFound(f"no attachment {attachment_id} on task {task_id[:64]!r}")
         try:
-            row, _definition_id, guard = self.tasks.working(user, found.task_id)
+            _row, _definition_id, guard = self.tasks.working(user, found.task_id)
         except TaskNotFound as exc:  # the case is visible, this step of it is not: no file for them either
             raise AttachmentNotFound(f"no attachment {attachment_id}") from exc
-        self._check_withdrawal(user, found, row)
-        guard(row)
-        with unit_of_work(self.session):
+        with unit_of_work(self.session):  # every check under the case lock, which 撤回 and a completion share
             row, _instance = self.tasks.instances.lock_task(found.task_id, found.instance_id)
             # Locked too: recording a 送达回证 takes a share lock on the file it names (documents/life.py).
             attachment = self.session.scalars(select(Attachment).where(Attachment.id == attachment_id)
