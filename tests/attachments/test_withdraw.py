@@ -164,8 +164,9 @@ def _review_delegated(reviewer_files: int = 1) -> tuple[str, str, list[str]]:
     return case, review, photos
 
 
-def test_the_delegate_may_not_withdraw_the_delegators_file_and_an_answer_keeps_it(app, session, withdraw):
-    _case, review, [photo, spare] = _review_delegated(2)
+def test_the_delegate_may_not_withdraw_the_delegators_file_and_an_answer_keeps_it(
+        app, session, client, auth, withdraw):
+    case, review, [photo, spare] = _review_delegated(2)
     refused = withdraw(photo, "approver_cc")  # holds the step now, did not upload it
     assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "attachment_not_uploader"
     assert withdraw(photo, "reviewer_cc").status_code == 409  # task_claimed: the delegate holds it
@@ -177,6 +178,9 @@ def test_the_delegate_may_not_withdraw_the_delegators_file_and_an_answer_keeps_i
     assert answer.status_code == 409 and answer.get_json()["error"]["code"] == "attachment_locked"
     assert "已在提交的表单或送达记录中引用" in answer.get_json()["error"]["message"]
     assert withdraw(spare, "reviewer_cc").status_code == 204  # the one the answer left out may go
+    assert len(_events(case)) == 1
+    history = client.get(f"/api/v1/process-instances/{case}/history", headers=auth("applicant")).get_json()
+    assert "attachment_withdraw" not in [e["action"] for e in history["items"]]  # staff's: internal
 
 
 def test_a_file_recorded_as_a_service_receipt_stays(app, session, client, auth, start_registration, upload, withdraw):
