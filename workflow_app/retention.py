@@ -27,6 +27,7 @@ from sqlalchemy import ColumnElement, Table, delete, select
 from sqlalchemy.orm import Session
 
 from workflow_app import clock
+from workflow_app.config import DEFAULTS
 from workflow_app.db import execute_write, unit_of_work
 from workflow_app.messages.models import UserMessage
 from workflow_app.notifications.models import OutboxMessage, OutboxStatus
@@ -36,10 +37,10 @@ from workflow_app.notifications.models import OutboxMessage, OutboxStatus
 class RetentionSettings:
     """How long each kind of row is kept (days; 0 keeps it for ever) and how much one run may delete."""
 
-    message_days: int = 365
-    message_unread_days: int = 3 * 365
-    outbox_days: int = 90
-    outbox_dead_days: int = 365
+    message_days: int = DEFAULTS["MESSAGE_RETENTION_DAYS"]
+    message_unread_days: int = DEFAULTS["MESSAGE_UNREAD_RETENTION_DAYS"]
+    outbox_days: int = DEFAULTS["OUTBOX_RETENTION_DAYS"]
+    outbox_dead_days: int = DEFAULTS["OUTBOX_DEAD_RETENTION_DAYS"]
     batch: int = 5000  # rows per DELETE, each its own transaction
     max_batches: int = 20  # per rule and run: at most 100,000 rows of a kind an hour
     # No batch starts after this: a run ends well inside the scheduler unit's 60 s stop timeout (SIGTERM waits
