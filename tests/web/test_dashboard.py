@@ -186,6 +186,12 @@ def test_browser_dashboard_draws_each_chart_and_a_bar_opens_its_cases(page, live
             series = page.evaluate(f"window.socorgCharts['{chart}'].getOption().series.length")
             assert series >= 1, chart
         page.locator("#chart-overdue-region").scroll_into_view_if_needed()
+        # a click during the bars' entry animation is not taken as a click on the bar: wait until it has grown
+        page.wait_for_function("""() => {
+            const data = window.socorgCharts['chart-overdue-region'].getModel().getSeriesByIndex(0).getData();
+            const bar = data.getItemGraphicEl(0);
+            return bar && Math.abs(bar.shape.height - data.getItemLayout(0).height) < 0.5;
+        }""")
         # just above the axis in the first bar: bars grow from the axis, so this is inside it even mid-animation
         first = page.evaluate("""() => {
             const chart = window.socorgCharts['chart-overdue-region'];
